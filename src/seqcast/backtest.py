@@ -1,0 +1,185 @@
+"""Rolling-origin backtests: forecast H steps from every origin in a date range, and score.
+
+An origin is the last observed timestamp before a forecast. ``start`` and ``end`` bound the
+timestamps of the first forecast step (+1), so a one-step backtest from ``start`` to
+``end`` forecasts exactly the days in that range, each from the day before. Every step of
+every forecast must fall inside the data.
+
+Symbols: O number of origins, H horizon, K number of target columns.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from seqcast import metrics
+from seqcast.data.io import require_numeric
+from seqcast.data.splits import date_slice
+from seqcast.errors import SeqcastError
+from seqcast.models.base import Forecaster, check_series
+from seqcast.results import json_ready
+
+
+@dataclass
+class BacktestResult:
+    """Forecasts and errors of one model over every origin.
+
+    ``forecasts`` has one row per (origin, step, target): origin, time, step, target,
+    forecast, actual. ``metrics`` pools every forecast; ``per_horizon`` has one row per step
+    1..H; ``per_target`` pools each target column on its own.
+    """
+
+    model: str
+    params: dict[str, Any]
+    targets: list[str]
+    horizon: int
+    refit: bool
+    forecasts: pd.DataFrame
+    metrics: dict[str, float]
+    per_horizon: pd.DataFrame
+    per_target: dict[str, dict[str, float]]
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_forecasts(self) -> int:
+        """The number of origins."""
+        return int(self.forecasts["origin"].nunique())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The content of ``metrics.json``; NaN (undefined metrics) becomes null."""
+        return json_ready({
+            "model": self.model,
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()},
+            "target": self.targets[0] if len(self.targets) == 1 else self.targets,
+            "horizon": self.horizon,
+            "refit": self.refit,
+            "n_forecasts": self.n_forecasts,
+            "first_origin": str(self.forecasts["origin"].iloc[0]),
+            "last_origin": str(self.forecasts["origin"].iloc[-1]),
+            **self.metrics,
+            "per_horizon": {name: self.per_horizon[name].tolist() for name in self.per_horizon},
+            "per_target": self.per_target,
+            "seconds": self.seconds,
+        })
+
+
+def backtest(
+    model: Forecaster,
+    data: pd.DataFrame,
+    targets: str | Sequence[str],
+    start: str,
+    end: str,
+    horizon: int = 1,
+    *,
+    refit: bool = False,
+    train_start: str | None = None,
+    season: int = 1,
+) -> BacktestResult:
+    """Forecast ``horizon`` steps from every origin whose +1 step lies in [start, end].
+
+    Parameters
+    ----------
+    model : an unfitted forecaster; the backtest fits copies of it.
+    data : regular time-indexed DataFrame (``seqcast.prepare_frame``).
+    targets : the column(s) to forecast.
+    refit : fit afresh at every origin on the data up to it; otherwise fit once on the data
+        up to the first origin and forecast later origins from their own history.
+    train_start : the first timestamp any fit or forecast may use (default: the beginning).
+    season : the season ``m`` of the MASE scale (seasonal-naive error on the training part).
+    """
+    check_series(data)
+    names = [targets] if isinstance(targets, str) else list(targets)
+    require_numeric(data, names)
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+        raise SeqcastError(f"horizon must be a positive integer, got {horizon!r}")
+    first_steps = date_slice(data, start, end, what="backtest range")
+    positions = data.index.get_indexer(first_steps.index)
+    origins = positions - 1  # (O,) positions of the last observed step
+    if origins[-1] + horizon >= len(data):
+        reach = data.index[-1] + (origins[-1] + horizon - len(data) + 1) * data.index.freq
+        raise SeqcastError(
+            f"the last forecast (+{horizon} from {data.index[origins[-1]]}) reaches {reach}, "
+            f"after the data ends ({data.index[-1]}); move --end earlier or shorten the horizon"
+        )
+    begin = 0
+    if train_start is not None:
+        begin = int(data.index.searchsorted(date_slice(data, train_start, None,
+                                                       what="train start").index[0]))
+    history_len = origins[0] + 1 - begin
+    if history_len < max(model.min_history, 1):
+        raise SeqcastError(
+            f"the first origin {data.index[max(origins[0], 0)]} leaves {max(history_len, 0)} "
+            f"observed steps; {model.name} needs at least {model.min_history}"
+        )
+
+    clock = time.perf_counter()
+    predictions = np.empty((len(origins), horizon, len(names)))  # (O, H, K)
+    fitted = None if refit else model.clone().fit(data.iloc[begin : origins[0] + 1], names)
+    for i, origin in enumerate(origins):
+        history = data.iloc[begin : origin + 1]
+        if fitted is None:
+            forecast = model.clone().fit(history, names).predict(horizon)
+        else:
+            forecast = fitted.predict(horizon, history=history)
+        predictions[i] = forecast.to_numpy()
+    seconds = time.perf_counter() - clock
+
+    values = data[names].to_numpy(dtype=float)  # (T, K)
+    steps = origins[:, None] + np.arange(1, horizon + 1)  # (O, H) positions of each step
+    actuals = values[steps]  # (O, H, K)
+    train = values[begin : origins[0] + 1]
+    return BacktestResult(
+        model=model.name,
+        params=model.params(),
+        targets=names,
+        horizon=horizon,
+        refit=refit,
+        forecasts=_long_forecasts(data.index, origins, steps, names, predictions, actuals),
+        metrics=_scores(actuals, predictions, train, season),
+        per_horizon=pd.DataFrame(
+            [_scores(actuals[:, h], predictions[:, h], train, season) for h in range(horizon)],
+            index=pd.RangeIndex(1, horizon + 1, name="step"),
+        ),
+        per_target={
+            name: _scores(actuals[..., k], predictions[..., k], train[:, k], season)
+            for k, name in enumerate(names)
+        },
+        seconds=seconds,
+    )
+
+
+def _scores(actual: np.ndarray, predicted: np.ndarray, train: np.ndarray, season: int
+            ) -> dict[str, float]:
+    """Every metric over all values; MASE averaged over target columns (the last axis)."""
+    scores = {name: f(actual, predicted) for name, f in metrics.METRICS.items()}
+    if train.ndim == 1:
+        train, actual, predicted = train[:, None], actual[..., None], predicted[..., None]
+    if len(train) > season:
+        scores["mase"] = float(np.mean([
+            metrics.mase(actual[..., k], predicted[..., k], train[:, k], season)
+            for k in range(train.shape[1])
+        ]))
+    else:
+        scores["mase"] = float("nan")
+    return scores
+
+
+def _long_forecasts(index: pd.DatetimeIndex, origins: np.ndarray, steps: np.ndarray,
+                    names: list[str], predicted: np.ndarray, actual: np.ndarray) -> pd.DataFrame:
+    n_origins, horizon, k = predicted.shape
+    return pd.DataFrame({
+        "origin": np.repeat(index[origins], horizon * k),
+        "time": np.repeat(index[steps.ravel()], k),
+        "step": np.tile(np.repeat(np.arange(1, horizon + 1), k), n_origins),
+        "target": np.tile(names, n_origins * horizon),
+        "forecast": predicted.ravel(),
+        "actual": actual.ravel(),
+    })
+

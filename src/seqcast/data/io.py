@@ -1,0 +1,299 @@
+"""Reading a table of timestamped values into a clean, regular DataFrame.
+
+Every series in seqcast is a pandas DataFrame with a sorted DatetimeIndex whose ``freq`` is
+set and no missing values. ``prepare_frame`` makes one from a DataFrame, ``load_frame`` from
+a CSV or Parquet file. What they changed on the way (duplicates dropped, gaps filled) is
+listed, one sentence each, in ``frame.attrs["notes"]``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from seqcast.errors import SeqcastError
+
+Fill = Literal["interpolate", "ffill"]
+FILL_METHODS: tuple[str, ...] = ("interpolate", "ffill")
+_MAX_LISTED = 5
+
+
+def load_frame(
+    path: str | Path,
+    date_column: str,
+    *,
+    columns: Sequence[str] | None = None,
+    freq: str | None = None,
+    fill: Fill | None = None,
+) -> pd.DataFrame:
+    """Read a CSV or Parquet file into a regular time-indexed DataFrame.
+
+    Parameters
+    ----------
+    path : the file; ``.csv`` (optionally compressed) or ``.parquet``.
+    date_column : the column holding the timestamps.
+    columns : the value columns to keep (default: all).
+    freq : a pandas frequency alias (``"D"``, ``"h"``, ``"W-SAT"``); inferred when omitted.
+    fill : ``"interpolate"`` or ``"ffill"`` to fill missing values; by default they are an
+        error that names the first missing dates.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SeqcastError(f"file not found: {path}")
+    try:
+        if path.suffix.lower() in {".parquet", ".pq"}:
+            raw = pd.read_parquet(path)
+            if date_column not in raw.columns and raw.index.name == date_column:
+                raw = raw.reset_index()
+        else:
+            raw = pd.read_csv(path)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SeqcastError(f"cannot read {path}: {first_line}") from exc
+    return prepare_frame(
+        raw, date_column, columns=columns, freq=freq, fill=fill, source=str(path)
+    )
+
+
+def prepare_frame(
+    frame: pd.DataFrame,
+    date_column: str | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    freq: str | None = None,
+    fill: Fill | None = None,
+    source: str = "the data",
+) -> pd.DataFrame:
+    """Sort by time, drop exact duplicates, set the frequency and check for missing values.
+
+    ``date_column=None`` uses the frame's DatetimeIndex. Timestamps missing from the regular
+    grid become missing values (rows of NaN), so they too are an error unless ``fill`` is
+    given. Returns a new DataFrame; the input is not modified.
+    """
+    if fill is not None and fill not in FILL_METHODS:
+        raise SeqcastError(f"unknown fill method {fill!r}; choose one of {', '.join(FILL_METHODS)}")
+    notes: list[str] = []
+    df = _index_by_time(frame, date_column, source)
+    if columns is not None:
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise SeqcastError(_missing_columns_message(missing, df.columns, source))
+        df = df[list(columns)]
+    if df.shape[1] == 0:
+        raise SeqcastError(f"{source} has no value columns besides the dates")
+    if len(df) == 0:
+        raise SeqcastError(f"{source} has no rows")
+
+    df = df.sort_index(kind="mergesort")
+    df = _drop_duplicates(df, source, notes)
+    offset = _frequency(df.index, freq, source)
+    df = _regularise(df, offset, notes)
+    df = _handle_missing(df, fill, source, notes)
+    df.attrs["notes"] = notes
+    return df
+
+
+def require_numeric(df: pd.DataFrame, columns: Sequence[str], source: str = "the data") -> None:
+    """Raise naming the first non-numeric value if any of ``columns`` is not numeric."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise SeqcastError(_missing_columns_message(missing, df.columns, source))
+    for column in columns:
+        values = df[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            continue
+        coerced = pd.to_numeric(values, errors="coerce")
+        bad = coerced.isna() & values.notna()
+        if bad.any():
+            where = bad.idxmax()
+            raise SeqcastError(
+                f"column {column!r} of {source} is not numeric: {values[where]!r} at {_fmt(where)}"
+            )
+        raise SeqcastError(f"column {column!r} of {source} is not numeric (dtype {values.dtype})")
+
+
+def _index_by_time(frame: pd.DataFrame, date_column: str | None, source: str) -> pd.DataFrame:
+    if date_column is None:
+        if not isinstance(frame.index, pd.DatetimeIndex):
+            raise SeqcastError(
+                f"{source} has no DatetimeIndex; name the column that holds the dates"
+            )
+        if frame.index.hasnans:
+            raise SeqcastError(f"{source} has missing timestamps (NaT) in its index")
+        return frame.copy()
+    if date_column not in frame.columns:
+        raise SeqcastError(_missing_columns_message([date_column], frame.columns, source))
+    raw = frame[date_column]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format" chatter
+        try:
+            parsed = pd.to_datetime(raw, errors="coerce")
+        except (ValueError, TypeError) as exc:
+            raise SeqcastError(
+                f"cannot parse the dates in column {date_column!r} of {source}: {exc}"
+            ) from exc
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        row = int(np.argmax(bad))
+        value = raw.iloc[row]
+        what = "an empty date" if pd.isna(value) else f"cannot parse date {value!r}"
+        raise SeqcastError(
+            f"{what} in column {date_column!r} of {source} (row {row + 1} of the data)"
+        )
+    df = frame.drop(columns=[date_column])
+    df.index = pd.DatetimeIndex(parsed, name=date_column)
+    return df
+
+
+def _drop_duplicates(df: pd.DataFrame, source: str, notes: list[str]) -> pd.DataFrame:
+    if df.index.is_unique:
+        return df
+    with_time = df.reset_index()
+    exact = with_time.duplicated(keep="first").to_numpy()
+    df = df[~exact]
+    if exact.any():
+        notes.append(f"dropped {int(exact.sum())} exact duplicate rows")
+    conflicts = df.index[df.index.duplicated()].unique()
+    if len(conflicts):
+        listed = ", ".join(_fmt(t) for t in conflicts[:_MAX_LISTED])
+        more = f" and {len(conflicts) - _MAX_LISTED} more" if len(conflicts) > _MAX_LISTED else ""
+        raise SeqcastError(
+            f"{source} has conflicting rows for the same timestamp (same time, different "
+            f"values): {listed}{more}"
+        )
+    return df
+
+
+def _frequency(index: pd.DatetimeIndex, freq: str | None, source: str) -> pd.DateOffset:
+    if freq is not None:
+        try:
+            offset = to_offset(freq)
+        except ValueError as exc:
+            raise SeqcastError(f"unknown frequency {freq!r}: {exc}") from exc
+        off_grid = ~index.isin(pd.date_range(index[0], index[-1], freq=offset))
+        if off_grid.any():
+            raise SeqcastError(
+                f"timestamp {_fmt(index[off_grid.argmax()])} of {source} is not on the "
+                f"{freq!r} grid that starts at {_fmt(index[0])}"
+            )
+        return offset
+    offset = infer_frequency(index)
+    if offset is None:
+        raise SeqcastError(
+            f"cannot infer the frequency of {source}; give it (e.g. --freq D or freq='D')"
+        )
+    return offset
+
+
+def infer_frequency(index: pd.DatetimeIndex) -> pd.DateOffset | None:
+    """The regular frequency that every timestamp of ``index`` lies on, gaps allowed.
+
+    Tries ``pd.infer_freq`` on the whole index, then on short runs sampled along it (so a
+    few gaps do not defeat it), and accepts the first candidate whose grid holds every
+    timestamp. Returns None when no candidate fits.
+    """
+    if len(index) < 2:
+        return None
+    whole = _infer(index) if len(index) >= 3 else None
+    if whole is not None:
+        return to_offset(whole)
+    candidates: Counter[str] = Counter()
+    for run in (5, 3):
+        step = max(1, len(index) // 50)
+        for start in range(0, len(index) - run + 1, step):
+            found = _infer(index[start : start + run])
+            if found is not None:
+                candidates[found] += 1
+    smallest = pd.Timedelta(np.diff(index.asi8).min(), unit=index.unit)
+    aliases = [alias for alias, _ in candidates.most_common()] + [to_offset(smallest).freqstr]
+    for alias in aliases:
+        offset = to_offset(alias)
+        if index.isin(pd.date_range(index[0], index[-1], freq=offset)).all():
+            return offset
+    return None
+
+
+def _infer(index: pd.DatetimeIndex) -> str | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas 3 announces a change of return type
+        found = pd.infer_freq(index)
+    if found is None:
+        return None
+    return str(getattr(found, "freqstr", found))
+
+
+def _regularise(df: pd.DataFrame, offset: pd.DateOffset, notes: list[str]) -> pd.DataFrame:
+    grid = pd.date_range(df.index[0], df.index[-1], freq=offset, name=df.index.name)
+    if len(grid) != len(df):
+        absent = grid.difference(df.index)
+        notes.append(f"{len(absent)} timestamps missing from the {offset.freqstr} grid: "
+                     f"{_describe_runs(absent, offset)}")
+        df = df.reindex(grid)
+    else:
+        df = df.copy()
+        df.index = grid
+    return df
+
+
+def _handle_missing(
+    df: pd.DataFrame, fill: Fill | None, source: str, notes: list[str]
+) -> pd.DataFrame:
+    missing_rows = df.isna().any(axis=1).to_numpy()
+    if not missing_rows.any():
+        return df
+    dates = df.index[missing_rows]
+    offset = df.index.freq
+    if fill is None:
+        raise SeqcastError(
+            f"{source} has {len(dates)} missing values, first at {_describe_runs(dates, offset)}; "
+            "fill them (--fill interpolate|ffill, or fill=...) or clean the data"
+        )
+    numeric = df.select_dtypes("number").columns
+    other = df.columns.difference(numeric)
+    if fill == "interpolate":
+        df[numeric] = df[numeric].interpolate(method="linear", limit_area="inside")
+    else:
+        df[numeric] = df[numeric].ffill()
+    if len(other):
+        df[other] = df[other].ffill()
+    still = df.isna().any(axis=1).to_numpy()
+    if still.any():
+        raise SeqcastError(
+            f"{source} begins with missing values that cannot be filled "
+            f"({_describe_runs(df.index[still], offset)}); drop those rows"
+        )
+    how = "linear interpolation" if fill == "interpolate" else "carrying the last value forward"
+    notes.append(f"filled {len(dates)} missing timestamps by {how}")
+    return df
+
+
+def _describe_runs(dates: pd.DatetimeIndex, offset: pd.DateOffset | None) -> str:
+    """'2001-02-03 .. 2001-02-05, 2001-03-10' for the first few runs of consecutive dates."""
+    runs: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    for t in dates:
+        if runs and offset is not None and runs[-1][1] + offset == t:
+            runs[-1] = (runs[-1][0], t)
+        else:
+            if len(runs) == _MAX_LISTED:
+                break
+            runs.append((t, t))
+    text = ", ".join(_fmt(a) if a == b else f"{_fmt(a)} .. {_fmt(b)}" for a, b in runs)
+    return text + (", ..." if len(runs) == _MAX_LISTED and runs[-1][1] != dates[-1] else "")
+
+
+def _missing_columns_message(missing: Sequence[str], present: pd.Index, source: str) -> str:
+    names = ", ".join(repr(c) for c in missing)
+    plural = "columns" if len(missing) > 1 else "column"
+    return f"{source} has no {plural} {names}; its columns are: {', '.join(map(str, present))}"
+
+
+def _fmt(t: object) -> str:
+    ts = pd.Timestamp(t)  # type: ignore[arg-type]
+    return str(ts.date()) if ts == ts.normalize() else str(ts)

@@ -1,0 +1,102 @@
+"""Chronological splits: by date ranges, or by the standard ETT row borders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from seqcast.errors import SeqcastError
+
+
+@dataclass(frozen=True)
+class Split:
+    train: pd.DataFrame
+    valid: pd.DataFrame
+    test: pd.DataFrame
+
+
+def date_slice(frame: pd.DataFrame, start: str | None, end: str | None, what: str) -> pd.DataFrame:
+    """Rows from ``start`` to ``end`` inclusive; partial dates work (``"2019-05"`` is all May).
+
+    An empty result, or a range that reaches outside the data, is an error naming ``what``.
+    """
+    first, last = frame.index[0], frame.index[-1]
+    lo = _bound(start, what, "start")
+    hi = _bound(end, what, "end")
+    if lo is not None and hi is not None and lo[0] > hi[1]:
+        raise SeqcastError(f"{what}: start {start} is after end {end}")
+    if lo is not None and lo[1] < first:
+        raise SeqcastError(f"{what}: start {start} is before the data begins ({first})")
+    if hi is not None and hi[0] > last:
+        raise SeqcastError(f"{what}: end {end} is after the data ends ({last})")
+    part = frame.loc[start:end]  # type: ignore[misc]
+    if part.empty:
+        raise SeqcastError(f"{what}: no data between {start} and {end}")
+    return part
+
+
+def split_by_dates(
+    frame: pd.DataFrame,
+    train: tuple[str | None, str | None],
+    valid: tuple[str | None, str | None],
+    test: tuple[str | None, str | None] = (None, None),
+) -> Split:
+    """Three chronological parts by inclusive date ranges, e.g. the ridership split:
+    ``train=("2016-01", "2018-12"), valid=("2019-01", "2019-05"), test=("2019-06", None)``."""
+    parts = [date_slice(frame, *rng, what=name) for name, rng in
+             (("train", train), ("valid", valid), ("test", test))]
+    for (a_name, a), (b_name, b) in zip(
+        zip(("train", "valid"), parts[:2], strict=True),
+        zip(("valid", "test"), parts[1:], strict=True),
+        strict=True,
+    ):
+        if a.index[-1] >= b.index[0]:
+            raise SeqcastError(f"{a_name} (to {a.index[-1]}) overlaps {b_name} (from {b.index[0]})")
+    return Split(*parts)
+
+
+# Twelve, four and four months of 30 days; multiply by steps per hour for ETTm data.
+ETT_TRAIN_HOURS = 12 * 30 * 24
+ETT_VALID_HOURS = 4 * 30 * 24
+ETT_TEST_HOURS = 4 * 30 * 24
+
+
+def ett_borders(lookback: int, steps_per_hour: int = 1) -> dict[str, tuple[int, int]]:
+    """Row ranges ``[begin, end)`` of the long-term-forecasting protocol for ETT data.
+
+    Hourly: train [0, 8640), valid [8640 - L, 11520), test [11520 - L, 14400). Validation
+    and test windows start ``L`` rows early so their first target follows the previous part.
+    """
+    train_end = ETT_TRAIN_HOURS * steps_per_hour
+    valid_end = train_end + ETT_VALID_HOURS * steps_per_hour
+    test_end = valid_end + ETT_TEST_HOURS * steps_per_hour
+    if not 0 < lookback <= train_end:
+        raise SeqcastError(f"lookback must be between 1 and {train_end}, got {lookback}")
+    return {
+        "train": (0, train_end),
+        "valid": (train_end - lookback, valid_end),
+        "test": (valid_end - lookback, test_end),
+    }
+
+
+def ett_split(frame: pd.DataFrame, lookback: int, steps_per_hour: int = 1) -> Split:
+    """The three ETT parts of ``frame`` by ``ett_borders``."""
+    borders = ett_borders(lookback, steps_per_hour)
+    needed = borders["test"][1]
+    if len(frame) < needed:
+        raise SeqcastError(f"the ETT split needs {needed} rows, the data has {len(frame)}")
+    return Split(*(frame.iloc[a:b] for a, b in borders.values()))
+
+
+def _bound(
+    value: str | None, what: str, which: str
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The span of time a (possibly partial) date string covers: '2019-05' is all May."""
+    if value is None:
+        return None
+    try:
+        period = pd.Period(value)
+    except (ValueError, TypeError) as exc:
+        raise SeqcastError(f"{what}: cannot parse {which} date {value!r}") from exc
+    return period.start_time, period.end_time

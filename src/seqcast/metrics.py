@@ -1,0 +1,70 @@
+"""Forecast error metrics: free functions of arrays of the same shape, returning a float.
+
+MAPE and sMAPE are in percent. MAPE is NaN when an actual value is zero (it is undefined
+there); sMAPE counts a step where both values are zero as no error. MASE divides by the
+in-sample MAE of the seasonal-naive forecast (season ``m``) on the training series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from seqcast.errors import SeqcastError
+
+
+def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    t, p = _pair(y_true, y_pred)
+    return float(np.mean(np.abs(t - p)))
+
+
+def mse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    t, p = _pair(y_true, y_pred)
+    return float(np.mean((t - p) ** 2))
+
+
+def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    return float(np.sqrt(mse(y_true, y_pred)))
+
+
+def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    t, p = _pair(y_true, y_pred)
+    if np.any(t == 0):
+        return float("nan")
+    return float(100 * np.mean(np.abs((t - p) / t)))
+
+
+def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    t, p = _pair(y_true, y_pred)
+    denominator = np.abs(t) + np.abs(p)
+    ratio = np.divide(2 * np.abs(t - p), denominator, out=np.zeros_like(denominator),
+                      where=denominator != 0)
+    return float(100 * np.mean(ratio))
+
+
+def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike, m: int = 1) -> float:
+    train = np.asarray(y_train, dtype=float)
+    if m < 1 or len(train) <= m:
+        raise SeqcastError(f"MASE with season m={m} needs more than {m} training values, "
+                           f"got {len(train)}")
+    scale = float(np.mean(np.abs(train[m:] - train[:-m])))
+    if scale == 0:
+        return float("nan")
+    return mae(y_true, y_pred) / scale
+
+
+METRICS: dict[str, Callable[[ArrayLike, ArrayLike], float]] = {
+    "mae": mae, "mape": mape, "smape": smape, "mse": mse, "rmse": rmse,
+}
+
+
+def _pair(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(y_true, dtype=float)
+    p = np.asarray(y_pred, dtype=float)
+    if t.shape != p.shape:
+        raise SeqcastError(f"actual and predicted values differ in shape: {t.shape} vs {p.shape}")
+    if t.size == 0:
+        raise SeqcastError("no values to score")
+    return t, p

@@ -1,0 +1,106 @@
+"""The forecaster contract every model follows.
+
+A forecaster is a dataclass whose fields are its parameters (``__init__`` only stores them).
+``fit(data, targets)`` learns from a regular time-indexed DataFrame and returns ``self``;
+learned state lives in attributes ending in ``_``. ``predict(n)`` forecasts the ``n`` steps
+after the data it was fitted on, as a DataFrame indexed by those timestamps with one column
+per target. ``predict(n, history=frame)`` forecasts the steps after ``frame`` instead, with
+the parameters learned in ``fit`` (a rolling-origin backtest without refitting does this).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Sequence
+from typing import ClassVar, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from seqcast.data.io import require_numeric
+from seqcast.errors import SeqcastError
+
+F = TypeVar("F", bound="Forecaster")
+
+
+@dataclasses.dataclass
+class Forecaster:
+    name: ClassVar[str] = "forecaster"  # set by @register_model
+
+    def fit(self: F, data: pd.DataFrame, targets: str | Sequence[str] | None = None) -> F:
+        """Learn from ``data`` (a DataFrame with a regular DatetimeIndex) to forecast ``targets``
+        (column names; default: every column)."""
+        check_series(data)
+        names = [targets] if isinstance(targets, str) else list(targets or data.columns)
+        require_numeric(data, names)
+        self._check_history(data, names)
+        self.targets_: list[str] = names
+        self.freq_ = data.index.freq
+        self.history_: pd.DataFrame = data
+        self._fit(data)
+        return self
+
+    def predict(self, n: int, history: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Forecast the ``n`` steps after ``history`` (default: the fitted data).
+
+        Returns a DataFrame of shape (n, number of targets) indexed by the next ``n``
+        timestamps of the series' frequency.
+        """
+        if not hasattr(self, "targets_"):
+            raise SeqcastError(f"{self.name} is not fitted; call fit(data) first")
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise SeqcastError(f"the number of steps to forecast must be a positive integer, "
+                               f"got {n!r}")
+        if history is None:
+            history = self.history_
+        else:
+            check_series(history)
+            if history.index.freq != self.freq_:
+                raise SeqcastError(f"history has frequency {history.index.freqstr}, the model "
+                                   f"was fitted on {self.freq_.freqstr}")
+            require_numeric(history, self.targets_)
+            self._check_history(history, self.targets_)
+        values = np.asarray(self._predict(history, n), dtype=float)  # (n, K)
+        index = pd.date_range(history.index[-1] + self.freq_, periods=n, freq=self.freq_,
+                              name=history.index.name)
+        return pd.DataFrame(values.reshape(n, len(self.targets_)), index=index,
+                            columns=self.targets_)
+
+    @property
+    def min_history(self) -> int:
+        """The fewest observed steps ``fit`` and ``predict`` accept."""
+        return 1
+
+    def params(self) -> dict[str, object]:
+        """The model's parameters, as given to ``create_model``."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def clone(self: F) -> F:
+        """A new, unfitted forecaster with the same parameters."""
+        return type(self)(**copy.deepcopy(self.params()))
+
+    def _fit(self, data: pd.DataFrame) -> None:
+        """Learn from ``data``; targets are ``self.targets_``. Baselines learn nothing."""
+
+    def _predict(self, history: pd.DataFrame, n: int) -> np.ndarray:
+        """(n, K) forecasts of ``self.targets_`` for the ``n`` steps after ``history``."""
+        raise NotImplementedError
+
+    def _check_history(self, data: pd.DataFrame, targets: Sequence[str]) -> None:
+        if len(data) < self.min_history:
+            raise SeqcastError(f"{self.name} needs at least {self.min_history} observed steps, "
+                               f"got {len(data)}")
+        if data[list(targets)].isna().to_numpy().any():
+            raise SeqcastError(f"{self.name}: the target columns have missing values")
+
+
+def check_series(data: object) -> None:
+    """Raise unless ``data`` is a DataFrame with a DatetimeIndex whose frequency is set."""
+    if not isinstance(data, pd.DataFrame):
+        raise SeqcastError(f"expected a pandas DataFrame, got {type(data).__name__}")
+    if not isinstance(data.index, pd.DatetimeIndex) or data.index.freq is None:
+        raise SeqcastError(
+            "expected a DataFrame with a regular DatetimeIndex (freq set); "
+            "seqcast.prepare_frame(df, date_column) makes one"
+        )

@@ -1,0 +1,180 @@
+"""One registry of forecasters by name: ``@register_model``, ``create_model``, ``list_models``.
+
+Model families are imported on first use of the registry, so importing seqcast stays light.
+Parameters given as text (the CLI's ``--set key=value``) are converted to each field's type.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import types
+import typing
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, TypeVar
+
+from seqcast.errors import SeqcastError
+from seqcast.models.base import Forecaster
+
+_FAMILIES = ("seqcast.models.baselines",)
+_REGISTRY: dict[str, type[Forecaster]] = {}
+_loaded = False
+
+M = TypeVar("M", bound=type[Forecaster])
+
+
+def register_model(name: str) -> Callable[[M], M]:
+    """Class decorator adding a Forecaster dataclass to the registry under ``name``."""
+
+    def add(cls: M) -> M:
+        if name in _REGISTRY:
+            raise ValueError(f"model name {name!r} is already registered by "
+                             f"{_REGISTRY[name].__qualname__}")
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{cls.__qualname__} must be a dataclass to be registered")
+        cls.name = name
+        _REGISTRY[name] = cls
+        return cls
+
+    return add
+
+
+def list_models() -> list[str]:
+    _load_families()
+    return sorted(_REGISTRY)
+
+
+def model_class(name: str) -> type[Forecaster]:
+    _load_families()
+    if name not in _REGISTRY:
+        raise SeqcastError(f"unknown model {name!r}; choose one of {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[name]
+
+
+def create_model(name: str, **params: Any) -> Forecaster:
+    """A new forecaster by registered name; unknown or mistyped parameters are an error."""
+    cls = model_class(name)
+    hints = _field_types(cls)
+    for key, value in params.items():
+        if key not in hints:
+            raise SeqcastError(_unknown_parameter(name, key, hints))
+        if not _matches(value, hints[key]):
+            raise SeqcastError(f"{name}: parameter {key!r} must be {_describe(hints[key])}, "
+                               f"got {value!r}")
+    return cls(**params)
+
+
+def parse_overrides(name: str, overrides: Iterable[str]) -> dict[str, Any]:
+    """``["season=7", "order=1,0,0"]`` -> ``{"season": 7, "order": (1, 0, 0)}`` for ``name``."""
+    hints = _field_types(model_class(name))
+    parsed: dict[str, Any] = {}
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise SeqcastError(f"--set takes key=value, got {item!r}")
+        if key not in hints:
+            raise SeqcastError(_unknown_parameter(name, key, hints))
+        try:
+            parsed[key] = _convert(text.strip(), hints[key])
+        except ValueError:
+            raise SeqcastError(f"{name}: parameter {key!r} must be {_describe(hints[key])}, "
+                               f"got {text!r}") from None
+    return parsed
+
+
+def _load_families() -> None:
+    global _loaded
+    if not _loaded:
+        for module in _FAMILIES:
+            importlib.import_module(module)
+        _loaded = True
+
+
+def _field_types(cls: type[Forecaster]) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+def _unknown_parameter(name: str, key: str, hints: dict[str, Any]) -> str:
+    valid = ", ".join(hints) if hints else "none"
+    return f"{name} has no parameter {key!r}; its parameters are: {valid}"
+
+
+def _options(hint: Any) -> tuple[Any, ...]:
+    """The alternatives of a union (``int | None``), or the hint alone."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def _convert(text: str, hint: Any) -> Any:
+    """Text to a value of type ``hint``; ValueError when it does not fit."""
+    for option in _options(hint):
+        if option is type(None):
+            if text.lower() in ("none", "null", ""):
+                return None
+            continue
+        try:
+            return _convert_one(text, option)
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _convert_one(text: str, hint: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if hint is bool:
+        lowered = text.lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+        raise ValueError(text)
+    if hint in (int, float, str):
+        return hint(text)
+    if origin is Literal:
+        if text in typing.get_args(hint):
+            return text
+        raise ValueError(text)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        item = args[0] if args else str
+        parts = [p.strip() for p in text.split(",")] if text else []
+        values = tuple(_convert_one(p, item) for p in parts)
+        if len(args) > 1 and args[1] is not Ellipsis and len(values) != len(args):
+            raise ValueError(text)
+        return values
+    raise ValueError(text)
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    for option in _options(hint):
+        origin = typing.get_origin(option)
+        if option is type(None) and value is None:
+            return True
+        if option is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return True
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return True
+        if option in (bool, str) and isinstance(value, option):
+            return True
+        if origin is Literal and value in typing.get_args(option):
+            return True
+        if origin is tuple and isinstance(value, tuple | list):
+            return True
+    return False
+
+
+def _describe(hint: Any) -> str:
+    names = []
+    for option in _options(hint):
+        if option is type(None):
+            names.append("none")
+        elif typing.get_origin(option) is Literal:
+            names.append(" or ".join(repr(a) for a in typing.get_args(option)))
+        elif typing.get_origin(option) is tuple:
+            names.append("comma-separated values")
+        else:
+            names.append(f"{'an' if option is int else 'a'} {option.__name__}")
+    return " or ".join(names)

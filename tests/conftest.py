@@ -1,0 +1,45 @@
+"""Shared fixtures. Tests that need the real datasets read them from $SEQCAST_DATA_DIR
+(default ../shared/data beside the repository); they skip without it, except under CI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("SEQCAST_DATA_DIR", str(REPO.parent / "shared" / "data"))
+DATA_DIR = Path(os.environ["SEQCAST_DATA_DIR"]).resolve()
+os.environ["SEQCAST_DATA_DIR"] = str(DATA_DIR)
+
+
+def _has(filename: str) -> bool:
+    return (DATA_DIR / filename).is_file()
+
+
+def needs_data(filename: str) -> pytest.MarkDecorator:
+    """Skip without the file locally; under CI a missing file is a failure, not a skip."""
+    if os.environ.get("CI") and not _has(filename):
+        raise RuntimeError(f"CI needs {DATA_DIR / filename}; set SEQCAST_DATA_DIR")
+    return pytest.mark.skipif(not _has(filename), reason=f"{filename} not in {DATA_DIR}")
+
+
+needs_ridership = needs_data("CTA_-_Ridership_-_Daily_Boarding_Totals.csv")
+needs_etth1 = needs_data("ETTh1.csv")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """No test reads or fills the user's real download cache."""
+    monkeypatch.setenv("SEQCAST_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def daily() -> pd.DataFrame:
+    """60 days of two columns: a = 0, 1, 2, ... and b = a weekly pattern 10 * (t mod 7)."""
+    t = np.arange(60, dtype=float)
+    index = pd.date_range("2020-01-01", periods=60, freq="D", name="date")
+    return pd.DataFrame({"a": t, "b": 10.0 * (t % 7)}, index=index)

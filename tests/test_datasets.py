@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import DATA_DIR, needs_etth1, needs_ridership
+
 from seqcast import SeqcastError, list_datasets, load_dataset
 from seqcast.data import datasets
 
@@ -75,8 +75,9 @@ def test_etth1_is_hourly_with_seven_columns() -> None:
     assert frame.index.freqstr == "h"
 
 
-def test_offline_without_the_file_names_the_variable(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_without_the_file_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _serve_from(monkeypatch, "etth1", "http://127.0.0.1:9/ETTh1.csv")  # nothing listens there
     with pytest.raises(SeqcastError, match=r"ETTh1.csv is not in .* set SEQCAST_DATA_DIR"):
         load_dataset("etth1", data_dir=tmp_path)
@@ -96,8 +97,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 @needs_etth1
-def test_download_checks_sha256_and_caches(server: tuple[str, Path], tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_checks_sha256_and_caches(
+    server: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, root = server
     shutil.copy(DATA_DIR / "ETTh1.csv", root / "ETTh1.csv")
     _serve_from(monkeypatch, "etth1", f"{url}/ETTh1.csv")
@@ -113,8 +115,9 @@ def test_download_checks_sha256_and_caches(server: tuple[str, Path], tmp_path: P
 
 
 @needs_ridership
-def test_download_extracts_the_csv_from_the_archive(server: tuple[str, Path], tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_extracts_the_csv_from_the_archive(
+    server: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, root = server
     name = "CTA_-_Ridership_-_Daily_Boarding_Totals.csv"
     with tarfile.open(root / "ridership.tgz", "w:gz") as archive:
@@ -124,8 +127,9 @@ def test_download_extracts_the_csv_from_the_archive(server: tuple[str, Path], tm
     assert len(frame) == 7639
 
 
-def test_a_corrupt_download_is_refused_and_not_kept(server: tuple[str, Path], tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_corrupt_download_is_refused_and_not_kept(
+    server: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, root = server
     (root / "ETTh1.csv").write_text("date,OT\n2016-07-01 00:00:00,1.0\n")
     _serve_from(monkeypatch, "etth1", f"{url}/ETTh1.csv")
@@ -135,8 +139,12 @@ def test_a_corrupt_download_is_refused_and_not_kept(server: tuple[str, Path], tm
 
 
 def test_a_local_file_that_differs_is_used_with_a_note(tmp_path: Path) -> None:
-    frame = pd.DataFrame({"date": pd.date_range("2016-07-01", periods=5, freq="h"),
-                          **{c: np.arange(5.0) for c in datasets._ETT_COLUMNS}})
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2016-07-01", periods=5, freq="h"),
+            **{c: np.arange(5.0) for c in datasets._ETT_COLUMNS},
+        }
+    )
     frame.to_csv(tmp_path / "ETTh1.csv", index=False)
     loaded = load_dataset("etth1", data_dir=tmp_path)
     assert loaded.shape == (5, 7)
@@ -153,5 +161,3 @@ def _serve_from(monkeypatch: pytest.MonkeyPatch, name: str, url: str) -> None:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-

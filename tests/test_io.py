@@ -23,35 +23,42 @@ def test_sorts_sets_frequency_and_keeps_values() -> None:
 
 
 def test_drops_exact_duplicates_and_says_so() -> None:
-    frame = prepare_frame(raw(["2020-01-01", "2020-01-02", "2020-01-02", "2020-01-03"],
-                              [1, 2, 2, 3]), "when")
+    frame = prepare_frame(
+        raw(["2020-01-01", "2020-01-02", "2020-01-02", "2020-01-03"], [1, 2, 2, 3]), "when"
+    )
     assert list(frame["y"]) == [1, 2, 3]
     assert frame.attrs["notes"] == ["dropped 1 exact duplicate rows"]
 
 
 def test_conflicting_duplicates_name_the_timestamps() -> None:
-    data = raw(["2020-01-01", "2020-01-02", "2020-01-02", "2020-01-03", "2020-01-03"],
-               [1, 2, 5, 3, 3])
+    data = raw(
+        ["2020-01-01", "2020-01-02", "2020-01-02", "2020-01-03", "2020-01-03"], [1, 2, 5, 3, 3]
+    )
     with pytest.raises(SeqcastError, match=r"same timestamp.*2020-01-02$"):
         prepare_frame(data, "when")
 
 
 def test_gap_is_a_missing_value_error_naming_the_first_dates() -> None:
-    data = raw(["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-06", "2020-01-07"],
-               [1, 2, 5, 6, 7])
-    with pytest.raises(SeqcastError, match=r"2 missing values, first at 2020-01-03 \.\. 2020-01-04"):
+    data = raw(
+        ["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-06", "2020-01-07"], [1, 2, 5, 6, 7]
+    )
+    with pytest.raises(
+        SeqcastError, match=r"2 missing values, first at 2020-01-03 \.\. 2020-01-04"
+    ):
         prepare_frame(data, "when")
 
 
 def test_gap_filled_by_interpolation_on_request() -> None:
-    data = raw(["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-06", "2020-01-07"],
-               [1, 2, 5, 6, 7])
+    data = raw(
+        ["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-06", "2020-01-07"], [1, 2, 5, 6, 7]
+    )
     frame = prepare_frame(data, "when", fill="interpolate")
     assert frame.index.freqstr == "D"
     np.testing.assert_allclose(frame["y"], [1, 2, 3, 4, 5, 6, 7])
     assert any("2 timestamps missing" in n for n in frame.attrs["notes"])
-    assert any("filled 2 missing timestamps by linear interpolation" in n
-               for n in frame.attrs["notes"])
+    assert any(
+        "filled 2 missing timestamps by linear interpolation" in n for n in frame.attrs["notes"]
+    )
 
 
 def test_nan_value_filled_forward_on_request() -> None:
@@ -91,7 +98,9 @@ def test_irregular_timestamps_ask_for_a_frequency() -> None:
 
 def test_unparseable_date_names_value_column_and_row() -> None:
     data = raw(["2020-01-01", "2020-01-02", "not a date"], [1, 2, 3])
-    with pytest.raises(SeqcastError, match=r"cannot parse date 'not a date' in column 'when'.*row 3"):
+    with pytest.raises(
+        SeqcastError, match=r"cannot parse date 'not a date' in column 'when'.*row 3"
+    ):
         prepare_frame(data, "when")
 
 
@@ -101,10 +110,13 @@ def test_missing_date_column_lists_the_columns() -> None:
 
 
 def test_require_numeric_names_the_first_bad_value() -> None:
-    frame = prepare_frame(raw(["2020-01-01", "2020-01-02", "2020-01-03"], [1, 2, 3],
-                              label=["1", "x", "3"]), "when")
+    frame = prepare_frame(
+        raw(["2020-01-01", "2020-01-02", "2020-01-03"], [1, 2, 3], label=["1", "x", "3"]), "when"
+    )
     require_numeric(frame, ["y"])
-    with pytest.raises(SeqcastError, match=r"column 'label' of the data is not numeric: 'x' at 2020-01-02"):
+    with pytest.raises(
+        SeqcastError, match=r"column 'label' of the data is not numeric: 'x' at 2020-01-02"
+    ):
         require_numeric(frame, ["label"])
     with pytest.raises(SeqcastError, match="no column 'z'"):
         require_numeric(frame, ["z"])

@@ -29,8 +29,11 @@ def test_seasonal_difference_of_a_dataframe_keeps_the_index() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(arrays(float, st.tuples(st.integers(10, 40), st.integers(1, 3)), elements=finite),
-       st.integers(1, 4), st.integers(1, 2))
+@given(
+    arrays(float, st.tuples(st.integers(10, 40), st.integers(1, 3)), elements=finite),
+    st.integers(1, 4),
+    st.integers(1, 2),
+)
 def test_difference_round_trips(x: np.ndarray, lag: int, order: int) -> None:
     diff = Difference(lag, order)
     back = diff.inverse(diff.transform(x), history=x[: diff.span])

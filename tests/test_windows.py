@@ -47,12 +47,14 @@ def test_seq2seq_known_answer() -> None:
 def test_seq2seq_against_a_plain_loop() -> None:
     x = np.random.default_rng(2).normal(size=(30, 2))
     length, horizon = 5, 3
-    inputs, targets = seq2seq_windows(x, length, horizon, targets=[1])
+    _, targets = seq2seq_windows(x, length, horizon, targets=[1])
     n = len(x) - length - horizon + 1
     assert targets.shape == (n, length, horizon, 1)
     for i in range(n):
         for t in range(length):
-            np.testing.assert_array_equal(targets[i, t, :, 0], x[i + t + 1 : i + t + 1 + horizon, 1])
+            np.testing.assert_array_equal(
+                targets[i, t, :, 0], x[i + t + 1 : i + t + 1 + horizon, 1]
+            )
 
 
 def test_windows_are_views_of_the_series() -> None:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast import metrics
-from seqcast.data.io import require_numeric
+from seqcast.data.io import require_numeric, time_index
 from seqcast.data.splits import date_slice
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster, check_series
@@ -54,20 +54,24 @@ class BacktestResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The content of ``metrics.json``; NaN (undefined metrics) becomes null."""
-        return json_ready({
-            "model": self.model,
-            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()},
-            "target": self.targets[0] if len(self.targets) == 1 else self.targets,
-            "horizon": self.horizon,
-            "refit": self.refit,
-            "n_forecasts": self.n_forecasts,
-            "first_origin": str(self.forecasts["origin"].iloc[0]),
-            "last_origin": str(self.forecasts["origin"].iloc[-1]),
-            **self.metrics,
-            "per_horizon": {name: self.per_horizon[name].tolist() for name in self.per_horizon},
-            "per_target": self.per_target,
-            "seconds": self.seconds,
-        })
+        return json_ready(
+            {
+                "model": self.model,
+                "params": {
+                    k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()
+                },
+                "target": self.targets[0] if len(self.targets) == 1 else self.targets,
+                "horizon": self.horizon,
+                "refit": self.refit,
+                "n_forecasts": self.n_forecasts,
+                "first_origin": str(self.forecasts["origin"].iloc[0]),
+                "last_origin": str(self.forecasts["origin"].iloc[-1]),
+                **self.metrics,
+                "per_horizon": {name: self.per_horizon[name].tolist() for name in self.per_horizon},
+                "per_target": self.per_target,
+                "seconds": self.seconds,
+            }
+        )
 
 
 def backtest(
@@ -103,15 +107,18 @@ def backtest(
     positions = data.index.get_indexer(first_steps.index)
     origins = positions - 1  # (O,) positions of the last observed step
     if origins[-1] + horizon >= len(data):
-        reach = data.index[-1] + (origins[-1] + horizon - len(data) + 1) * data.index.freq
+        reach = data.index[-1] + (origins[-1] + horizon - len(data) + 1) * time_index(data).freq
         raise SeqcastError(
             f"the last forecast (+{horizon} from {data.index[origins[-1]]}) reaches {reach}, "
             f"after the data ends ({data.index[-1]}); move --end earlier or shorten the horizon"
         )
     begin = 0
     if train_start is not None:
-        begin = int(data.index.searchsorted(date_slice(data, train_start, None,
-                                                       what="train start").index[0]))
+        begin = int(
+            data.index.searchsorted(
+                date_slice(data, train_start, None, what="train start").index[0]
+            )
+        )
     history_len = origins[0] + 1 - begin
     if history_len < max(model.min_history, 1):
         raise SeqcastError(
@@ -141,7 +148,7 @@ def backtest(
         targets=names,
         horizon=horizon,
         refit=refit,
-        forecasts=_long_forecasts(data.index, origins, steps, names, predictions, actuals),
+        forecasts=_long_forecasts(time_index(data), origins, steps, names, predictions, actuals),
         metrics=_scores(actuals, predictions, train, season),
         per_horizon=pd.DataFrame(
             [_scores(actuals[:, h], predictions[:, h], train, season) for h in range(horizon)],
@@ -155,31 +162,43 @@ def backtest(
     )
 
 
-def _scores(actual: np.ndarray, predicted: np.ndarray, train: np.ndarray, season: int
-            ) -> dict[str, float]:
+def _scores(
+    actual: np.ndarray, predicted: np.ndarray, train: np.ndarray, season: int
+) -> dict[str, float]:
     """Every metric over all values; MASE averaged over target columns (the last axis)."""
     scores = {name: f(actual, predicted) for name, f in metrics.METRICS.items()}
     if train.ndim == 1:
         train, actual, predicted = train[:, None], actual[..., None], predicted[..., None]
     if len(train) > season:
-        scores["mase"] = float(np.mean([
-            metrics.mase(actual[..., k], predicted[..., k], train[:, k], season)
-            for k in range(train.shape[1])
-        ]))
+        scores["mase"] = float(
+            np.mean(
+                [
+                    metrics.mase(actual[..., k], predicted[..., k], train[:, k], season)
+                    for k in range(train.shape[1])
+                ]
+            )
+        )
     else:
         scores["mase"] = float("nan")
     return scores
 
 
-def _long_forecasts(index: pd.DatetimeIndex, origins: np.ndarray, steps: np.ndarray,
-                    names: list[str], predicted: np.ndarray, actual: np.ndarray) -> pd.DataFrame:
+def _long_forecasts(
+    index: pd.DatetimeIndex,
+    origins: np.ndarray,
+    steps: np.ndarray,
+    names: list[str],
+    predicted: np.ndarray,
+    actual: np.ndarray,
+) -> pd.DataFrame:
     n_origins, horizon, k = predicted.shape
-    return pd.DataFrame({
-        "origin": np.repeat(index[origins], horizon * k),
-        "time": np.repeat(index[steps.ravel()], k),
-        "step": np.tile(np.repeat(np.arange(1, horizon + 1), k), n_origins),
-        "target": np.tile(names, n_origins * horizon),
-        "forecast": predicted.ravel(),
-        "actual": actual.ravel(),
-    })
-
+    return pd.DataFrame(
+        {
+            "origin": np.repeat(index[origins], horizon * k),
+            "time": np.repeat(index[steps.ravel()], k),
+            "step": np.tile(np.repeat(np.arange(1, horizon + 1), k), n_origins),
+            "target": np.tile(names, n_origins * horizon),
+            "forecast": predicted.ravel(),
+            "actual": actual.ravel(),
+        }
+    )

@@ -59,14 +59,27 @@ def run_benchmark(
 ) -> Benchmark:
     """Backtest each model on the same origins; the leaderboard is sorted by MAE."""
     results = [
-        backtest(model, data, targets, start, end, horizon, refit=refit,
-                 train_start=train_start, season=season)
+        backtest(
+            model,
+            data,
+            targets,
+            start,
+            end,
+            horizon,
+            refit=refit,
+            train_start=train_start,
+            season=season,
+        )
         for model in models
     ]
     rows = [
-        {"model": r.model, **{m: r.metrics[m] for m in LEADERBOARD_METRICS},
-         "n_forecasts": r.n_forecasts, "seconds": round(r.seconds, 3),
-         "params": ", ".join(f"{k}={v}" for k, v in r.params.items())}
+        {
+            "model": r.model,
+            **{m: r.metrics[m] for m in LEADERBOARD_METRICS},
+            "n_forecasts": r.n_forecasts,
+            "seconds": round(r.seconds, 3),
+            "params": ", ".join(f"{k}={v}" for k, v in r.params.items()),
+        }
         for r in results
     ]
     board = pd.DataFrame(rows).sort_values("mae", kind="mergesort", ignore_index=True)

@@ -43,32 +43,69 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
-DatasetOpt = Annotated[str | None, typer.Option(
-    "--dataset", help="A built-in dataset (see `seqcast datasets`).")]
-CsvOpt = Annotated[Path | None, typer.Option(
-    "--csv", help="A CSV or Parquet file of your own (with --date-column).")]
-DateColumnOpt = Annotated[str | None, typer.Option(
-    "--date-column", help="The column of --csv holding the timestamps.")]
-FreqOpt = Annotated[str | None, typer.Option(
-    "--freq", help="Frequency of --csv (D, h, W-SAT, ...); inferred when omitted.")]
-FillOpt = Annotated[str | None, typer.Option(
-    "--fill", help=f"Fill missing values of --csv: {' or '.join(FILL_METHODS)}. "
-    "By default they are an error.")]
-DataDirOpt = Annotated[Path | None, typer.Option(
-    "--data-dir", help=f"Folder holding dataset files (overrides ${DATA_DIR_VARIABLE}).")]
-StartOpt = Annotated[str | None, typer.Option(
-    "--start", help="First date of the range holding each forecast's first step (+1).")]
-EndOpt = Annotated[str | None, typer.Option(
-    "--end", help="Last date of that range (partial dates work: 2019-05 is all of May).")]
-HorizonOpt = Annotated[int | None, typer.Option(
-    "--horizon", min=1, help="Steps forecast from each origin (errors reported per step).")]
-RefitOpt = Annotated[bool, typer.Option(
-    "--refit", help="Refit the model at every origin on the data up to it.")]
-TrainStartOpt = Annotated[str | None, typer.Option(
-    "--train-start", help="First date any fit may use (default: the start of the data).")]
-SeasonOpt = Annotated[int | None, typer.Option(
-    "--season", min=1, help="Season for MASE's scale and seasonal models "
-    "(default: the dataset's, else 1).")]
+DatasetOpt = Annotated[
+    str | None, typer.Option("--dataset", help="A built-in dataset (see `seqcast datasets`).")
+]
+CsvOpt = Annotated[
+    Path | None,
+    typer.Option("--csv", help="A CSV or Parquet file of your own (with --date-column)."),
+]
+DateColumnOpt = Annotated[
+    str | None, typer.Option("--date-column", help="The column of --csv holding the timestamps.")
+]
+FreqOpt = Annotated[
+    str | None,
+    typer.Option("--freq", help="Frequency of --csv (D, h, W-SAT, ...); inferred when omitted."),
+]
+FillOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fill",
+        help=f"Fill missing values of --csv: {' or '.join(FILL_METHODS)}. "
+        "By default they are an error.",
+    ),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help=f"Folder holding dataset files (overrides ${DATA_DIR_VARIABLE})."
+    ),
+]
+StartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--start", help="First date of the range holding each forecast's first step (+1)."
+    ),
+]
+EndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--end", help="Last date of that range (partial dates work: 2019-05 is all of May)."
+    ),
+]
+HorizonOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--horizon", min=1, help="Steps forecast from each origin (errors reported per step)."
+    ),
+]
+RefitOpt = Annotated[
+    bool, typer.Option("--refit", help="Refit the model at every origin on the data up to it.")
+]
+TrainStartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--train-start", help="First date any fit may use (default: the start of the data)."
+    ),
+]
+SeasonOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--season",
+        min=1,
+        help="Season for MASE's scale and seasonal models (default: the dataset's, else 1).",
+    ),
+]
 
 
 @app.callback(invoke_without_command=True)
@@ -98,20 +135,36 @@ def datasets(data_dir: DataDirOpt = None) -> None:
             where = "cached"
         else:
             where = "download on first use"
-        table.add_row(info.name, info.freq, f"{info.n_rows:,}", ", ".join(info.columns),
-                      str(info.season), where, info.source)
+        table.add_row(
+            info.name,
+            info.freq,
+            f"{info.n_rows:,}",
+            ", ".join(info.columns),
+            str(info.season),
+            where,
+            info.source,
+        )
     out.print(table)
 
 
 @app.command()
 def backtest(
-    target: Annotated[str, typer.Option(
-        "--target", help="Column to forecast (comma-separated for several).")],
+    target: Annotated[
+        str, typer.Option("--target", help="Column to forecast (comma-separated for several).")
+    ],
     model: Annotated[str, typer.Option("--model", help="A registered model name.")],
-    start: Annotated[str, typer.Option(
-        "--start", help="First date of the range holding each forecast's first step (+1).")],
-    end: Annotated[str, typer.Option(
-        "--end", help="Last date of that range (partial dates work: 2019-05 is all of May).")],
+    start: Annotated[
+        str,
+        typer.Option(
+            "--start", help="First date of the range holding each forecast's first step (+1)."
+        ),
+    ],
+    end: Annotated[
+        str,
+        typer.Option(
+            "--end", help="Last date of that range (partial dates work: 2019-05 is all of May)."
+        ),
+    ],
     out_dir: Annotated[Path, typer.Option("--out", help="New folder for the results.")],
     dataset: DatasetOpt = None,
     csv: CsvOpt = None,
@@ -119,10 +172,16 @@ def backtest(
     freq: FreqOpt = None,
     fill: FillOpt = None,
     data_dir: DataDirOpt = None,
-    settings: Annotated[list[str] | None, typer.Option(
-        "--set", help="Model parameter as key=value (repeatable), e.g. --set season=7.")] = None,
-    horizon: Annotated[int, typer.Option(
-        "--horizon", min=1, help="Steps forecast from each origin (errors per step).")] = 1,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Model parameter as key=value (repeatable), e.g. --set season=7."
+        ),
+    ] = None,
+    horizon: Annotated[
+        int,
+        typer.Option("--horizon", min=1, help="Steps forecast from each origin (errors per step)."),
+    ] = 1,
     refit: RefitOpt = False,
     train_start: TrainStartOpt = None,
     season: SeasonOpt = None,
@@ -139,15 +198,24 @@ def backtest(
     frame, info = _load(dataset, csv, date_column, freq, fill, data_dir)
     forecaster = create_model(model, **parse_overrides(model, settings or []))
     result = run_backtest(
-        forecaster, frame, _targets(target), start, end, horizon, refit=refit,
-        train_start=train_start, season=season or (info.season if info else 1),
+        forecaster,
+        frame,
+        _targets(target),
+        start,
+        end,
+        horizon,
+        refit=refit,
+        train_start=train_start,
+        season=season or (info.season if info else 1),
     )
     with results_dir(out_dir) as tmp:
         write_json(tmp / "metrics.json", result.to_dict())
         result.forecasts.to_csv(tmp / "forecasts.csv", index=False)
         result.per_horizon.to_csv(tmp / "per_horizon.csv")
-    table = Table(title=f"{result.model} on {', '.join(result.targets)}: "
-                        f"{result.n_forecasts} forecasts of {horizon} step(s)")
+    table = Table(
+        title=f"{result.model} on {', '.join(result.targets)}: "
+        f"{result.n_forecasts} forecasts of {horizon} step(s)"
+    )
     for column in ("mae", "rmse", "mape %", "smape %", "mase"):
         table.add_column(column, justify="right")
     m = result.metrics
@@ -164,18 +232,26 @@ def benchmark(
     freq: FreqOpt = None,
     fill: FillOpt = None,
     data_dir: DataDirOpt = None,
-    models: Annotated[str | None, typer.Option(
-        "--models", help="Comma-separated model names (default: every registered model).")] = None,
-    target: Annotated[str | None, typer.Option(
-        "--target", help="Column to forecast (default: the dataset's).")] = None,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            "--models", help="Comma-separated model names (default: every registered model)."
+        ),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Column to forecast (default: the dataset's).")
+    ] = None,
     start: StartOpt = None,
     end: EndOpt = None,
     horizon: HorizonOpt = None,
     refit: RefitOpt = False,
     train_start: TrainStartOpt = None,
     season: SeasonOpt = None,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="New folder for the results (default: results/benchmark-NAME-TIME).")
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="New folder for the results (default: results/benchmark-NAME-TIME)."
+        ),
     ] = None,
 ) -> None:
     """Every chosen model through the same rolling-origin backtest, ranked by MAE.
@@ -198,8 +274,13 @@ def benchmark(
     chosen_season = season or (info.season if info else 1)
     names = _model_names(models)
     board = run_benchmark(
-        default_models(chosen_season, names), frame, _targets(chosen_target), chosen_start,
-        chosen_end, horizon or (defaults.horizon if defaults else 1), refit=refit,
+        default_models(chosen_season, names),
+        frame,
+        _targets(chosen_target),
+        chosen_start,
+        chosen_end,
+        horizon or (defaults.horizon if defaults else 1),
+        refit=refit,
         train_start=train_start or (defaults.train_start if defaults else None),
         season=chosen_season,
     )
@@ -212,20 +293,36 @@ def benchmark(
             [r.forecasts.assign(model=r.model) for r in board.results], ignore_index=True
         ).to_csv(tmp / "forecasts.csv", index=False)
     first = board.results[0]
-    table = Table(title=f"{dataset or csv}: {', '.join(first.targets)}, {first.n_forecasts} "
-                        f"origins, {first.horizon} step(s) ahead")
+    table = Table(
+        title=f"{dataset or csv}: {', '.join(first.targets)}, {first.n_forecasts} "
+        f"origins, {first.horizon} step(s) ahead"
+    )
     for column in ("rank", "model", "mae", "rmse", "mape %", "mase", "seconds"):
-        table.add_column(column, justify="left" if column == "model" else "right")
+        if column == "model":
+            table.add_column(column, no_wrap=True)
+        else:
+            table.add_column(column, justify="right")
     for row in board.leaderboard.itertuples():
-        table.add_row(str(row.rank), str(row.model), _num(row.mae), _num(row.rmse),
-                      _num(row.mape), _num(row.mase), f"{row.seconds:.2f}")
+        table.add_row(
+            str(row.rank),
+            str(row.model),
+            _num(row.mae),
+            _num(row.rmse),
+            _num(row.mape),
+            _num(row.mase),
+            f"{row.seconds:.2f}",
+        )
     out.print(table)
     out.print(f"results in {destination}")
 
 
 def _load(
-    dataset: str | None, csv: Path | None, date_column: str | None, freq: str | None,
-    fill: str | None, data_dir: Path | None,
+    dataset: str | None,
+    csv: Path | None,
+    date_column: str | None,
+    freq: str | None,
+    fill: str | None,
+    data_dir: Path | None,
 ) -> tuple[pd.DataFrame, DatasetInfo | None]:
     if (dataset is None) == (csv is None):
         raise SeqcastError("give exactly one of --dataset NAME or --csv PATH")
@@ -265,10 +362,13 @@ def _model_names(text: str | None) -> list[str] | None:
     return names
 
 
-def _num(value: float) -> str:
+def _num(value: object) -> str:
+    value = float(value)  # type: ignore[arg-type]
     if value != value:  # NaN
         return "n/a"
-    return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.1f}"
+    if abs(value) < 1000:
+        return f"{value:.4g}"
+    return f"{value:,.1f}" if abs(value) < 1e7 else f"{value:.3e}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -281,4 +381,3 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
-

@@ -2,7 +2,8 @@
 
 MAPE and sMAPE are in percent. MAPE is NaN when an actual value is zero (it is undefined
 there); sMAPE counts a step where both values are zero as no error. MASE divides by the
-in-sample MAE of the seasonal-naive forecast (season ``m``) on the training series.
+in-sample MAE of the seasonal-naive forecast (season ``m``) on the training series, and is
+NaN when that forecast is perfect in-sample (its error is zero up to round-off).
 """
 
 from __future__ import annotations
@@ -39,24 +40,30 @@ def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
 def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     t, p = _pair(y_true, y_pred)
     denominator = np.abs(t) + np.abs(p)
-    ratio = np.divide(2 * np.abs(t - p), denominator, out=np.zeros_like(denominator),
-                      where=denominator != 0)
+    ratio = np.divide(
+        2 * np.abs(t - p), denominator, out=np.zeros_like(denominator), where=denominator != 0
+    )
     return float(100 * np.mean(ratio))
 
 
 def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike, m: int = 1) -> float:
     train = np.asarray(y_train, dtype=float)
     if m < 1 or len(train) <= m:
-        raise SeqcastError(f"MASE with season m={m} needs more than {m} training values, "
-                           f"got {len(train)}")
+        raise SeqcastError(
+            f"MASE with season m={m} needs more than {m} training values, got {len(train)}"
+        )
     scale = float(np.mean(np.abs(train[m:] - train[:-m])))
-    if scale == 0:
+    if scale <= 1e-12 * float(np.mean(np.abs(train))):  # zero up to round-off: undefined
         return float("nan")
     return mae(y_true, y_pred) / scale
 
 
 METRICS: dict[str, Callable[[ArrayLike, ArrayLike], float]] = {
-    "mae": mae, "mape": mape, "smape": smape, "mse": mse, "rmse": rmse,
+    "mae": mae,
+    "mape": mape,
+    "smape": smape,
+    "mse": mse,
+    "rmse": rmse,
 }
 
 

@@ -26,8 +26,9 @@ from seqcast.errors import SeqcastError
 def check_new(path: Path) -> None:
     """Raise if ``path`` holds anything: results are never overwritten."""
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise SeqcastError(f"{path} already exists; choose a new --out folder "
-                           "(seqcast never overwrites results)")
+        raise SeqcastError(
+            f"{path} already exists; choose a new --out folder (seqcast never overwrites results)"
+        )
 
 
 def fresh_path(root: Path, stem: str) -> Path:

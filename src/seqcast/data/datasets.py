@@ -101,7 +101,9 @@ def _ridership(path: Path | None) -> pd.DataFrame:
     raw = raw.rename(columns={"service_date": "date", "rail_boardings": "rail"})
     raw = raw.drop(columns=["total_rides"])  # bus + rail
     raw["date"] = pd.to_datetime(raw["date"], format="%m/%d/%Y")
-    return prepare_frame(raw, "date", columns=["bus", "rail", "day_type"], freq="D", source=str(path))
+    return prepare_frame(
+        raw, "date", columns=["bus", "rail", "day_type"], freq="D", source=str(path)
+    )
 
 
 def _ett(path: Path | None) -> pd.DataFrame:
@@ -118,31 +120,51 @@ _DATASETS: dict[str, tuple[DatasetInfo, Callable[[Path | None], pd.DataFrame]]] 
     for info, loader in [
         (
             DatasetInfo(
-                "co2", "weekly atmospheric CO2 at Mauna Loa, ppm (59 missing weeks interpolated)",
-                "W-SAT", 2284, ("co2",), 52, "statsmodels (bundled)",
+                "co2",
+                "weekly atmospheric CO2 at Mauna Loa, ppm (59 missing weeks interpolated)",
+                "W-SAT",
+                2284,
+                ("co2",),
+                52,
+                "statsmodels (bundled)",
                 BacktestDefaults("co2", 52, "1997-01-01", "2000-12-31"),
             ),
             _co2,
         ),
         (
             DatasetInfo(
-                "sine", "x = sin(0.01 t) + N(0, 0.2^2), t = 1..1000, noise seed 0",
-                "D", 1000, ("x",), 628, "synthetic",
-                BacktestDefaults("x", 1, "2001-08-23", "2002-09-26"),
+                "sine",
+                "x = sin(0.01 t) + N(0, 0.2^2), t = 1..1000, noise seed 0",
+                "D",
+                1000,
+                ("x",),
+                628,
+                "synthetic",
+                BacktestDefaults("x", 1, "2001-12-01", "2002-09-26"),
             ),
             _sine,
         ),
         (
             DatasetInfo(
-                "sine40", "x = sin(2 pi t / 40), t = 0..799", "D", 800, ("x",), 40, "synthetic",
+                "sine40",
+                "x = sin(2 pi t / 40), t = 0..799",
+                "D",
+                800,
+                ("x",),
+                40,
+                "synthetic",
                 BacktestDefaults("x", 40, "2002-01-30", "2002-01-30"),
             ),
             _sine40,
         ),
         (
             DatasetInfo(
-                "ridership", "Chicago CTA daily boardings 2001-01-01..2021-11-30 (bus, rail, "
-                "day type W/A/U)", "D", 7639, ("bus", "rail", "day_type"), 7,
+                "ridership",
+                "Chicago CTA daily boardings 2001-01-01..2021-11-30 (bus, rail, day type W/A/U)",
+                "D",
+                7639,
+                ("bus", "rail", "day_type"),
+                7,
                 "github.com/ageron/data",
                 BacktestDefaults("rail", 14, "2019-01-01", "2019-05-31", train_start="2016-01-01"),
                 RemoteFile(
@@ -156,10 +178,17 @@ _DATASETS: dict[str, tuple[DatasetInfo, Callable[[Path | None], pd.DataFrame]]] 
         ),
         (
             DatasetInfo(
-                "etth1", "Electricity Transformer Temperature, hourly, station 1", "h", 17420,
-                _ETT_COLUMNS, 24, "github.com/zhouhaoyi/ETDataset", _ETT_BENCHMARK,
+                "etth1",
+                "Electricity Transformer Temperature, hourly, station 1",
+                "h",
+                17420,
+                _ETT_COLUMNS,
+                24,
+                "github.com/zhouhaoyi/ETDataset",
+                _ETT_BENCHMARK,
                 RemoteFile(
-                    "ETTh1.csv", _ETT_URL + "ETTh1.csv",
+                    "ETTh1.csv",
+                    _ETT_URL + "ETTh1.csv",
                     "f18de3ad269cef59bb07b5438d79bb3042d3be49bdeecf01c1cd6d29695ee066",
                 ),
             ),
@@ -167,10 +196,17 @@ _DATASETS: dict[str, tuple[DatasetInfo, Callable[[Path | None], pd.DataFrame]]] 
         ),
         (
             DatasetInfo(
-                "etth2", "Electricity Transformer Temperature, hourly, station 2", "h", 17420,
-                _ETT_COLUMNS, 24, "github.com/zhouhaoyi/ETDataset", _ETT_BENCHMARK,
+                "etth2",
+                "Electricity Transformer Temperature, hourly, station 2",
+                "h",
+                17420,
+                _ETT_COLUMNS,
+                24,
+                "github.com/zhouhaoyi/ETDataset",
+                _ETT_BENCHMARK,
                 RemoteFile(
-                    "ETTh2.csv", _ETT_URL + "ETTh2.csv",
+                    "ETTh2.csv",
+                    _ETT_URL + "ETTh2.csv",
                     "a3dc2c597b9218c7ce1cd55eb77b283fd459a1d09d753063f944967dd6b9218b",
                 ),
             ),
@@ -244,9 +280,10 @@ def _download(remote: RemoteFile, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".download-") as tmp:
         fetched = Path(tmp) / "fetched"
-        with urllib.request.urlopen(remote.url, timeout=DOWNLOAD_TIMEOUT_S) as response, open(
-            fetched, "wb"
-        ) as out:
+        with (
+            urllib.request.urlopen(remote.url, timeout=DOWNLOAD_TIMEOUT_S) as response,
+            open(fetched, "wb") as out,
+        ):
             shutil.copyfileobj(response, out)
         if remote.member is not None:
             with tarfile.open(fetched) as archive:

@@ -12,11 +12,12 @@ import warnings
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import BaseOffset
 
 from seqcast.errors import SeqcastError
 
@@ -57,9 +58,7 @@ def load_frame(
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SeqcastError(f"cannot read {path}: {first_line}") from exc
-    return prepare_frame(
-        raw, date_column, columns=columns, freq=freq, fill=fill, source=str(path)
-    )
+    return prepare_frame(raw, date_column, columns=columns, freq=freq, fill=fill, source=str(path))
 
 
 def prepare_frame(
@@ -93,7 +92,7 @@ def prepare_frame(
 
     df = df.sort_index(kind="mergesort")
     df = _drop_duplicates(df, source, notes)
-    offset = _frequency(df.index, freq, source)
+    offset = _frequency(time_index(df), freq, source)
     df = _regularise(df, offset, notes)
     df = _handle_missing(df, fill, source, notes)
     df.attrs["notes"] = notes
@@ -112,9 +111,10 @@ def require_numeric(df: pd.DataFrame, columns: Sequence[str], source: str = "the
         coerced = pd.to_numeric(values, errors="coerce")
         bad = coerced.isna() & values.notna()
         if bad.any():
-            where = bad.idxmax()
+            row = int(np.argmax(bad.to_numpy()))
             raise SeqcastError(
-                f"column {column!r} of {source} is not numeric: {values[where]!r} at {_fmt(where)}"
+                f"column {column!r} of {source} is not numeric: {values.iloc[row]!r} at "
+                f"{_fmt(df.index[row])}"
             )
         raise SeqcastError(f"column {column!r} of {source} is not numeric (dtype {values.dtype})")
 
@@ -171,7 +171,7 @@ def _drop_duplicates(df: pd.DataFrame, source: str, notes: list[str]) -> pd.Data
     return df
 
 
-def _frequency(index: pd.DatetimeIndex, freq: str | None, source: str) -> pd.DateOffset:
+def _frequency(index: pd.DatetimeIndex, freq: str | None, source: str) -> BaseOffset:
     if freq is not None:
         try:
             offset = to_offset(freq)
@@ -180,19 +180,19 @@ def _frequency(index: pd.DatetimeIndex, freq: str | None, source: str) -> pd.Dat
         off_grid = ~index.isin(pd.date_range(index[0], index[-1], freq=offset))
         if off_grid.any():
             raise SeqcastError(
-                f"timestamp {_fmt(index[off_grid.argmax()])} of {source} is not on the "
+                f"timestamp {_fmt(index[int(off_grid.argmax())])} of {source} is not on the "
                 f"{freq!r} grid that starts at {_fmt(index[0])}"
             )
         return offset
-    offset = infer_frequency(index)
-    if offset is None:
+    inferred = infer_frequency(index)
+    if inferred is None:
         raise SeqcastError(
             f"cannot infer the frequency of {source}; give it (e.g. --freq D or freq='D')"
         )
-    return offset
+    return inferred
 
 
-def infer_frequency(index: pd.DatetimeIndex) -> pd.DateOffset | None:
+def infer_frequency(index: pd.DatetimeIndex) -> BaseOffset | None:
     """The regular frequency that every timestamp of ``index`` lies on, gaps allowed.
 
     Tries ``pd.infer_freq`` on the whole index, then on short runs sampled along it (so a
@@ -229,12 +229,14 @@ def _infer(index: pd.DatetimeIndex) -> str | None:
     return str(getattr(found, "freqstr", found))
 
 
-def _regularise(df: pd.DataFrame, offset: pd.DateOffset, notes: list[str]) -> pd.DataFrame:
+def _regularise(df: pd.DataFrame, offset: BaseOffset, notes: list[str]) -> pd.DataFrame:
     grid = pd.date_range(df.index[0], df.index[-1], freq=offset, name=df.index.name)
     if len(grid) != len(df):
-        absent = grid.difference(df.index)
-        notes.append(f"{len(absent)} timestamps missing from the {offset.freqstr} grid: "
-                     f"{_describe_runs(absent, offset)}")
+        absent = grid.difference(time_index(df))
+        notes.append(
+            f"{len(absent)} timestamps missing from the {offset.freqstr} grid: "
+            f"{_describe_runs(absent, offset)}"
+        )
         df = df.reindex(grid)
     else:
         df = df.copy()
@@ -248,8 +250,8 @@ def _handle_missing(
     missing_rows = df.isna().any(axis=1).to_numpy()
     if not missing_rows.any():
         return df
-    dates = df.index[missing_rows]
-    offset = df.index.freq
+    dates = time_index(df)[missing_rows]
+    offset = time_index(df).freq
     if fill is None:
         raise SeqcastError(
             f"{source} has {len(dates)} missing values, first at {_describe_runs(dates, offset)}; "
@@ -267,14 +269,14 @@ def _handle_missing(
     if still.any():
         raise SeqcastError(
             f"{source} begins with missing values that cannot be filled "
-            f"({_describe_runs(df.index[still], offset)}); drop those rows"
+            f"({_describe_runs(time_index(df)[still], offset)}); drop those rows"
         )
     how = "linear interpolation" if fill == "interpolate" else "carrying the last value forward"
     notes.append(f"filled {len(dates)} missing timestamps by {how}")
     return df
 
 
-def _describe_runs(dates: pd.DatetimeIndex, offset: pd.DateOffset | None) -> str:
+def _describe_runs(dates: pd.DatetimeIndex, offset: BaseOffset | None) -> str:
     """'2001-02-03 .. 2001-02-05, 2001-03-10' for the first few runs of consecutive dates."""
     runs: list[tuple[pd.Timestamp, pd.Timestamp]] = []
     for t in dates:
@@ -286,6 +288,13 @@ def _describe_runs(dates: pd.DatetimeIndex, offset: pd.DateOffset | None) -> str
             runs.append((t, t))
     text = ", ".join(_fmt(a) if a == b else f"{_fmt(a)} .. {_fmt(b)}" for a, b in runs)
     return text + (", ..." if len(runs) == _MAX_LISTED and runs[-1][1] != dates[-1] else "")
+
+
+def time_index(frame: pd.DataFrame) -> pd.DatetimeIndex:
+    """``frame.index`` as the DatetimeIndex it is (checked), for code and type checker alike."""
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        raise SeqcastError("expected a DataFrame indexed by time")
+    return cast(pd.DatetimeIndex, frame.index)
 
 
 def _missing_columns_message(missing: Sequence[str], present: pd.Index, source: str) -> str:

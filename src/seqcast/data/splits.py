@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -30,7 +31,7 @@ def date_slice(frame: pd.DataFrame, start: str | None, end: str | None, what: st
         raise SeqcastError(f"{what}: start {start} is before the data begins ({first})")
     if hi is not None and hi[0] > last:
         raise SeqcastError(f"{what}: end {end} is after the data ends ({last})")
-    part = frame.loc[start:end]  # type: ignore[misc]
+    part = frame.loc[start:end]
     if part.empty:
         raise SeqcastError(f"{what}: no data between {start} and {end}")
     return part
@@ -40,20 +41,18 @@ def split_by_dates(
     frame: pd.DataFrame,
     train: tuple[str | None, str | None],
     valid: tuple[str | None, str | None],
-    test: tuple[str | None, str | None] = (None, None),
+    test: tuple[str | None, str | None] | None = None,
 ) -> Split:
-    """Three chronological parts by inclusive date ranges, e.g. the ridership split:
-    ``train=("2016-01", "2018-12"), valid=("2019-01", "2019-05"), test=("2019-06", None)``."""
-    parts = [date_slice(frame, *rng, what=name) for name, rng in
-             (("train", train), ("valid", valid), ("test", test))]
-    for (a_name, a), (b_name, b) in zip(
-        zip(("train", "valid"), parts[:2], strict=True),
-        zip(("valid", "test"), parts[1:], strict=True),
-        strict=True,
-    ):
+    """Chronological parts by inclusive date ranges, e.g. the ridership split:
+    ``train=("2016-01", "2018-12"), valid=("2019-01", "2019-05"), test=("2019-06", None)``.
+    Without ``test`` the test part is empty. Overlapping parts are an error."""
+    named = [("train", train), ("valid", valid)] + ([("test", test)] if test else [])
+    parts = [(name, date_slice(frame, *rng, what=name)) for name, rng in named]
+    for (a_name, a), (b_name, b) in itertools.pairwise(parts):
         if a.index[-1] >= b.index[0]:
             raise SeqcastError(f"{a_name} (to {a.index[-1]}) overlaps {b_name} (from {b.index[0]})")
-    return Split(*parts)
+    frames = [p for _, p in parts]
+    return Split(frames[0], frames[1], frames[2] if test else frame.iloc[0:0])
 
 
 # Twelve, four and four months of 30 days; multiply by steps per hour for ETTm data.
@@ -89,9 +88,7 @@ def ett_split(frame: pd.DataFrame, lookback: int, steps_per_hour: int = 1) -> Sp
     return Split(*(frame.iloc[a:b] for a, b in borders.values()))
 
 
-def _bound(
-    value: str | None, what: str, which: str
-) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def _bound(value: str | None, what: str, which: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The span of time a (possibly partial) date string covers: '2019-05' is all May."""
     if value is None:
         return None

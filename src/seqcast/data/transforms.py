@@ -7,6 +7,7 @@ then applied to everything; their state is plain arrays so a checkpoint can hold
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar, overload
 
 import numpy as np
@@ -111,7 +112,7 @@ class _Scaler:
     def fit_transform(self, x: Data) -> Data:
         return self.fit(x).transform(x)
 
-    def _apply(self, x: Data, f) -> Data:  # type: ignore[no-untyped-def]
+    def _apply(self, x: Data, f: Callable[[np.ndarray], np.ndarray]) -> Data:
         if not hasattr(self, "scale_"):
             raise SeqcastError(f"{type(self).__name__} is not fitted; call fit(train) first")
         values = _values(x)

@@ -64,7 +64,9 @@ def lag_matrix(x: np.ndarray, tau: int) -> tuple[np.ndarray, np.ndarray]:
     if tau < 1:
         raise SeqcastError(f"tau must be at least 1, got {tau}")
     if len(series) <= tau:
-        raise SeqcastError(f"a lag matrix with tau={tau} needs more than {tau} values, got {len(series)}")
+        raise SeqcastError(
+            f"a lag matrix with tau={tau} needs more than {tau} values, got {len(series)}"
+        )
     return sliding_window_view(series, tau)[:-1], series[tau:]
 
 

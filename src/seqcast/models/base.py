@@ -17,8 +17,9 @@ from typing import ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.offsets import BaseOffset
 
-from seqcast.data.io import require_numeric
+from seqcast.data.io import require_numeric, time_index
 from seqcast.errors import SeqcastError
 
 F = TypeVar("F", bound="Forecaster")
@@ -36,7 +37,9 @@ class Forecaster:
         require_numeric(data, names)
         self._check_history(data, names)
         self.targets_: list[str] = names
-        self.freq_ = data.index.freq
+        freq = time_index(data).freq
+        assert freq is not None  # check_series refused data without one
+        self.freq_: BaseOffset = freq
         self.history_: pd.DataFrame = data
         self._fit(data)
         return self
@@ -50,22 +53,27 @@ class Forecaster:
         if not hasattr(self, "targets_"):
             raise SeqcastError(f"{self.name} is not fitted; call fit(data) first")
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise SeqcastError(f"the number of steps to forecast must be a positive integer, "
-                               f"got {n!r}")
+            raise SeqcastError(
+                f"the number of steps to forecast must be a positive integer, got {n!r}"
+            )
         if history is None:
             history = self.history_
         else:
             check_series(history)
-            if history.index.freq != self.freq_:
-                raise SeqcastError(f"history has frequency {history.index.freqstr}, the model "
-                                   f"was fitted on {self.freq_.freqstr}")
+            if time_index(history).freq != self.freq_:
+                raise SeqcastError(
+                    f"history has frequency {time_index(history).freqstr}, the model "
+                    f"was fitted on {self.freq_.freqstr}"
+                )
             require_numeric(history, self.targets_)
             self._check_history(history, self.targets_)
         values = np.asarray(self._predict(history, n), dtype=float)  # (n, K)
-        index = pd.date_range(history.index[-1] + self.freq_, periods=n, freq=self.freq_,
-                              name=history.index.name)
-        return pd.DataFrame(values.reshape(n, len(self.targets_)), index=index,
-                            columns=self.targets_)
+        index = pd.date_range(
+            history.index[-1] + self.freq_, periods=n, freq=self.freq_, name=history.index.name
+        )
+        return pd.DataFrame(
+            values.reshape(n, len(self.targets_)), index=index, columns=self.targets_
+        )
 
     @property
     def min_history(self) -> int:
@@ -89,8 +97,9 @@ class Forecaster:
 
     def _check_history(self, data: pd.DataFrame, targets: Sequence[str]) -> None:
         if len(data) < self.min_history:
-            raise SeqcastError(f"{self.name} needs at least {self.min_history} observed steps, "
-                               f"got {len(data)}")
+            raise SeqcastError(
+                f"{self.name} needs at least {self.min_history} observed steps, got {len(data)}"
+            )
         if data[list(targets)].isna().to_numpy().any():
             raise SeqcastError(f"{self.name}: the target columns have missing values")
 

@@ -28,8 +28,9 @@ def register_model(name: str) -> Callable[[M], M]:
 
     def add(cls: M) -> M:
         if name in _REGISTRY:
-            raise ValueError(f"model name {name!r} is already registered by "
-                             f"{_REGISTRY[name].__qualname__}")
+            raise ValueError(
+                f"model name {name!r} is already registered by {_REGISTRY[name].__qualname__}"
+            )
         if not dataclasses.is_dataclass(cls):
             raise TypeError(f"{cls.__qualname__} must be a dataclass to be registered")
         cls.name = name
@@ -59,8 +60,9 @@ def create_model(name: str, **params: Any) -> Forecaster:
         if key not in hints:
             raise SeqcastError(_unknown_parameter(name, key, hints))
         if not _matches(value, hints[key]):
-            raise SeqcastError(f"{name}: parameter {key!r} must be {_describe(hints[key])}, "
-                               f"got {value!r}")
+            raise SeqcastError(
+                f"{name}: parameter {key!r} must be {_describe(hints[key])}, got {value!r}"
+            )
     return cls(**params)
 
 
@@ -78,8 +80,9 @@ def parse_overrides(name: str, overrides: Iterable[str]) -> dict[str, Any]:
         try:
             parsed[key] = _convert(text.strip(), hints[key])
         except ValueError:
-            raise SeqcastError(f"{name}: parameter {key!r} must be {_describe(hints[key])}, "
-                               f"got {text!r}") from None
+            raise SeqcastError(
+                f"{name}: parameter {key!r} must be {_describe(hints[key])}, got {text!r}"
+            ) from None
     return parsed
 
 

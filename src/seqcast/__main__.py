@@ -1,0 +1,5 @@
+"""``python -m seqcast`` runs the CLI."""
+
+from seqcast.cli import main
+
+main()

@@ -181,11 +181,11 @@ BAD_INPUTS = {
     "missing date column": (["--csv", "{csv}", "--date-column", "when"], "no column 'when'"),
     "missing target column": (
         ["--csv", "{csv}", "--date-column", "day", "--target", "rail"],
-        "no column 'rail'",
+        "series.csv has no column 'rail'; its columns are: value, label",
     ),
     "non-numeric target": (
         ["--csv", "{csv}", "--date-column", "day", "--target", "label"],
-        "column 'label' of the data is not numeric",
+        "series.csv is not numeric: 'x' at 2021-01-01",
     ),
     "unknown model": (
         ["--csv", "{csv}", "--date-column", "day", "--model", "prophet"],

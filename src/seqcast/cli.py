@@ -7,6 +7,7 @@ starting ``error:`` and exit status 1; nothing is written.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -103,7 +104,8 @@ SeasonOpt = Annotated[
     typer.Option(
         "--season",
         min=1,
-        help="Season for MASE's scale and seasonal models (default: the dataset's, else 1).",
+        help="Season m of MASE's scale (default: the dataset's, else 1); benchmark also "
+        "gives it to models with a season parameter.",
     ),
 ]
 
@@ -120,8 +122,6 @@ def _root(
 @app.command()
 def datasets(data_dir: DataDirOpt = None) -> None:
     """List the built-in datasets: name, frequency, length, columns, source."""
-    import os
-
     folder = data_dir or os.environ.get(DATA_DIR_VARIABLE)
     table = Table(title="seqcast datasets")
     for column in ("name", "freq", "rows", "columns", "season", "available", "source"):

@@ -238,6 +238,7 @@ def load_dataset(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     path, notes = (None, []) if info.remote is None else locate(info.remote, data_dir)
     frame = loader(path)
     frame.attrs["notes"] = notes + list(frame.attrs.get("notes", []))
+    frame.attrs.setdefault("source", f"dataset {name!r}")
     return frame
 
 

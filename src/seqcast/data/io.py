@@ -3,7 +3,8 @@
 Every series in seqcast is a pandas DataFrame with a sorted DatetimeIndex whose ``freq`` is
 set and no missing values. ``prepare_frame`` makes one from a DataFrame, ``load_frame`` from
 a CSV or Parquet file. What they changed on the way (duplicates dropped, gaps filled) is
-listed, one sentence each, in ``frame.attrs["notes"]``.
+listed, one sentence each, in ``frame.attrs["notes"]``, and where it came from in
+``frame.attrs["source"]`` (so later errors can name the file).
 """
 
 from __future__ import annotations
@@ -96,11 +97,16 @@ def prepare_frame(
     df = _regularise(df, offset, notes)
     df = _handle_missing(df, fill, source, notes)
     df.attrs["notes"] = notes
+    df.attrs["source"] = source
     return df
 
 
-def require_numeric(df: pd.DataFrame, columns: Sequence[str], source: str = "the data") -> None:
-    """Raise naming the first non-numeric value if any of ``columns`` is not numeric."""
+def require_numeric(df: pd.DataFrame, columns: Sequence[str], source: str | None = None) -> None:
+    """Raise naming the first non-numeric value if any of ``columns`` is not numeric.
+
+    ``source`` names the data in the message (default: where ``prepare_frame`` read it).
+    """
+    source = source or str(df.attrs.get("source", "the data"))
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise SeqcastError(_missing_columns_message(missing, df.columns, source))

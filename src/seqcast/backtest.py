@@ -10,9 +10,12 @@ Symbols: O number of origins, H horizon, K number of target columns.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -85,6 +88,7 @@ def backtest(
     refit: bool = False,
     train_start: str | None = None,
     season: int = 1,
+    workers: int = 1,
 ) -> BacktestResult:
     """Forecast ``horizon`` steps from every origin whose +1 step lies in [start, end].
 
@@ -93,10 +97,13 @@ def backtest(
     model : an unfitted forecaster; the backtest fits copies of it.
     data : regular time-indexed DataFrame (``seqcast.prepare_frame``).
     targets : the column(s) to forecast.
-    refit : fit afresh at every origin on the data up to it; otherwise fit once on the data
-        up to the first origin and forecast later origins from their own history.
+    refit : fit again at every origin on the data up to it (one instance is refitted, so a
+        model with ``warm_start`` starts from the previous origin's estimates); otherwise fit
+        once on the data up to the first origin and forecast later origins from their own
+        history.
     train_start : the first timestamp any fit or forecast may use (default: the beginning).
     season : the season ``m`` of the MASE scale (seasonal-naive error on the training part).
+    workers : processes to share the origins among (contiguous blocks, one model each).
     """
     check_series(data)
     names = [targets] if isinstance(targets, str) else list(targets)
@@ -126,16 +133,18 @@ def backtest(
             f"observed steps; {model.name} needs at least {model.min_history}"
         )
 
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise SeqcastError(f"workers must be a positive integer, got {workers!r}")
+
     clock = time.perf_counter()
-    predictions = np.empty((len(origins), horizon, len(names)))  # (O, H, K)
-    fitted = None if refit else model.clone().fit(data.iloc[begin : origins[0] + 1], names)
-    for i, origin in enumerate(origins):
-        history = data.iloc[begin : origin + 1]
-        if fitted is None:
-            forecast = model.clone().fit(history, names).predict(horizon)
-        else:
-            forecast = fitted.predict(horizon, history=history)
-        predictions[i] = forecast.to_numpy()
+    task = partial(_forecast_origins, model, data, names, begin, horizon, refit)
+    blocks = [b for b in np.array_split(origins, min(workers, len(origins))) if len(b)]
+    if len(blocks) == 1:
+        predictions = task(origins)
+    else:
+        context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+        with ProcessPoolExecutor(len(blocks), mp_context=context) as pool:
+            predictions = np.concatenate(list(pool.map(task, blocks)))  # (O, H, K)
     seconds = time.perf_counter() - clock
 
     values = data[names].to_numpy(dtype=float)  # (T, K)
@@ -160,6 +169,26 @@ def backtest(
         },
         seconds=seconds,
     )
+
+
+def _forecast_origins(
+    model: Forecaster,
+    data: pd.DataFrame,
+    names: list[str],
+    begin: int,
+    horizon: int,
+    refit: bool,
+    origins: np.ndarray,
+) -> np.ndarray:
+    """(O, H, K) forecasts from each origin (a position in ``data``), in order."""
+    instance = model.clone()
+    if not refit:
+        instance.fit(data.iloc[begin : origins[0] + 1], names)
+        return instance.predict_origins(data.iloc[begin:], origins - begin, horizon)
+    predictions = np.empty((len(origins), horizon, len(names)))
+    for i, origin in enumerate(origins):
+        predictions[i] = instance.fit(data.iloc[begin : origin + 1], names).predict(horizon)
+    return predictions
 
 
 def _scores(

@@ -34,15 +34,10 @@ class Benchmark:
 
 
 def default_models(season: int, names: Sequence[str] | None = None) -> list[Forecaster]:
-    """Registered models (all, or ``names``) with their defaults; a model with a ``season``
-    parameter gets the dataset's season."""
+    """Registered models (all, or ``names``), each with the parameters it suggests for data
+    with this season (``Forecaster.defaults_for``)."""
     chosen = list(names) if names is not None else list_models()
-    models = []
-    for name in chosen:
-        cls = model_class(name)
-        params = {"season": season} if "season" in cls.__dataclass_fields__ else {}
-        models.append(create_model(name, **params))
-    return models
+    return [create_model(name, **model_class(name).defaults_for(season)) for name in chosen]
 
 
 def run_benchmark(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Sequence
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -79,6 +79,23 @@ class Forecaster:
     def min_history(self) -> int:
         """The fewest observed steps ``fit`` and ``predict`` accept."""
         return 1
+
+    def predict_origins(self, data: pd.DataFrame, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """(O, H, K) forecasts of ``horizon`` steps from each origin, with the fitted parameters.
+
+        ``origins`` are row positions in ``data``; origin ``o`` sees ``data.iloc[: o + 1]``.
+        This runs ``predict`` once per origin; a model that can share work across origins
+        (one filter pass, one batched forward) overrides it.
+        """
+        out = np.empty((len(origins), horizon, len(self.targets_)))
+        for i, origin in enumerate(origins):
+            out[i] = self.predict(horizon, history=data.iloc[: origin + 1]).to_numpy()
+        return out
+
+    @classmethod
+    def defaults_for(cls, season: int) -> dict[str, Any]:
+        """Parameters suited to data with this season (``seqcast benchmark`` uses them)."""
+        return {}
 
     def params(self) -> dict[str, object]:
         """The model's parameters, as given to ``create_model``."""

@@ -7,6 +7,7 @@ so refitting in a backtest changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,10 @@ class SeasonalNaive(Forecaster):
     for the smallest k that reaches the observed part (the last season, repeated)."""
 
     season: int = 7
+
+    @classmethod
+    def defaults_for(cls, season: int) -> dict[str, Any]:
+        return {"season": season}
 
     def __post_init__(self) -> None:
         if self.season < 1:

@@ -69,7 +69,9 @@ def test_fit_refuses_bad_data(daily: pd.DataFrame) -> None:
 
 
 def test_registry_errors_list_what_is_valid() -> None:
-    with pytest.raises(SeqcastError, match="unknown model 'arima2'; choose one of drift, mean"):
+    with pytest.raises(
+        SeqcastError, match="unknown model 'arima2'; choose one of arima, drift, mean"
+    ):
         create_model("arima2")
     with pytest.raises(
         SeqcastError, match="seasonal_naive has no parameter 'lag'; its parameters are: season"

@@ -32,14 +32,14 @@ from seqcast.data.datasets import (
 from seqcast.data.io import FILL_METHODS, load_frame
 from seqcast.errors import SeqcastError
 from seqcast.models.registry import create_model, model_class, parse_overrides
-from seqcast.results import check_new, fresh_path, results_dir, write_json
+from seqcast.results import check_new, fresh_path, json_ready, results_dir, write_json
 
 app = typer.Typer(
     help="Forecast time series with neural networks, measured against honest baselines.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
 )
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -185,14 +185,24 @@ def backtest(
     refit: RefitOpt = False,
     train_start: TrainStartOpt = None,
     season: SeasonOpt = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, help="Processes to share the origins among (useful with --refit)."
+        ),
+    ] = 1,
 ) -> None:
     """Rolling-origin backtest of one model: forecast --horizon steps from every origin.
 
     Each origin is the day (step) before a date in --start..--end. Writes OUT/metrics.json
     (overall, per-horizon and per-target errors), OUT/forecasts.csv and OUT/per_horizon.csv.
 
-    Example: seqcast backtest --dataset ridership --target rail --model seasonal_naive
+    Examples: seqcast backtest --dataset ridership --target rail --model seasonal_naive
     --set season=7 --start 2019-03-01 --end 2019-05-31 --out results/naive7
+
+    The book's daily-refit SARIMA: seqcast backtest --dataset ridership --target rail
+    --model arima --set order=1,0,0 --set seasonal_order=0,1,1,7 --start 2019-03-01
+    --end 2019-05-31 --train-start 2019-01-01 --refit --out results/sarima
     """
     check_new(out_dir)
     frame, info = _load(dataset, csv, date_column, freq, fill, data_dir)
@@ -207,6 +217,7 @@ def backtest(
         refit=refit,
         train_start=train_start,
         season=season or (info.season if info else 1),
+        workers=workers,
     )
     with results_dir(out_dir) as tmp:
         write_json(tmp / "metrics.json", result.to_dict())
@@ -314,6 +325,163 @@ def benchmark(
         )
     out.print(table)
     out.print(f"results in {destination}")
+
+
+@app.command()
+def analyze(
+    target: Annotated[str, typer.Option("--target", help="The column to analyse.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="New folder for the results.")],
+    dataset: DatasetOpt = None,
+    csv: CsvOpt = None,
+    date_column: DateColumnOpt = None,
+    freq: FreqOpt = None,
+    fill: FillOpt = None,
+    data_dir: DataDirOpt = None,
+    lags: Annotated[
+        int | None, typer.Option("--lags", min=1, help="Lags of the ACF/PACF (default ~10 log n).")
+    ] = None,
+    season: Annotated[
+        int | None,
+        typer.Option("--season", min=2, help="The season s, if known (default: detected)."),
+    ] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First date analysed.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date analysed.")] = None,
+) -> None:
+    """ACF and PACF with 95 % bands, ADF and KPSS tests, the season, and suggested orders.
+
+    Suggests d and D (differencing), s (from ACF peaks) and (p, q)(P, Q) from the cut-off or
+    tail-off of the ACF and PACF of the differenced series. Writes OUT/analysis.json and
+    OUT/acf_pacf.png.
+
+    Example: seqcast analyze --dataset ridership --target rail --start 2001 --end 2019
+    --lags 35 --out results/rail-acf
+    """
+    from seqcast.analysis import analyze as run_analysis
+    from seqcast.data.io import require_numeric
+    from seqcast.data.splits import date_slice
+    from seqcast.plots import plot_acf_pacf
+
+    check_new(out_dir)
+    frame, _ = _load(dataset, csv, date_column, freq, fill, data_dir)
+    require_numeric(frame, [target])
+    part = date_slice(frame, start, end, what="analysis range")
+    result = run_analysis(part[target].to_numpy(dtype=float), lags=lags, season=season)
+    with results_dir(out_dir) as tmp:
+        payload = {"target": target, "first": str(part.index[0]), "last": str(part.index[-1])}
+        write_json(tmp / "analysis.json", json_ready({**payload, **result.to_dict()}))
+        plot_acf_pacf(result, tmp / "acf_pacf.png", title=f"{target}, {len(part):,} values")
+    s = result.suggestion
+    out.print(f"ACF peaks at lags {result.acf_peaks or 'none'}; season s = {result.season}")
+    out.print(
+        f"ADF p = {result.adf['pvalue']:.3g} (null: unit root); KPSS p = "
+        f"{result.kpss['pvalue']:.3g} (null: stationary) -> d = {result.d}, D = {result.D}"
+    )
+    out.print(f"{s['pattern']}; {s['seasonal_pattern']}")
+    out.print(f"suggested ARIMA{tuple(s['order'])}{tuple(s['seasonal_order'])}")
+    out.print(f"results in {out_dir}")
+
+
+@app.command("arima-search")
+def arima_search(
+    target: Annotated[str, typer.Option("--target", help="The column to model.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="New folder for the results.")],
+    dataset: DatasetOpt = None,
+    csv: CsvOpt = None,
+    date_column: DateColumnOpt = None,
+    freq: FreqOpt = None,
+    fill: FillOpt = None,
+    data_dir: DataDirOpt = None,
+    p: Annotated[str, typer.Option("--p", help="AR orders to try, comma-separated.")] = "0,1,2",
+    d: Annotated[str, typer.Option("--d", help="Differences to try.")] = "0,1",
+    q: Annotated[str, typer.Option("--q", help="MA orders to try.")] = "0,1,2",
+    big_p: Annotated[str, typer.Option("--P", help="Seasonal AR orders to try.")] = "0,1",
+    big_d: Annotated[str, typer.Option("--D", help="Seasonal differences to try.")] = "0,1",
+    big_q: Annotated[str, typer.Option("--Q", help="Seasonal MA orders to try.")] = "0,1",
+    season: Annotated[
+        int, typer.Option("--season", min=0, help="Season s (0 or 1: no seasonal terms).")
+    ] = 0,
+    criterion: Annotated[
+        str, typer.Option("--criterion", help="aic or bic (one fit each) or mae (backtest).")
+    ] = "aic",
+    train_start: TrainStartOpt = None,
+    train_end: Annotated[
+        str | None, typer.Option("--train-end", help="Last date fitted (aic/bic).")
+    ] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    horizon: Annotated[int, typer.Option("--horizon", min=1, help="Steps ahead (mae).")] = 1,
+    refit: RefitOpt = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes sharing the candidates.")
+    ] = 1,
+) -> None:
+    """Grid search of ARIMA(p,d,q)(P,D,Q,s) orders by AIC, BIC or backtest MAE.
+
+    Writes OUT/search.csv and OUT/search.json: every candidate tried, best first, with the
+    error of any that could not be fitted.
+
+    Example: seqcast arima-search --dataset ridership --target rail --season 7
+    --train-start 2019-01-01 --train-end 2019-05-31 --out results/rail-orders
+    """
+    from seqcast.data.io import require_numeric
+    from seqcast.data.splits import date_slice
+    from seqcast.models.arima import search_orders
+
+    check_new(out_dir)
+    frame, _ = _load(dataset, csv, date_column, freq, fill, data_dir)
+    require_numeric(frame, [target])
+    seasonal = season >= 2
+    grid = {
+        name: _integers(name, text)
+        for name, text in (
+            ("--p", p),
+            ("--d", d),
+            ("--q", q),
+            ("--P", big_p),
+            ("--D", big_d),
+            ("--Q", big_q),
+        )
+    }
+    orders = [(a, b, c) for a in grid["--p"] for b in grid["--d"] for c in grid["--q"]]
+    seasonal_orders = (
+        [(a, b, c, season) for a in grid["--P"] for b in grid["--D"] for c in grid["--Q"]]
+        if seasonal else [(0, 0, 0, 0)]
+    )  # fmt: skip
+    if criterion == "mae":
+        if start is None or end is None:
+            raise SeqcastError("--criterion mae needs --start and --end (the backtest range)")
+        data, backtest_range = frame, (start, end)
+    else:
+        data, backtest_range = date_slice(frame, train_start, train_end, what="fit range"), None
+    table = search_orders(
+        data, target, orders, seasonal_orders, criterion=criterion,
+        backtest_range=backtest_range, horizon=horizon, refit=refit, train_start=train_start,
+        workers=workers,
+    )  # fmt: skip
+    with results_dir(out_dir) as tmp:
+        table.to_csv(tmp / "search.csv", index=False)
+        write_json(tmp / "search.json", json_ready(
+            {"target": target, "criterion": criterion, "candidates": table.to_dict("records")}
+        ))  # fmt: skip
+    shown = Table(title=f"ARIMA orders by {criterion} ({len(table)} candidates)")
+    for column in ("order", "seasonal_order", criterion, "error"):
+        shown.add_column(column)
+    for row in table.head(10).itertuples():
+        shown.add_row(
+            str(row.order), str(row.seasonal_order), _num(getattr(row, criterion)), str(row.error)
+        )
+    out.print(shown)
+    out.print(f"results in {out_dir}")
+
+
+def _integers(option: str, text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise SeqcastError(f"{option} takes comma-separated integers, got {text!r}") from None
+    if not values or any(v < 0 for v in values):
+        raise SeqcastError(f"{option} takes comma-separated integers >= 0, got {text!r}")
+    return values
 
 
 def _load(

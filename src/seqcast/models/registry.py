@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 
-_FAMILIES = ("seqcast.models.baselines",)
+_FAMILIES = ("seqcast.models.baselines", "seqcast.models.arima")
 _REGISTRY: dict[str, type[Forecaster]] = {}
 _loaded = False
 

@@ -1,0 +1,154 @@
+"""ARIMA against statsmodels' own estimates (the reference) and the book's figures."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import needs_ridership
+
+from seqcast import SeqcastError, backtest, create_model, load_dataset
+
+BOOK = {"order": (1, 0, 0), "seasonal_order": (0, 1, 1, 7)}
+
+
+def statsmodels_forecast(y: np.ndarray, steps: int = 1, **spec: object) -> np.ndarray:
+    from statsmodels.tsa.arima.model import ARIMA
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.asarray(ARIMA(y, **spec).fit().forecast(steps))
+
+
+@pytest.fixture(scope="module")
+def ridership() -> pd.DataFrame:
+    return load_dataset("ridership")
+
+
+@needs_ridership
+def test_single_fit_forecasts_the_books_value(ridership: pd.DataFrame) -> None:
+    model = create_model("arima", **BOOK).fit(ridership.loc["2019-01-01":"2019-05-31"], "rail")
+    forecast = model.predict(7)
+    assert forecast.index[0] == pd.Timestamp("2019-06-01")
+    assert forecast["rail"].iloc[0] == pytest.approx(427_758.6, rel=0.005)
+    reference = statsmodels_forecast(
+        ridership.loc["2019-01-01":"2019-05-31", "rail"].to_numpy(float), 7, **BOOK
+    )
+    np.testing.assert_allclose(forecast["rail"], reference, rtol=1e-9)
+    summary = model.summary()
+    assert list(summary.index) == ["ar.L1", "ma.S.L7", "sigma2"]
+    assert summary.loc["ar.L1", "rail"] == pytest.approx(0.6491, abs=1e-3)
+
+
+@needs_ridership
+def test_rolling_refit_matches_cold_statsmodels_fits(ridership: pd.DataFrame) -> None:
+    # One week of the book's daily-refit loop; every warm-started fit must land where a
+    # cold statsmodels fit on the same data lands.
+    result = backtest(
+        create_model("arima", **BOOK),
+        ridership,
+        "rail",
+        "2019-03-01",
+        "2019-03-07",
+        refit=True,
+        train_start="2019-01-01",
+    )
+    rail = ridership["rail"]
+    expected = [
+        statsmodels_forecast(
+            rail.loc["2019-01-01" : day - pd.Timedelta(days=1)].to_numpy(float), **BOOK
+        )[0]
+        for day in pd.date_range("2019-03-01", "2019-03-07")
+    ]
+    np.testing.assert_allclose(result.forecasts["forecast"], expected, rtol=2e-4)
+
+
+@needs_ridership
+def test_the_books_92_day_rolling_mae(ridership: pd.DataFrame) -> None:
+    result = backtest(
+        create_model("arima", **BOOK),
+        ridership,
+        "rail",
+        "2019-03-01",
+        "2019-05-31",
+        refit=True,
+        train_start="2019-01-01",
+    )
+    assert result.n_forecasts == 92
+    assert result.metrics["mae"] == pytest.approx(32_040.7, rel=0.005)
+
+
+@needs_ridership
+def test_workers_give_the_same_forecasts(ridership: pd.DataFrame) -> None:
+    kwargs = dict(refit=True, train_start="2019-01-01")
+    one = backtest(
+        create_model("arima", **BOOK), ridership, "rail", "2019-03-01", "2019-03-10", **kwargs
+    )
+    two = backtest(
+        create_model("arima", **BOOK),
+        ridership,
+        "rail",
+        "2019-03-01",
+        "2019-03-10",
+        workers=2,
+        **kwargs,
+    )
+    np.testing.assert_allclose(two.forecasts["forecast"], one.forecasts["forecast"], rtol=2e-4)
+
+
+@pytest.mark.parametrize(
+    "spec", [BOOK, {"order": (1, 1, 0), "trend": "t"}, {"order": (2, 0, 1), "trend": "c"}]
+)
+def test_one_filter_pass_equals_refiltering_each_origin(spec: dict, daily: pd.DataFrame) -> None:
+    data = daily.assign(y=daily["b"] + 0.3 * daily["a"] + np.sin(np.arange(60.0)))
+    model = create_model("arima", **spec).fit(data.iloc[:40], "y")
+    origins = np.array([39, 45, 52, 56])
+    together = model.predict_origins(data, origins, 3)
+    for i, origin in enumerate(origins):
+        history = data["y"].iloc[: origin + 1].to_numpy(float)
+        from statsmodels.tsa.arima.model import ARIMA
+
+        reference = ARIMA(history, **spec).filter(model.params_[0]).forecast(3)
+        np.testing.assert_allclose(together[i, :, 0], reference, rtol=1e-8, atol=1e-8)
+
+
+def test_prediction_intervals_widen_and_hold_the_forecast(daily: pd.DataFrame) -> None:
+    data = daily.assign(y=daily["b"] + np.random.default_rng(0).normal(size=60))
+    model = create_model("arima", order=(1, 0, 0), seasonal_order=(0, 1, 1, 7)).fit(data, "y")
+    bands = model.predict_interval(10, alpha=0.1)
+    assert list(bands.columns) == ["y", "y_lower", "y_upper"]
+    assert (bands["y_lower"] < bands["y"]).all() and (bands["y"] < bands["y_upper"]).all()
+    width = (bands["y_upper"] - bands["y_lower"]).to_numpy()
+    assert width[-1] > width[0]
+    narrower = model.predict_interval(10, alpha=0.5)
+    assert ((narrower["y_upper"] - narrower["y_lower"]).to_numpy() < width).all()
+
+
+def test_learns_a_seasonal_ar_process() -> None:
+    rng = np.random.default_rng(3)
+    y = np.zeros(400)
+    for t in range(7, 400):
+        y[t] = 0.8 * y[t - 7] + rng.normal()
+    data = pd.DataFrame({"y": y}, index=pd.date_range("2020-01-01", periods=400, freq="D"))
+    model = create_model("arima", order=(0, 0, 0), seasonal_order=(1, 0, 0, 7), trend="n")
+    model.fit(data, "y")
+    assert model.summary().loc["ar.S.L7", "y"] == pytest.approx(0.8, abs=0.08)
+    # SAR(1): the forecast h steps ahead (h <= 7) is phi * y[T + h - 7]
+    np.testing.assert_allclose(model.predict(7)["y"], model.params_[0][0] * y[-7:], rtol=1e-6)
+
+
+def test_bad_specifications_are_named() -> None:
+    with pytest.raises(SeqcastError, match="order must be three integers"):
+        create_model("arima", order=(1, 0))
+    with pytest.raises(SeqcastError, match="seasonal terms need a season s >= 2"):
+        create_model("arima", seasonal_order=(0, 1, 1, 0))
+    with pytest.raises(SeqcastError, match="trend must be one of n, c, t, ct"):
+        create_model("arima", trend="quadratic")
+    with pytest.raises(SeqcastError, match="a constant cannot be included"):
+        create_model("arima", order=(1, 1, 1), trend="c").fit(
+            pd.DataFrame(
+                {"y": np.arange(30.0)}, index=pd.date_range("2020-01-01", periods=30, freq="D")
+            )
+        )

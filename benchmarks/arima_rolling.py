@@ -33,11 +33,32 @@ ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THRE
 
 def seqcast_command(out: Path, workers: int) -> list[str]:
     return [
-        sys.executable, "-m", "seqcast", "backtest", "--dataset", "ridership", "--target",
-        "rail", "--model", "arima", "--set", "order=1,0,0", "--set", "seasonal_order=0,1,1,7",
-        "--start", "2019-03-01", "--end", "2019-05-31", "--train-start", "2019-01-01",
-        "--refit", "--workers", str(workers), "--out", str(out),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "seqcast",
+        "backtest",
+        "--dataset",
+        "ridership",
+        "--target",
+        "rail",
+        "--model",
+        "arima",
+        "--set",
+        "order=1,0,0",
+        "--set",
+        "seasonal_order=0,1,1,7",
+        "--start",
+        "2019-03-01",
+        "--end",
+        "2019-05-31",
+        "--train-start",
+        "2019-01-01",
+        "--refit",
+        "--workers",
+        str(workers),
+        "--out",
+        str(out),
+    ]
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
@@ -81,8 +102,16 @@ def main() -> None:
             for workers, name in ((1, names[1]), (2, names[2])):
                 model = create_model("arima", order=(1, 0, 0), seasonal_order=(0, 1, 1, 7))
                 clock = time.perf_counter()
-                backtest(model, data, "rail", "2019-03-01", "2019-05-31", refit=True,
-                         train_start="2019-01-01", workers=workers)  # fmt: skip
+                backtest(
+                    model,
+                    data,
+                    "rail",
+                    "2019-03-01",
+                    "2019-05-31",
+                    refit=True,
+                    train_start="2019-01-01",
+                    workers=workers,
+                )
                 loops[name].append(time.perf_counter() - clock)
     whole = statistics.median(times[names[0]])
     loop = statistics.median(loops[names[0]])
@@ -99,8 +128,12 @@ def main() -> None:
         for name in names
     ]
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus"
-    payload = {"machine": machine, "python": platform.python_version(), "rounds": args.rounds,
-               "runs": rows}  # fmt: skip
+    payload = {
+        "machine": machine,
+        "python": platform.python_version(),
+        "rounds": args.rounds,
+        "runs": rows,
+    }
     lines = [
         "| run | whole process, median s | speed-up | refit loop only, median s | speed-up | MAE |",
         "| --- | --- | --- | --- | --- | --- |",

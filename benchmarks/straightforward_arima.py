@@ -24,8 +24,11 @@ def rolling_forecasts(rail: pd.Series) -> pd.Series:
     days = pd.date_range(START, END)
     predictions = []
     for today in days:
-        model = ARIMA(rail[ORIGIN : today - pd.Timedelta(days=1)], order=(1, 0, 0),
-                      seasonal_order=(0, 1, 1, 7))  # fmt: skip
+        model = ARIMA(
+            rail[ORIGIN : today - pd.Timedelta(days=1)],
+            order=(1, 0, 0),
+            seasonal_order=(0, 1, 1, 7),
+        )
         predictions.append(model.fit().forecast().iloc[0])
     return pd.Series(predictions, index=days)
 

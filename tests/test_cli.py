@@ -138,17 +138,19 @@ def test_benchmark_ranks_every_model_by_mae(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "bench"
-    code, stdout, _ = run(["benchmark", "--out", str(out)], capsys)  # co2, the default
+    models = "naive,seasonal_naive,mean,drift,arima,nlinear"  # every model: see docs/benchmarks
+    code, stdout, _ = run(["benchmark", "--models", models, "--out", str(out)], capsys)  # co2
     assert code == 0
     board = pd.read_csv(out / "leaderboard.csv")
-    assert set(board["model"]) == {"naive", "seasonal_naive", "mean", "drift", "arima"}
+    assert set(board["model"]) == set(models.split(","))
     assert board["mae"].is_monotonic_increasing
-    assert board["model"].iloc[0] == "seasonal_naive"  # weekly CO2 has a strong yearly cycle
+    assert board["model"].iloc[0] == "nlinear"  # a learned linear map beats the baselines here
+    assert board["model"].iloc[1] == "seasonal_naive"  # weekly CO2 has a strong yearly cycle
     assert (board["n_forecasts"] == 209).all()
     payload = json.loads((out / "leaderboard.json").read_text())
     assert [r["model"] for r in payload["leaderboard"]] == board["model"].tolist()
     assert len(payload["models"]["naive"]["per_horizon"]["mae"]) == 52
-    assert pd.read_csv(out / "per_horizon.csv", index_col=0).shape == (52, 5)
+    assert pd.read_csv(out / "per_horizon.csv", index_col=0).shape == (52, 6)
     assert (out / "forecasts.csv").is_file()
     assert "seasonal_naive" in stdout
 
@@ -189,7 +191,7 @@ BAD_INPUTS = {
     ),
     "unknown model": (
         ["--csv", "{csv}", "--date-column", "day", "--model", "prophet"],
-        "unknown model 'prophet'; choose one of arima, drift, mean, naive, seasonal_naive",
+        "unknown model 'prophet'; choose one of arima, conv_gru, dlinear, drift",
     ),
     "unknown dataset": (["--dataset", "stocks"], "unknown dataset 'stocks'; choose one of co2"),
     "unknown --set key": (

@@ -13,9 +13,19 @@ from seqcast.models.baselines import Naive
 from seqcast.models.registry import parse_overrides
 
 
+def small(name: str) -> dict[str, object]:
+    """Quick settings for the 60-day fixture: a short window and a few epochs."""
+    from seqcast.models.neural import NeuralForecaster
+    from seqcast.models.registry import model_class
+
+    if issubclass(model_class(name), NeuralForecaster):
+        return {"input_len": 8, "train": {"epochs": 3, "valid_fraction": 0.0}}
+    return {}
+
+
 @pytest.mark.parametrize("name", list_models())
 def test_contract(name: str, daily: pd.DataFrame) -> None:
-    model = create_model(name)
+    model = create_model(name, **small(name))
     with pytest.raises(SeqcastError, match="not fitted"):
         model.predict(3)
     assert model.fit(daily, ["a", "b"]) is model
@@ -32,7 +42,7 @@ def test_contract(name: str, daily: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("name", list_models())
 def test_predict_from_a_later_history(name: str, daily: pd.DataFrame) -> None:
-    model = create_model(name).fit(daily.iloc[:40], "b")
+    model = create_model(name, **small(name)).fit(daily.iloc[:40], "b")
     forecast = model.predict(2, history=daily)
     assert list(forecast.index) == list(pd.date_range("2020-03-01", periods=2, freq="D"))
     with pytest.raises(SeqcastError, match="positive integer"):
@@ -70,7 +80,7 @@ def test_fit_refuses_bad_data(daily: pd.DataFrame) -> None:
 
 def test_registry_errors_list_what_is_valid() -> None:
     with pytest.raises(
-        SeqcastError, match="unknown model 'arima2'; choose one of arima, drift, mean"
+        SeqcastError, match="unknown model 'arima2'; choose one of arima, conv_gru, dlinear"
     ):
         create_model("arima2")
     with pytest.raises(

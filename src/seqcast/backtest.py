@@ -60,9 +60,7 @@ class BacktestResult:
         return json_ready(
             {
                 "model": self.model,
-                "params": {
-                    k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()
-                },
+                "params": self.params,
                 "target": self.targets[0] if len(self.targets) == 1 else self.targets,
                 "horizon": self.horizon,
                 "refit": self.refit,
@@ -187,7 +185,12 @@ def _forecast_origins(
         return instance.predict_origins(data.iloc[begin:], origins - begin, horizon)
     predictions = np.empty((len(origins), horizon, len(names)))
     for i, origin in enumerate(origins):
-        predictions[i] = instance.fit(data.iloc[begin : origin + 1], names).predict(horizon)
+        instance.fit(data.iloc[begin : origin + 1], names)
+        if instance.future_columns:  # known-ahead covariates of the forecast steps
+            future = data.iloc[origin + 1 : origin + 1 + horizon][instance.future_columns]
+            predictions[i] = instance.predict(horizon, future=future)  # type: ignore[call-arg]
+        else:
+            predictions[i] = instance.predict(horizon)
     return predictions
 
 

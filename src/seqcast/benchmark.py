@@ -33,11 +33,15 @@ class Benchmark:
         return json_ready({"leaderboard": rows, "models": details})
 
 
-def default_models(season: int, names: Sequence[str] | None = None) -> list[Forecaster]:
+def default_models(
+    season: int, horizon: int, names: Sequence[str] | None = None
+) -> list[Forecaster]:
     """Registered models (all, or ``names``), each with the parameters it suggests for data
-    with this season (``Forecaster.defaults_for``)."""
+    with this season and horizon (``Forecaster.defaults_for``)."""
     chosen = list(names) if names is not None else list_models()
-    return [create_model(name, **model_class(name).defaults_for(season)) for name in chosen]
+    return [
+        create_model(name, **model_class(name).defaults_for(season, horizon)) for name in chosen
+    ]
 
 
 def run_benchmark(

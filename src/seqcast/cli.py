@@ -284,13 +284,14 @@ def benchmark(
         raise SeqcastError("with --csv, give --target, --start and --end")
     chosen_season = season or (info.season if info else 1)
     names = _model_names(models)
+    chosen_horizon = horizon or (defaults.horizon if defaults else 1)
     board = run_benchmark(
-        default_models(chosen_season, names),
+        default_models(chosen_season, chosen_horizon, names),
         frame,
         _targets(chosen_target),
         chosen_start,
         chosen_end,
-        horizon or (defaults.horizon if defaults else 1),
+        chosen_horizon,
         refit=refit,
         train_start=train_start or (defaults.train_start if defaults else None),
         season=chosen_season,
@@ -445,8 +446,9 @@ def arima_search(
     orders = [(a, b, c) for a in grid["--p"] for b in grid["--d"] for c in grid["--q"]]
     seasonal_orders = (
         [(a, b, c, season) for a in grid["--P"] for b in grid["--D"] for c in grid["--Q"]]
-        if seasonal else [(0, 0, 0, 0)]
-    )  # fmt: skip
+        if seasonal
+        else [(0, 0, 0, 0)]
+    )
     if criterion == "mae":
         if start is None or end is None:
             raise SeqcastError("--criterion mae needs --start and --end (the backtest range)")
@@ -454,15 +456,25 @@ def arima_search(
     else:
         data, backtest_range = date_slice(frame, train_start, train_end, what="fit range"), None
     table = search_orders(
-        data, target, orders, seasonal_orders, criterion=criterion,
-        backtest_range=backtest_range, horizon=horizon, refit=refit, train_start=train_start,
+        data,
+        target,
+        orders,
+        seasonal_orders,
+        criterion=criterion,
+        backtest_range=backtest_range,
+        horizon=horizon,
+        refit=refit,
+        train_start=train_start,
         workers=workers,
-    )  # fmt: skip
+    )
     with results_dir(out_dir) as tmp:
         table.to_csv(tmp / "search.csv", index=False)
-        write_json(tmp / "search.json", json_ready(
-            {"target": target, "criterion": criterion, "candidates": table.to_dict("records")}
-        ))  # fmt: skip
+        write_json(
+            tmp / "search.json",
+            json_ready(
+                {"target": target, "criterion": criterion, "candidates": table.to_dict("records")}
+            ),
+        )
     shown = Table(title=f"ARIMA orders by {criterion} ({len(table)} candidates)")
     for column in ("order", "seasonal_order", criterion, "error"):
         shown.add_column(column)

@@ -7,6 +7,7 @@ only when the block finishes without error.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -63,6 +64,8 @@ def write_json(path: Path, payload: Any) -> None:
 
 def json_ready(value: Any) -> Any:
     """A copy of a JSON-ready structure with NaN/inf (undefined metrics) replaced by None."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return json_ready(dataclasses.asdict(value))
     if isinstance(value, dict):
         return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

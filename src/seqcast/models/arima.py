@@ -73,7 +73,7 @@ class Arima(Forecaster):
             )
 
     @classmethod
-    def defaults_for(cls, season: int) -> dict[str, Any]:
+    def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
         """The book's (1,0,0)(0,1,1,s) for seasons up to 24; (1,1,1) otherwise, because the
         state grows with s and each filter step costs O(s^3): with s = 52 one fit on 2,000
         weekly points takes over half a minute."""
@@ -253,9 +253,15 @@ def search_orders(
     if not candidates:
         raise SeqcastError("the search grid is empty")
     score = functools.partial(
-        _score_candidate, data=data, target=target, criterion=criterion,
-        backtest_range=backtest_range, horizon=horizon, refit=refit, train_start=train_start,
-    )  # fmt: skip
+        _score_candidate,
+        data=data,
+        target=target,
+        criterion=criterion,
+        backtest_range=backtest_range,
+        horizon=horizon,
+        refit=refit,
+        train_start=train_start,
+    )
     if workers > 1:
         context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -280,15 +286,19 @@ def _score_candidate(
     row: dict[str, Any] = {
         "order": ",".join(map(str, model.order)),
         "seasonal_order": ",".join(map(str, model.seasonal_order)),
-        "aic": np.nan, "bic": np.nan, "mae": np.nan, "error": "",
-    }  # fmt: skip
+        "aic": np.nan,
+        "bic": np.nan,
+        "mae": np.nan,
+        "error": "",
+    }
     try:
         if criterion == "mae":
             from seqcast.backtest import backtest
 
             assert backtest_range is not None
-            result = backtest(model, data, target, *backtest_range, horizon, refit=refit,
-                              train_start=train_start)  # fmt: skip
+            result = backtest(
+                model, data, target, *backtest_range, horizon, refit=refit, train_start=train_start
+            )
             row["mae"] = result.metrics["mae"]
         else:
             model.fit(data, target)

@@ -80,6 +80,11 @@ class Forecaster:
         """The fewest observed steps ``fit`` and ``predict`` accept."""
         return 1
 
+    @property
+    def future_columns(self) -> list[str]:
+        """Columns the model needs for the forecast steps too (known-ahead covariates)."""
+        return []
+
     def predict_origins(self, data: pd.DataFrame, origins: np.ndarray, horizon: int) -> np.ndarray:
         """(O, H, K) forecasts of ``horizon`` steps from each origin, with the fitted parameters.
 
@@ -93,8 +98,9 @@ class Forecaster:
         return out
 
     @classmethod
-    def defaults_for(cls, season: int) -> dict[str, Any]:
-        """Parameters suited to data with this season (``seqcast benchmark`` uses them)."""
+    def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
+        """Parameters suited to data with this season, forecast ``horizon`` steps ahead
+        (``seqcast benchmark`` uses them)."""
         return {}
 
     def params(self) -> dict[str, object]:

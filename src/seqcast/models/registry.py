@@ -16,7 +16,13 @@ from typing import Any, Literal, TypeVar
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 
-_FAMILIES = ("seqcast.models.baselines", "seqcast.models.arima")
+_FAMILIES = (
+    "seqcast.models.baselines",
+    "seqcast.models.arima",
+    "seqcast.models.linear",
+    "seqcast.models.rnn",
+    "seqcast.models.conv",
+)
 _REGISTRY: dict[str, type[Forecaster]] = {}
 _loaded = False
 
@@ -67,7 +73,9 @@ def create_model(name: str, **params: Any) -> Forecaster:
 
 
 def parse_overrides(name: str, overrides: Iterable[str]) -> dict[str, Any]:
-    """``["season=7", "order=1,0,0"]`` -> ``{"season": 7, "order": (1, 0, 0)}`` for ``name``."""
+    """``["season=7", "order=1,0,0", "train.lr=0.01"]`` -> ``{"season": 7, "order": (1, 0, 0),
+    "train": {"lr": 0.01}}`` for ``name``; a dotted key sets a field of a nested settings
+    dataclass."""
     hints = _field_types(model_class(name))
     parsed: dict[str, Any] = {}
     for item in overrides:
@@ -75,15 +83,29 @@ def parse_overrides(name: str, overrides: Iterable[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep or not key:
             raise SeqcastError(f"--set takes key=value, got {item!r}")
-        if key not in hints:
-            raise SeqcastError(_unknown_parameter(name, key, hints))
-        try:
-            parsed[key] = _convert(text.strip(), hints[key])
-        except ValueError:
-            raise SeqcastError(
-                f"{name}: parameter {key!r} must be {_describe(hints[key])}, got {text!r}"
-            ) from None
+        head, dot, rest = key.partition(".")
+        if head not in hints:
+            raise SeqcastError(_unknown_parameter(name, head, hints))
+        if dot:
+            nested = hints[head]
+            if not dataclasses.is_dataclass(nested):
+                raise SeqcastError(f"{name}: parameter {head!r} has no fields ({key!r})")
+            inner = _field_types(nested)  # type: ignore[arg-type]
+            if rest not in inner:
+                raise SeqcastError(_unknown_parameter(f"{name} {head}", rest, inner))
+            parsed.setdefault(head, {})[rest] = _parse_one(name, key, text, inner[rest])
+        else:
+            parsed[key] = _parse_one(name, key, text, hints[key])
     return parsed
+
+
+def _parse_one(name: str, key: str, text: str, hint: Any) -> Any:
+    try:
+        return _convert(text.strip(), hint)
+    except ValueError:
+        raise SeqcastError(
+            f"{name}: parameter {key!r} must be {_describe(hint)}, got {text!r}"
+        ) from None
 
 
 def _load_families() -> None:
@@ -94,7 +116,7 @@ def _load_families() -> None:
         _loaded = True
 
 
-def _field_types(cls: type[Forecaster]) -> dict[str, Any]:
+def _field_types(cls: type) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
 
@@ -165,6 +187,8 @@ def _matches(value: Any, hint: Any) -> bool:
         if origin is Literal and value in typing.get_args(option):
             return True
         if origin is tuple and isinstance(value, tuple | list):
+            return True
+        if dataclasses.is_dataclass(option) and isinstance(value, dict | option):
             return True
     return False
 

@@ -1,0 +1,470 @@
+"""What every neural forecaster shares: windows, scaling, strategies, covariates, checkpoints.
+
+Symbols: B batch (or origins), L input length, C input channels, S output positions, H
+horizon, K target columns.
+
+A subclass only says how to build its ``nn.Module`` (inputs (B, L, C) -> outputs
+(B, S, H·K)) and which input steps its S outputs belong to. The forecaster turns the
+DataFrame into scaled input channels (targets, then ``covariates``, then a one-hot of each
+``known_ahead`` column's *next* value), trains with ``seqcast.training``, and forecasts with
+one of three strategies:
+
+- ``recursive``: a one-step model fed its own predictions (targets are its only inputs
+  after the first step, so numeric covariates are refused beyond one step);
+- ``direct``: H outputs from the window's last step;
+- ``seq2seq``: H outputs at every step, the loss on all of them; forecasts use the last.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from seqcast.data.io import require_numeric
+from seqcast.errors import SeqcastError
+from seqcast.models.base import Forecaster
+from seqcast.training import History, NonFiniteLoss, TrainConfig, Windows
+
+Strategy = Literal["recursive", "direct", "seq2seq"]
+Scaling = Literal["standard", "minmax", "none"]
+N = TypeVar("N", bound="NeuralForecaster")
+
+
+@dataclass
+class NeuralForecaster(Forecaster):
+    """Base of the neural models; see the module docstring. Parameters shared by all:
+
+    input_len : L, the window of past steps each forecast sees.
+    horizon : H, the steps the network outputs (``direct``, ``seq2seq``); 1 for recursive.
+    strategy : ``recursive``, ``direct`` or ``seq2seq``.
+    covariates : extra numeric input columns (e.g. ``bus`` when forecasting ``rail``).
+    known_ahead : categorical columns known in advance (e.g. ``day_type``); step t's input
+        holds a one-hot of step t+1's value, so forecasts need them for the future too.
+    scaling : per-column ``standard`` or ``minmax`` scaling fitted on the training part, or
+        ``none``.
+    train : a ``TrainConfig`` (or a dict of its fields).
+    """
+
+    input_len: int = 56
+    horizon: int = 1
+    strategy: Strategy = "recursive"
+    covariates: tuple[str, ...] = ()
+    known_ahead: tuple[str, ...] = ()
+    scaling: Scaling = "standard"
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    sequence_output: ClassVar[bool] = False  # outputs at every input step (seq2seq-capable)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.train, dict):
+            self.train = make_train_config(self.train)
+        self.covariates = tuple(self.covariates)
+        self.known_ahead = tuple(self.known_ahead)
+        if self.input_len < 1 or self.horizon < 1:
+            raise SeqcastError(f"{self.name}: input_len and horizon must be at least 1")
+        if self.strategy not in ("recursive", "direct", "seq2seq"):
+            raise SeqcastError(
+                f"{self.name}: strategy must be recursive, direct or seq2seq, got {self.strategy!r}"
+            )
+        if self.strategy == "recursive" and self.horizon != 1:
+            raise SeqcastError(
+                f"{self.name}: the recursive strategy trains a one-step model; "
+                "leave horizon at 1 (forecast any number of steps)"
+            )
+        if self.strategy == "seq2seq" and not self.sequence_output:
+            raise SeqcastError(
+                f"{self.name} gives one output per window; use the recursive or direct strategy"
+            )
+        if self.scaling not in ("standard", "minmax", "none"):
+            raise SeqcastError(f"{self.name}: scaling must be standard, minmax or none")
+
+    @classmethod
+    def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
+        """Two seasons of input (at least 24 steps), H outputs from the last step, and a short
+        training (50 epochs, patience 5) so a benchmark of every model stays quick."""
+        return {
+            "input_len": max(2 * season, 24),
+            "strategy": "direct",
+            "horizon": horizon,
+            "train": {"epochs": 50, "patience": 5},
+        }
+
+    # --- what a subclass provides -------------------------------------------------------
+
+    def build(self, n_inputs: int, n_outputs: int) -> Any:
+        """The ``nn.Module``: (B, L, n_inputs) -> (B, S, n_outputs)."""
+        raise NotImplementedError
+
+    def output_steps(self, length: int) -> list[int]:
+        """The input positions the module's S outputs belong to (their targets follow them)."""
+        return list(range(length)) if self.sequence_output else [length - 1]
+
+    # --- the forecaster contract ----------------------------------------------------------
+
+    @property
+    def min_history(self) -> int:
+        return self.input_len
+
+    @property
+    def future_columns(self) -> list[str]:
+        return list(self.known_ahead)
+
+    def fit(
+        self: N,
+        data: pd.DataFrame,
+        targets: str | Sequence[str] | None = None,
+        *,
+        valid: pd.DataFrame | None = None,
+        resume: str | Path | None = None,
+        interrupt_checkpoint: str | Path | None = None,
+    ) -> N:
+        """Train on ``data``; early-stop on ``valid`` (a later DataFrame, windowed on its own)
+        or else on the last ``train.valid_fraction`` of the windows. ``resume`` continues a
+        checkpoint's training; Ctrl-C saves one to ``interrupt_checkpoint`` first."""
+        self._fit_options = {
+            "valid": valid,
+            "resume": resume,
+            "interrupt_checkpoint": interrupt_checkpoint,
+        }
+        try:
+            return super().fit(data, targets)
+        finally:
+            del self._fit_options
+
+    def _fit(self, data: pd.DataFrame) -> None:
+        import torch
+
+        from seqcast.training import seed_everything, train
+
+        options = getattr(self, "_fit_options", {})
+        require_numeric(data, self.covariates)
+        missing = [c for c in self.known_ahead if c not in data.columns]
+        if missing:
+            raise SeqcastError(f"{self.name}: no known-ahead column {missing[0]!r} in the data")
+        self.categories_ = {c: sorted(map(str, data[c].unique())) for c in self.known_ahead}
+        self.data_source_: dict[str, Any] = {}  # where the data came from (the CLI fills it)
+        numeric = list(dict.fromkeys([*self.targets_, *self.covariates]))
+        self.numeric_ = numeric
+        values = data[numeric].to_numpy(dtype=float)
+        self.shift_, self.scale_ = _scaler(values, self.scaling)
+        train_windows = self._windows(data, None)
+        if len(train_windows) < 1:
+            raise SeqcastError(
+                f"{self.name}: {len(data)} steps are too few for windows of "
+                f"{self.input_len} steps and {self._train_horizon} targets"
+            )
+        valid = options.get("valid")
+        if valid is not None:
+            valid_windows = self._windows(valid, None)
+        elif self.train.valid_fraction > 0:
+            cut = round(len(train_windows) * (1 - self.train.valid_fraction))
+            train_windows, valid_windows = _split(train_windows, cut)
+        else:
+            valid_windows = None
+        seed_everything(self.train.seed)
+        self.n_inputs_ = train_windows.series.shape[1]
+        self.module_ = self.build(self.n_inputs_, self._train_horizon * len(self.targets_))
+        resume_state = None
+        if options.get("resume") is not None:
+            resume_state = self._restore_training(options["resume"])
+        target_scale = torch.tensor(self.scale_[: len(self.targets_)], dtype=torch.float32)
+        interrupt = options.get("interrupt_checkpoint")
+        try:
+            self.training_: History = train(
+                self.module_,
+                train_windows,
+                valid_windows,
+                self.train,
+                target_scale,
+                on_interrupt=(lambda m, opt, h: self.save(interrupt, opt, h))
+                if interrupt
+                else None,
+                resume=resume_state,
+            )
+        except NonFiniteLoss:
+            self.training_ = History(stopped="non-finite loss")
+            raise
+
+    def _predict(
+        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
+    ) -> np.ndarray:
+        return self.predict_origins(history, np.array([len(history) - 1]), n, future=future)[0]
+
+    def predict(
+        self, n: int, history: pd.DataFrame | None = None, future: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """Forecast ``n`` steps after ``history``; ``future`` gives the known-ahead columns of
+        those steps when the model has any."""
+        if history is None and not hasattr(self, "history_") and hasattr(self, "module_"):
+            raise SeqcastError(
+                f"{self.name} was loaded from a checkpoint and holds no data; "
+                "pass history= (the series to forecast from)"
+            )
+        self._future = future
+        try:
+            return super().predict(n, history)
+        finally:
+            del self._future
+
+    def predict_origins(
+        self,
+        data: pd.DataFrame,
+        origins: np.ndarray,
+        horizon: int,
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        """(O, n, K) forecasts from every origin in one batched pass per step."""
+        import torch
+
+        future = future if future is not None else getattr(self, "_future", None)
+        self._check_horizon(horizon)
+        if self.known_ahead:
+            data = self._with_future(data, origins, horizon, future)
+        features = self._features(data)  # (T, C), scaled
+        starts = origins - self.input_len + 1
+        if (starts < 0).any():
+            raise SeqcastError(f"{self.name} needs {self.input_len} steps before each origin")
+        offsets = np.arange(self.input_len)
+        k = len(self.targets_)
+        self.module_.eval()
+        with torch.no_grad():
+            x = torch.as_tensor(features[starts[:, None] + offsets], dtype=torch.float32)
+            if self.strategy != "recursive":
+                out = self.module_(x)[:, -1].reshape(len(origins), -1, k)[:, :horizon]
+                scaled = out.numpy().astype(float)
+            else:
+                scaled = np.empty((len(origins), horizon, k))
+                for h in range(horizon):
+                    step = self.module_(x)[:, -1].reshape(len(origins), k)  # (O, K)
+                    scaled[:, h] = step.numpy()
+                    if h + 1 < horizon:
+                        # The next input row: the prediction, plus (when the model has them)
+                        # the known-ahead one-hots, which _with_future made available.
+                        rows = np.minimum(origins + h + 1, len(features) - 1)
+                        nxt = torch.as_tensor(features[rows], dtype=torch.float32)
+                        if not self.known_ahead:
+                            nxt.zero_()
+                        nxt[:, :k] = step
+                        x = torch.cat([x[:, 1:], nxt[:, None]], dim=1)
+        return scaled * self.scale_[:k] + self.shift_[:k]
+
+    # --- checkpoints ------------------------------------------------------------------------
+
+    def save(
+        self,
+        path: str | Path,
+        optimizer: Any = None,
+        history: History | None = None,
+    ) -> None:
+        """Write a checkpoint: parameters, weights, scalers, categories, training history."""
+        import torch
+
+        from seqcast.checkpoint import save_checkpoint
+
+        if not hasattr(self, "module_"):
+            raise SeqcastError(f"{self.name} is not fitted; nothing to save")
+        record: History = history or getattr(self, "training_", None) or History()
+        save_checkpoint(
+            path,
+            {
+                "model": self.name,
+                "params": _plain(self.params()),
+                "targets": list(self.targets_),
+                "numeric": list(self.numeric_),
+                "categories": {k: list(v) for k, v in self.categories_.items()},
+                "freq": self.freq_.freqstr,
+                "n_inputs": int(self.n_inputs_),
+                "shift": torch.as_tensor(self.shift_),
+                "scale": torch.as_tensor(self.scale_),
+                "state_dict": self.module_.state_dict(),
+                "optimizer": optimizer.state_dict() if optimizer is not None else None,
+                "history": record.to_dict(),
+                "data_source": getattr(self, "data_source_", {}),
+            },
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> NeuralForecaster:
+        """A fitted forecaster from a checkpoint (``predict`` then needs ``history=``)."""
+        from pandas.tseries.frequencies import to_offset
+
+        from seqcast.checkpoint import load_checkpoint
+        from seqcast.models.registry import create_model
+
+        payload = load_checkpoint(path)
+        model = create_model(payload["model"], **_from_plain(payload["params"]))
+        if not isinstance(model, NeuralForecaster):
+            raise SeqcastError(f"{path} holds a {payload['model']} model, not a neural one")
+        model.targets_ = list(payload["targets"])
+        model.numeric_ = list(payload["numeric"])
+        model.categories_ = {k: list(v) for k, v in payload["categories"].items()}
+        model.freq_ = to_offset(payload["freq"])
+        model.n_inputs_ = int(payload["n_inputs"])
+        model.shift_ = payload["shift"].numpy()
+        model.scale_ = payload["scale"].numpy()
+        horizon = model._train_horizon * len(model.targets_)
+        model.module_ = model.build(model.n_inputs_, horizon)
+        try:
+            model.module_.load_state_dict(payload["state_dict"])
+        except RuntimeError as exc:
+            raise SeqcastError(
+                f"{path}: the weights do not fit a {model.name} with these "
+                f"parameters ({str(exc).splitlines()[0]})"
+            ) from exc
+        model.module_.eval()
+        h = payload["history"]
+        model.training_ = History(
+            h["train_loss"], h["valid_mae"], h["seconds"], h["best_epoch"], h["stopped"]
+        )
+        model.data_source_ = dict(payload.get("data_source", {}))
+        return model
+
+    # --- internals ------------------------------------------------------------------------
+
+    @property
+    def _train_horizon(self) -> int:
+        return 1 if self.strategy == "recursive" else self.horizon
+
+    def _check_horizon(self, n: int) -> None:
+        if self.strategy != "recursive" and n > self.horizon:
+            raise SeqcastError(
+                f"{self.name} was trained to forecast {self.horizon} steps "
+                f"({self.strategy}); asked for {n}. Refit with horizon={n} or "
+                "use the recursive strategy"
+            )
+        if self.strategy == "recursive" and n > 1 and len(self.numeric_) > len(self.targets_):
+            raise SeqcastError(
+                f"{self.name}: a recursive forecast beyond one step cannot "
+                "predict the covariates it feeds on; use direct or seq2seq"
+            )
+
+    def _features(self, data: pd.DataFrame) -> np.ndarray:
+        """(T, C): scaled numeric columns, then each known-ahead column's next value one-hot."""
+        require_numeric(data, self.numeric_)
+        numeric = (data[self.numeric_].to_numpy(dtype=float) - self.shift_) / self.scale_
+        blocks = [numeric]
+        for column, categories in self.categories_.items():
+            values = data[column].astype(str).to_numpy()
+            unknown = sorted(set(values) - set(categories) - {"nan", "<NA>", "None"})
+            if unknown:
+                raise SeqcastError(
+                    f"{self.name}: {column!r} has values unseen in training: "
+                    f"{', '.join(unknown[:5])}"
+                )
+            nxt = np.append(values[1:], "")  # step t carries step t+1's value
+            blocks.append((nxt[:, None] == np.array(categories)[None, :]).astype(float))
+        return np.concatenate(blocks, axis=1)
+
+    def _windows(self, data: pd.DataFrame, steps: list[int] | None) -> Windows:
+        import torch
+
+        features = torch.as_tensor(self._features(data), dtype=torch.float32)
+        k = len(self.targets_)
+        horizon = self._train_horizon
+        count = len(data) - self.input_len - horizon + 1
+        return Windows(
+            series=features,
+            targets=features[:, :k],
+            starts=torch.arange(max(count, 0)),
+            length=self.input_len,
+            horizon=horizon,
+            steps=torch.as_tensor(
+                steps
+                or (
+                    self.output_steps(self.input_len)
+                    if self.strategy == "seq2seq"
+                    else [self.input_len - 1]
+                )
+            ),
+        )
+
+    def _with_future(
+        self, data: pd.DataFrame, origins: np.ndarray, horizon: int, future: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        """``data`` extended by the known-ahead values after its last row, from ``future``."""
+        needed = int(origins.max()) + horizon + 1 - len(data)
+        if needed <= 0:
+            return data
+        if future is None or len(future) < needed:
+            raise SeqcastError(
+                f"{self.name} needs the known-ahead columns "
+                f"{', '.join(self.known_ahead)} for the {needed} steps after "
+                "the data (pass future=...)"
+            )
+        missing = [c for c in self.known_ahead if c not in future.columns]
+        if missing:
+            raise SeqcastError(f"future has no column {missing[0]!r}")
+        extra = future.iloc[:needed][list(self.known_ahead)].copy()
+        for column in self.numeric_:
+            extra[column] = 0.0  # never read: forecasts only look at known-ahead values there
+        return pd.concat([data[[*self.numeric_, *self.known_ahead]], extra])
+
+    def _restore_training(self, path: str | Path) -> tuple[dict, History]:
+        from seqcast.checkpoint import load_checkpoint
+
+        payload = load_checkpoint(path)
+        if payload["model"] != self.name or _from_plain(payload["params"]) != _from_plain(
+            _plain(self.params())
+        ):
+            raise SeqcastError(
+                f"{path} was saved by a different model or parameters; "
+                "resume with the same settings"
+            )
+        try:
+            self.module_.load_state_dict(payload["state_dict"])
+        except RuntimeError as exc:
+            raise SeqcastError(f"{path}: the weights do not fit this model") from exc
+        if payload.get("optimizer") is None:
+            raise SeqcastError(f"{path} holds no optimizer state to resume from")
+        h = payload["history"]
+        return payload["optimizer"], History(
+            list(h["train_loss"]), list(h["valid_mae"]), list(h["seconds"]), h["best_epoch"]
+        )
+
+
+def make_train_config(values: dict[str, Any]) -> TrainConfig:
+    """A TrainConfig from a dict, naming any unknown key."""
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = [k for k in values if k not in known]
+    if unknown:
+        raise SeqcastError(
+            f"train has no parameter {unknown[0]!r}; its parameters are: {', '.join(sorted(known))}"
+        )
+    return TrainConfig(**values)
+
+
+def _scaler(values: np.ndarray, scaling: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column shift and scale fitted on the training values."""
+    from seqcast.data.transforms import MinMaxScaler, StandardScaler
+
+    if scaling == "none":
+        return np.zeros(values.shape[1]), np.ones(values.shape[1])
+    fitted = (StandardScaler() if scaling == "standard" else MinMaxScaler()).fit(values)
+    return fitted.shift_, fitted.scale_
+
+
+def _split(windows: Windows, cut: int) -> tuple[Windows, Windows]:
+    head = dataclasses.replace(windows, starts=windows.starts[:cut])
+    tail = dataclasses.replace(windows, starts=windows.starts[cut:])
+    return head, tail
+
+
+def _plain(value: Any) -> Any:
+    """Parameters as checkpoint-safe plain data (dataclasses to dicts, tuples to lists)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _from_plain(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}

@@ -1,0 +1,273 @@
+"""The training loop: plain PyTorch, a few hundred lines.
+
+Symbols: B batch, L input length, C input channels, S output positions per window (1 for a
+forecast from the window's end, L for sequence-to-sequence), H horizon, K target columns.
+
+``train`` fits an ``nn.Module`` mapping inputs (B, L, C) to outputs (B, S, H·K) on window
+batches, with early stopping on validation MAE (restoring the best weights), gradient
+clipping, a NaN/inf guard, seeded shuffling and an optional progress bar.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from seqcast.errors import SeqcastError
+
+if TYPE_CHECKING:  # torch is imported where training happens, not when seqcast is
+    import torch
+    from torch import nn
+
+Loss = Literal["mse", "mae", "huber"]
+Optimizer = Literal["sgd", "adam", "adamw"]
+
+
+@dataclass
+class TrainConfig:
+    """How a neural forecaster is trained (``--set train.KEY=VALUE`` on the CLI)."""
+
+    epochs: int = 100
+    batch_size: int = 32
+    lr: float = 1e-3
+    optimizer: Optimizer = "adam"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    loss: Loss = "mse"
+    huber_delta: float = 1.0
+    patience: int = 10
+    clip_norm: float | None = None
+    valid_fraction: float = 0.2
+    seed: int = 0
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.epochs >= 1, "epochs must be at least 1"),
+            (self.batch_size >= 1, "batch_size must be at least 1"),
+            (self.lr > 0, "lr must be positive"),
+            (self.patience >= 1, "patience must be at least 1"),
+            (0 <= self.valid_fraction < 1, "valid_fraction must lie in [0, 1)"),
+            (self.clip_norm is None or self.clip_norm > 0, "clip_norm must be positive"),
+            (self.optimizer in ("sgd", "adam", "adamw"), "optimizer must be sgd, adam or adamw"),
+            (self.loss in ("mse", "mae", "huber"), "loss must be mse, mae or huber"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise SeqcastError(f"train: {message}")
+
+
+@dataclass
+class Windows:
+    """Training examples as index arithmetic over one series, so no window is copied.
+
+    ``series`` (T, C) holds the inputs, ``targets`` (T, K) the (scaled) target columns.
+    Window i covers inputs ``series[starts[i] : starts[i] + L]``; the output position s of
+    that window (input step ``steps[s]``) is scored against the H target rows after it.
+    """
+
+    series: torch.Tensor  # (T, C)
+    targets: torch.Tensor  # (T, K)
+    starts: torch.Tensor  # (N,)
+    length: int
+    horizon: int
+    steps: torch.Tensor  # (S,) input positions whose outputs are scored
+
+    def batch(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs (B, L, C) and targets (B, S, H, K) of the windows ``index``."""
+        import torch
+
+        starts = self.starts[index]  # (B,)
+        offsets = torch.arange(self.length)
+        x = self.series[starts[:, None] + offsets]  # (B, L, C)
+        ahead = starts[:, None, None] + self.steps[None, :, None] + 1 + torch.arange(self.horizon)
+        return x, self.targets[ahead]  # (B, S, H, K)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+@dataclass
+class History:
+    """Per-epoch records of a training run."""
+
+    train_loss: list[float] = field(default_factory=list)
+    valid_mae: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped: str = ""
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train_loss)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "train_loss": self.train_loss,
+            "valid_mae": self.valid_mae,
+            "seconds": self.seconds,
+            "best_epoch": self.best_epoch,
+            "stopped": self.stopped,
+        }
+
+
+class NonFiniteLoss(SeqcastError):
+    """The loss became NaN or inf; the module holds the best weights seen before."""
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch so that CPU runs repeat bit for bit."""
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def train(
+    module: nn.Module,
+    windows: Windows,
+    valid: Windows | None,
+    config: TrainConfig,
+    target_scale: torch.Tensor,
+    on_interrupt: Callable[[nn.Module, Any, History], None] | None = None,
+    resume: tuple[dict, History] | None = None,
+) -> History:
+    """Fit ``module`` on ``windows``; stop early on ``valid`` MAE (original units).
+
+    ``target_scale`` (K,) turns scaled errors back into the targets' units. ``resume``
+    continues from an optimizer state and history saved in a checkpoint. Ctrl-C calls
+    ``on_interrupt`` (which saves a checkpoint) and re-raises.
+    """
+    import torch
+    from torch import nn
+
+    optimizer = _optimizer(module, config)
+    history = History()
+    if resume is not None:
+        optimizer.load_state_dict(resume[0])
+        history = resume[1]
+    loss_fn = _loss(config)
+    generator = torch.Generator().manual_seed(config.seed + history.epochs)
+    best_state = copy.deepcopy(module.state_dict())
+    best_mae = min(history.valid_mae, default=math.inf)
+    progress = _Progress(config.epochs) if config.progress else None
+    try:
+        for epoch in range(history.epochs + 1, config.epochs + 1):
+            clock = time.perf_counter()
+            module.train()
+            total, count = 0.0, 0
+            order = torch.randperm(len(windows), generator=generator)
+            for b, index in enumerate(order.split(config.batch_size), start=1):
+                x, y = windows.batch(index)  # (B, L, C), (B, S, H, K)
+                out = module(x)  # (B, S', H*K)
+                prediction = out[:, -y.shape[1] :].reshape(y.shape)
+                loss = loss_fn(prediction, y)
+                if not torch.isfinite(loss):
+                    module.load_state_dict(best_state)
+                    history.stopped = f"non-finite loss at epoch {epoch}, batch {b}"
+                    raise NonFiniteLoss(
+                        f"the training loss became {loss.item()} at epoch {epoch}, batch {b}; "
+                        f"the best weights so far (epoch {history.best_epoch}) are kept. "
+                        "Lower train.lr or set train.clip_norm"
+                    )
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.clip_norm is not None:
+                    nn.utils.clip_grad_norm_(module.parameters(), config.clip_norm)
+                optimizer.step()
+                total += loss.item() * len(index)
+                count += len(index)
+            mae = evaluate_mae(module, valid, target_scale) if valid is not None else math.nan
+            history.train_loss.append(total / count)
+            history.valid_mae.append(mae)
+            history.seconds.append(time.perf_counter() - clock)
+            if valid is None or mae < best_mae:
+                best_mae, history.best_epoch = mae, epoch
+                best_state = copy.deepcopy(module.state_dict())
+            if progress is not None:
+                progress.update(epoch, total / count, mae, history.seconds[-1])
+            if valid is not None and epoch - history.best_epoch >= config.patience:
+                history.stopped = f"no better validation MAE for {config.patience} epochs"
+                break
+        else:
+            history.stopped = history.stopped or f"reached {config.epochs} epochs"
+    except KeyboardInterrupt:
+        history.stopped = "interrupted"
+        if on_interrupt is not None:
+            on_interrupt(module, optimizer, history)
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
+    module.load_state_dict(best_state)
+    module.eval()
+    return history
+
+
+def evaluate_mae(module: nn.Module, windows: Windows, target_scale: torch.Tensor) -> float:
+    """MAE in the targets' units over every window's last output position and all H steps."""
+    import torch
+
+    module.eval()
+    errors = []
+    with torch.no_grad():
+        for index in torch.arange(len(windows)).split(1024):
+            x, y = windows.batch(index)
+            prediction = module(x)[:, -1].reshape(y[:, -1].shape)  # (B, H, K)
+            errors.append(((prediction - y[:, -1]).abs() * target_scale).reshape(-1))
+    return float(torch.cat(errors).mean())
+
+
+def _optimizer(module: nn.Module, config: TrainConfig) -> Any:
+    import torch
+
+    parameters = module.parameters()
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(
+            parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+        )
+    if config.optimizer == "adam":
+        return torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def _loss(config: TrainConfig) -> Any:
+    from torch import nn
+
+    if config.loss == "mse":
+        return nn.MSELoss()
+    if config.loss == "mae":
+        return nn.L1Loss()
+    return nn.HuberLoss(delta=config.huber_delta)
+
+
+class _Progress:
+    """A rich progress bar: epoch, train loss, validation MAE, seconds per epoch."""
+
+    def __init__(self, epochs: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._bar = Progress(
+            TextColumn("epoch"),
+            MofNCompleteColumn(),
+            BarColumn(),
+            TextColumn("{task.fields[status]}"),
+            transient=False,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task("train", total=epochs, status="")
+
+    def update(self, epoch: int, loss: float, mae: float, seconds: float) -> None:
+        status = f"loss {loss:.4g}  valid MAE {mae:,.4g}  {seconds:.2f} s/epoch"
+        self._bar.update(self._task, completed=epoch, status=status)
+
+    def close(self) -> None:
+        self._bar.stop()

@@ -1,0 +1,226 @@
+"""Neural forecasters: learning, determinism, checkpoints, strategies, covariates, cells."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from seqcast import SeqcastError, backtest, create_model, list_models
+from seqcast.models.neural import NeuralForecaster
+from seqcast.models.registry import model_class
+from seqcast.training import NonFiniteLoss
+
+NEURAL = [n for n in list_models() if issubclass(model_class(n), NeuralForecaster)]
+
+
+@pytest.fixture(scope="module")
+def wave() -> pd.DataFrame:
+    """A noisy sine of period 20 (noise sd 0.05) and a cosine covariate, 300 days."""
+    t = np.arange(300)
+    noise = np.random.default_rng(0).normal(0, 0.05, 300)
+    return pd.DataFrame(
+        {"y": np.sin(2 * np.pi * t / 20) + noise, "z": np.cos(t / 7)},
+        index=pd.date_range("2020-01-01", periods=300, freq="D"),
+    )
+
+
+def quick(**extra: object) -> dict[str, object]:
+    return {"input_len": 20, "train": {"epochs": 25, "lr": 0.01, "patience": 8}, **extra}
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_each_model_learns_the_wave(name: str, wave: pd.DataFrame) -> None:
+    model = create_model(name, **quick(strategy="direct", horizon=5)).fit(wave.iloc[:260], "y")
+    forecast = model.predict(5)
+    truth = wave["y"].iloc[260:265].to_numpy()
+    naive_error = np.abs(truth - wave["y"].iloc[259]).mean()
+    assert np.abs(forecast["y"].to_numpy() - truth).mean() < 0.5 * naive_error
+    assert model.training_.epochs >= 1 and len(model.training_.valid_mae) == model.training_.epochs
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_same_seed_same_predictions_and_save_load(
+    name: str, wave: pd.DataFrame, tmp_path: Path
+) -> None:
+    settings = {"input_len": 12, "train": {"epochs": 2, "seed": 7}}
+    first = create_model(name, **settings).fit(wave.iloc[:120], "y")
+    second = create_model(name, **settings).fit(wave.iloc[:120], "y")
+    a, b = first.predict(3).to_numpy(), second.predict(3).to_numpy()
+    assert np.array_equal(a, b)  # bit-identical on CPU
+    path = tmp_path / "model.pt"
+    first.save(path)
+    loaded = NeuralForecaster.load(path)
+    assert np.array_equal(loaded.predict(3, history=wave.iloc[:120]).to_numpy(), a)
+    with pytest.raises(SeqcastError, match="holds no data; pass history="):
+        loaded.predict(3)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+def test_step_loop_equals_the_fused_layer(kind: str) -> None:
+    from seqcast.models.rnn import _modules
+
+    net = _modules()
+    fused = net(kind, 3, 8, 1, False, 0.0, 0.0, False, 2, True)
+    loop = net(kind, 3, 8, 1, False, 0.0, 0.1, False, 2, True)  # recurrent dropout -> loop
+    cell = loop.loops[0][0]
+    rnn = fused.fused
+    with torch.no_grad():
+        cell.input_proj.weight.copy_(rnn.weight_ih_l0)
+        cell.input_proj.bias.copy_(rnn.bias_ih_l0 + (0 if kind == "gru" else rnn.bias_hh_l0))
+        cell.hidden_proj.weight.copy_(rnn.weight_hh_l0)
+        if kind == "gru":
+            cell.hidden_proj.bias.copy_(rnn.bias_hh_l0)
+        loop.head.load_state_dict(fused.head.state_dict())
+    x = torch.randn(4, 11, 3)
+    loop.eval()
+    torch.testing.assert_close(loop(x), fused(x), rtol=1e-5, atol=1e-5)
+
+
+def test_layer_norm_cell_normalises_before_tanh() -> None:
+    from seqcast.models.rnn import _modules
+
+    net = _modules()("rnn", 2, 6, 1, False, 0.0, 0.0, True, 1, True).eval()
+    cell = net.loops[0][0]
+    x = torch.randn(3, 5, 2)
+    h = torch.zeros(3, 6)
+    for t in range(5):
+        z = cell.input_proj(x[:, t]) + cell.hidden_proj(h)
+        z = (z - z.mean(-1, keepdim=True)) / torch.sqrt(
+            z.var(-1, unbiased=False, keepdim=True) + 1e-5
+        )
+        h = torch.tanh(z * cell.norm.weight + cell.norm.bias)
+    torch.testing.assert_close(net(x)[:, -1], net.head(h), rtol=1e-5, atol=1e-6)
+
+
+def test_known_ahead_covariate_is_used() -> None:
+    # The target jumps on days whose type is "A"; only the next day's type can tell when.
+    rng = np.random.default_rng(1)
+    kinds = rng.choice(["W", "A"], size=400, p=[0.7, 0.3])
+    y = np.where(kinds == "A", 5.0, 0.0) + rng.normal(0, 0.1, 400)
+    data = pd.DataFrame(
+        {"y": y, "kind": kinds}, index=pd.date_range("2020-01-01", periods=400, freq="D")
+    )
+    settings = quick(
+        input_len=7, strategy="direct", horizon=2, train={"epochs": 60, "lr": 0.01, "patience": 15}
+    )
+    informed = create_model("linear", known_ahead=("kind",), **settings)
+    blind = create_model("linear", **settings)
+    scores = {}
+    for label, model in (("informed", informed), ("blind", blind)):
+        result = backtest(model, data, "y", "2020-12-01", "2021-02-01")
+        scores[label] = result.metrics["mae"]
+    assert scores["informed"] < 0.3 < scores["blind"]
+    with pytest.raises(SeqcastError, match="needs the known-ahead columns kind"):
+        informed.fit(data, "y").predict(2)
+    future = pd.DataFrame({"kind": ["A", "W"]})
+    assert informed.predict(2, future=future)["y"].iloc[0] > 4
+
+
+def test_strategy_rules() -> None:
+    with pytest.raises(SeqcastError, match="linear gives one output per window"):
+        create_model("linear", strategy="seq2seq", horizon=3)
+    with pytest.raises(SeqcastError, match="leave horizon at 1"):
+        create_model("gru", strategy="recursive", horizon=3)
+    with pytest.raises(SeqcastError, match="bidirectional network would read"):
+        create_model("gru", strategy="seq2seq", horizon=3, bidirectional=True)
+    with pytest.raises(SeqcastError, match="train has no parameter 'lr_decay'"):
+        create_model("gru", train={"lr_decay": 0.5})
+    with pytest.raises(SeqcastError, match="train: patience must be at least 1"):
+        create_model("gru", train={"patience": 0})
+
+
+def test_forecast_limits(wave: pd.DataFrame) -> None:
+    direct = create_model("linear", **quick(strategy="direct", horizon=3)).fit(wave, "y")
+    with pytest.raises(SeqcastError, match="trained to forecast 3 steps .* asked for 5"):
+        direct.predict(5)
+    recursive = create_model("linear", **quick(covariates=("z",))).fit(wave, "y")
+    assert recursive.predict(1).shape == (1, 1)
+    with pytest.raises(SeqcastError, match="cannot predict the covariates it feeds on"):
+        recursive.predict(2)
+
+
+def test_seq2seq_trains_on_every_step(wave: pd.DataFrame) -> None:
+    model = create_model("gru", **quick(strategy="seq2seq", horizon=4)).fit(wave.iloc[:200], "y")
+    windows = model._windows(wave.iloc[:200], None)
+    assert windows.steps.tolist() == list(range(20))
+    x, y = windows.batch(torch.tensor([0]))
+    assert x.shape == (1, 20, 1) and y.shape == (1, 20, 4, 1)
+    conv = create_model("conv_gru", **quick(strategy="seq2seq", horizon=4))
+    assert conv.output_steps(20) == [3, 5, 7, 9, 11, 13, 15, 17, 19]
+
+
+def test_non_finite_loss_names_epoch_and_batch_and_keeps_weights(wave: pd.DataFrame) -> None:
+    model = create_model(
+        "mlp", input_len=8, scaling="none", train={"epochs": 5, "lr": 1e6, "optimizer": "sgd"}
+    )
+    with pytest.raises(NonFiniteLoss, match=r"at epoch \d+, batch \d+; the best weights"):
+        model.fit(wave * 1e3, "y")
+    assert all(torch.isfinite(p).all() for p in model.module_.parameters())
+
+
+def test_checkpoint_errors_and_resume(wave: pd.DataFrame, tmp_path: Path) -> None:
+    settings = {"input_len": 10, "train": {"epochs": 3, "valid_fraction": 0.0}}
+    model = create_model("gru", **settings).fit(wave, "y")
+    path = tmp_path / "gru.pt"
+    optimizer = torch.optim.Adam(model.module_.parameters())
+    model.save(path, optimizer=optimizer)
+    longer = create_model("gru", input_len=10, train={"epochs": 5, "valid_fraction": 0.0})
+    with pytest.raises(SeqcastError, match="different model or parameters"):
+        longer.fit(wave, "y", resume=path)
+    resumed = create_model("gru", **settings)
+    resumed.train.epochs = 6
+    with pytest.raises(SeqcastError, match="different model or parameters"):
+        resumed.fit(wave, "y", resume=path)  # epochs is a parameter too: same settings only
+    (tmp_path / "cut.pt").write_bytes(path.read_bytes()[:200])
+    with pytest.raises(SeqcastError, match="cannot read checkpoint .*cut.pt"):
+        NeuralForecaster.load(tmp_path / "cut.pt")
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    with pytest.raises(SeqcastError, match="not a seqcast checkpoint"):
+        NeuralForecaster.load(tmp_path / "other.pt")
+    with pytest.raises(SeqcastError, match="checkpoint not found"):
+        NeuralForecaster.load(tmp_path / "absent.pt")
+
+
+def test_resume_continues_the_epochs(wave: pd.DataFrame, tmp_path: Path) -> None:
+    settings = {"input_len": 10, "train": {"epochs": 4, "valid_fraction": 0.0}}
+    first = create_model("rnn", **settings)
+    first.train.epochs = 2
+    first.fit(wave, "y")
+    path = tmp_path / "rnn.pt"
+    first.train.epochs = 4  # the settings the run will finish with
+    optimizer = torch.optim.Adam(first.module_.parameters(), lr=first.train.lr)
+    first.save(path, optimizer=optimizer)
+    resumed = create_model("rnn", **settings).fit(wave, "y", resume=path)
+    assert resumed.training_.epochs == 4
+    assert resumed.training_.train_loss[:2] == first.training_.train_loss
+
+
+def test_ctrl_c_saves_a_checkpoint(tmp_path: Path) -> None:
+    script = tmp_path / "long_fit.py"
+    path = tmp_path / "interrupted.pt"
+    script.write_text(
+        "import numpy as np, pandas as pd\n"
+        "from seqcast import create_model\n"
+        "data = pd.DataFrame({'y': np.sin(np.arange(400) / 5)},\n"
+        "                    index=pd.date_range('2020-01-01', periods=400, freq='D'))\n"
+        "create_model('gru', input_len=20, train={'epochs': 1}).fit(data, 'y')  # warm-up\n"
+        "model = create_model('gru', input_len=20, train={'epochs': 100000, 'patience': 100000})\n"
+        "print('training', flush=True)\n"
+        f"model.fit(data, 'y', interrupt_checkpoint={str(path)!r})\n"
+    )
+    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "training"
+    time.sleep(2.0)
+    os.kill(process.pid, signal.SIGINT)
+    assert process.wait(timeout=60) != 0
+    loaded = NeuralForecaster.load(path)
+    assert loaded.training_.stopped == "interrupted" and loaded.training_.epochs >= 1

@@ -224,3 +224,112 @@ def test_ctrl_c_saves_a_checkpoint(tmp_path: Path) -> None:
     assert process.wait(timeout=60) != 0
     loaded = NeuralForecaster.load(path)
     assert loaded.training_.stopped == "interrupted" and loaded.training_.epochs >= 1
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from seqcast.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    captured = capsys.readouterr()
+    return int(stop.value.code or 0), captured.out, captured.err
+
+
+def test_cli_fit_then_forecast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "gru"
+    code, stdout, _ = _cli(
+        [
+            "fit",
+            "--dataset",
+            "sine40",
+            "--target",
+            "x",
+            "--model",
+            "gru",
+            "--set",
+            "input_len=40",
+            "--set",
+            "strategy=direct",
+            "--set",
+            "horizon=10",
+            "--set",
+            "train.epochs=15",
+            "--set",
+            "train.lr=0.01",
+            "--train-end",
+            "2002-01-29",
+            "--no-progress",
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 0, stdout
+    import json
+
+    record = json.loads((out / "training.json").read_text())
+    assert record["epochs"] >= 1 and record["parameters"] > 0
+    assert record["last"].startswith("2002-01-29")
+    code, stdout, _ = _cli(
+        [
+            "forecast",
+            "--checkpoint",
+            str(out / "model.pt"),
+            "--horizon",
+            "10",
+            "--out",
+            str(tmp_path / "fc"),
+        ],
+        capsys,
+    )
+    assert code == 0
+    forecast = pd.read_csv(tmp_path / "fc" / "forecast.csv", index_col=0, parse_dates=True)
+    assert len(forecast) == 10 and forecast.index[0] == pd.Timestamp("2002-03-11")  # after t=799
+    truth = np.sin(2 * np.pi * np.arange(800, 810) / 40)
+    assert np.abs(forecast["x"].to_numpy() - truth).mean() < 0.2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["fit", "--dataset", "sine", "--target", "x", "--model", "arima"],
+            "arima has no checkpoint to save",
+        ),
+        (
+            [
+                "fit",
+                "--dataset",
+                "sine",
+                "--target",
+                "x",
+                "--model",
+                "gru",
+                "--set",
+                "train.lr=fast",
+            ],
+            "'train.lr' must be a float, got 'fast'",
+        ),
+        (
+            [
+                "fit",
+                "--dataset",
+                "sine",
+                "--target",
+                "x",
+                "--model",
+                "gru",
+                "--set",
+                "train.speed=1",
+            ],
+            "gru train has no parameter 'speed'",
+        ),
+        (["forecast", "--checkpoint", "absent.pt", "--horizon", "3"], "checkpoint not found"),
+    ],
+)
+def test_cli_bad_neural_requests(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _cli([*args, "--out", str(tmp_path / "out")], capsys)
+    assert code == 1 and message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

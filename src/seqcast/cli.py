@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -484,6 +484,174 @@ def arima_search(
         )
     out.print(shown)
     out.print(f"results in {out_dir}")
+
+
+@app.command()
+def fit(
+    target: Annotated[
+        str, typer.Option("--target", help="Column(s) to forecast, comma-separated.")
+    ],
+    model: Annotated[str, typer.Option("--model", help="A neural model name (rnn, gru, ...).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="New folder for model.pt and more.")],
+    dataset: DatasetOpt = None,
+    csv: CsvOpt = None,
+    date_column: DateColumnOpt = None,
+    freq: FreqOpt = None,
+    fill: FillOpt = None,
+    data_dir: DataDirOpt = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Parameter as key=value, e.g. --set train.patience=50."),
+    ] = None,
+    train_start: TrainStartOpt = None,
+    train_end: Annotated[
+        str | None, typer.Option("--train-end", help="Last date trained on.")
+    ] = None,
+    valid_start: Annotated[
+        str | None, typer.Option("--valid-start", help="First date of the validation part.")
+    ] = None,
+    valid_end: Annotated[
+        str | None, typer.Option("--valid-end", help="Last date of the validation part.")
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option("--resume", help="Continue training from this checkpoint.")
+    ] = None,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
+    ] = True,
+) -> None:
+    """Train a neural model and save it: OUT/model.pt (checkpoint) and OUT/training.json.
+
+    Early stopping watches --valid-start..--valid-end when given (windows made from that
+    part alone), else the last train.valid_fraction of the training windows. Ctrl-C saves
+    OUT.interrupted.pt beside OUT, which --resume continues.
+
+    Example: seqcast fit --dataset ridership --target rail --model gru --set input_len=56
+    --train-start 2016-01 --train-end 2018-12 --valid-start 2019-01 --valid-end 2019-05
+    --out results/gru
+    """
+    from seqcast.data.splits import date_slice
+    from seqcast.models.neural import NeuralForecaster
+
+    check_new(out_dir)
+    if not issubclass(model_class(model), NeuralForecaster):
+        raise SeqcastError(f"{model} has no checkpoint to save; fit takes a neural model")
+    frame, _ = _load(dataset, csv, date_column, freq, fill, data_dir)
+    params = parse_overrides(model, settings or [])
+    params.setdefault("train", {}).setdefault("progress", progress)
+    forecaster = create_model(model, **params)
+    assert isinstance(forecaster, NeuralForecaster)
+    part = date_slice(frame, train_start, train_end, what="training range")
+    valid = None
+    if valid_start is not None or valid_end is not None:
+        valid = date_slice(frame, valid_start, valid_end, what="validation range")
+    interrupted = out_dir.with_name(out_dir.name + ".interrupted.pt")
+    forecaster.fit(
+        part, _targets(target), valid=valid, resume=resume, interrupt_checkpoint=interrupted
+    )
+    forecaster.data_source_ = _source(dataset, csv, date_column, freq, fill, data_dir)
+    with results_dir(out_dir) as tmp:
+        forecaster.save(tmp / "model.pt")
+        record = forecaster.training_
+        write_json(
+            tmp / "training.json",
+            json_ready(
+                {
+                    "model": model,
+                    "params": forecaster.params(),
+                    "targets": forecaster.targets_,
+                    "first": str(part.index[0]),
+                    "last": str(part.index[-1]),
+                    "epochs": record.epochs,
+                    "best_epoch": record.best_epoch,
+                    "best_valid_mae": min(record.valid_mae, default=None),
+                    "seconds_per_epoch": sum(record.seconds) / max(record.epochs, 1),
+                    "parameters": sum(p.numel() for p in forecaster.module_.parameters()),
+                    "history": record.to_dict(),
+                }
+            ),
+        )
+    out.print(
+        f"{model}: {record.epochs} epochs, best epoch {record.best_epoch}, validation "
+        f"MAE {_num(min(record.valid_mae, default=float('nan')))}; {record.stopped}"
+    )
+    out.print(f"results in {out_dir}")
+
+
+@app.command()
+def forecast(
+    checkpoint: Annotated[Path, typer.Option("--checkpoint", help="A model.pt from seqcast fit.")],
+    horizon: Annotated[int, typer.Option("--horizon", min=1, help="Steps to forecast.")],
+    dataset: DatasetOpt = None,
+    csv: CsvOpt = None,
+    date_column: DateColumnOpt = None,
+    freq: FreqOpt = None,
+    fill: FillOpt = None,
+    data_dir: DataDirOpt = None,
+    future: Annotated[
+        Path | None,
+        typer.Option("--future", help="CSV of the known-ahead columns for the forecast steps."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="New folder for forecast.csv.")
+    ] = None,
+) -> None:
+    """Forecast --horizon steps after the latest data with a saved model.
+
+    The data is reloaded from where the model was trained (its dataset or CSV) unless
+    --dataset or --csv names another source. Models with known-ahead columns need --future.
+    """
+    from seqcast.models.neural import NeuralForecaster
+
+    if out_dir is not None:
+        check_new(out_dir)
+    model = NeuralForecaster.load(checkpoint)
+    if dataset is None and csv is None:
+        source = model.data_source_
+        if not source:
+            raise SeqcastError(
+                f"{checkpoint} does not say where its data came from; give --dataset or --csv"
+            )
+        dataset, data_dir = source.get("dataset"), source.get("data_dir") or data_dir
+        csv = Path(source["csv"]) if source.get("csv") else None
+        date_column, freq, fill = source.get("date_column"), source.get("freq"), source.get("fill")
+    frame, _ = _load(dataset, csv, date_column, freq, fill, data_dir)
+    known = None
+    if future is not None:
+        from seqcast.data.io import load_frame
+
+        known = load_frame(future, date_column or "date", freq=model.freq_.freqstr)
+    result = model.predict(horizon, history=frame, future=known)
+    table = Table(title=f"{model.name}: {horizon} steps after {frame.index[-1]}")
+    table.add_column("time")
+    for column in result.columns:
+        table.add_column(str(column), justify="right")
+    for stamp, row in result.iterrows():
+        table.add_row(str(stamp), *(_num(v) for v in row))
+    out.print(table)
+    if out_dir is not None:
+        with results_dir(out_dir) as tmp:
+            result.to_csv(tmp / "forecast.csv")
+        out.print(f"results in {out_dir}")
+
+
+def _source(
+    dataset: str | None,
+    csv: Path | None,
+    date_column: str | None,
+    freq: str | None,
+    fill: str | None,
+    data_dir: Path | None,
+) -> dict[str, Any]:
+    """Where the data came from, for a checkpoint (so forecast can reload the latest)."""
+    if dataset is not None:
+        return {"dataset": dataset, "data_dir": str(data_dir) if data_dir else None}
+    return {
+        "csv": str(Path(str(csv)).resolve()),
+        "date_column": date_column,
+        "freq": freq,
+        "fill": fill,
+    }
 
 
 def _integers(option: str, text: str) -> list[int]:

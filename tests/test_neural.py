@@ -138,6 +138,14 @@ def test_strategy_rules() -> None:
         create_model("gru", train={"patience": 0})
 
 
+def test_validation_part_too_short(wave: pd.DataFrame) -> None:
+    model = create_model("gru", input_len=20, train={"epochs": 2})
+    with pytest.raises(SeqcastError, match="validation part has 15 steps, too few"):
+        model.fit(wave.iloc[:200], "y", valid=wave.iloc[200:215])
+    tiny = create_model("linear", input_len=5, train={"epochs": 2, "valid_fraction": 0.1})
+    assert tiny.fit(wave.iloc[:8], "y").training_.epochs == 2  # 4 windows: none set aside
+
+
 def test_forecast_limits(wave: pd.DataFrame) -> None:
     direct = create_model("linear", **quick(strategy="direct", horizon=3)).fit(wave, "y")
     with pytest.raises(SeqcastError, match="trained to forecast 3 steps .* asked for 5"):
@@ -150,7 +158,7 @@ def test_forecast_limits(wave: pd.DataFrame) -> None:
 
 def test_seq2seq_trains_on_every_step(wave: pd.DataFrame) -> None:
     model = create_model("gru", **quick(strategy="seq2seq", horizon=4)).fit(wave.iloc[:200], "y")
-    windows = model._windows(wave.iloc[:200], None)
+    windows = model._windows(wave.iloc[:200])
     assert windows.steps.tolist() == list(range(20))
     x, y = windows.batch(torch.tensor([0]))
     assert x.shape == (1, 20, 1) and y.shape == (1, 20, 4, 1)

@@ -153,20 +153,25 @@ class NeuralForecaster(Forecaster):
         self.numeric_ = numeric
         values = data[numeric].to_numpy(dtype=float)
         self.shift_, self.scale_ = _scaler(values, self.scaling)
-        train_windows = self._windows(data, None)
+        train_windows = self._windows(data)
         if len(train_windows) < 1:
             raise SeqcastError(
                 f"{self.name}: {len(data)} steps are too few for windows of "
                 f"{self.input_len} steps and {self._train_horizon} targets"
             )
         valid = options.get("valid")
+        valid_windows: Windows | None = None
         if valid is not None:
-            valid_windows = self._windows(valid, None)
+            valid_windows = self._windows(valid)
+            if len(valid_windows) < 1:
+                raise SeqcastError(
+                    f"{self.name}: the validation part has {len(valid)} steps, too few for one "
+                    f"window of {self.input_len} steps and {self._train_horizon} targets"
+                )
         elif self.train.valid_fraction > 0:
             cut = round(len(train_windows) * (1 - self.train.valid_fraction))
-            train_windows, valid_windows = _split(train_windows, cut)
-        else:
-            valid_windows = None
+            if 0 < cut < len(train_windows):  # else too few windows to set any aside
+                train_windows, valid_windows = _split(train_windows, cut)
         seed_everything(self.train.seed)
         self.n_inputs_ = train_windows.series.shape[1]
         self.module_ = self.build(self.n_inputs_, self._train_horizon * len(self.targets_))
@@ -361,7 +366,7 @@ class NeuralForecaster(Forecaster):
             blocks.append((nxt[:, None] == np.array(categories)[None, :]).astype(float))
         return np.concatenate(blocks, axis=1)
 
-    def _windows(self, data: pd.DataFrame, steps: list[int] | None) -> Windows:
+    def _windows(self, data: pd.DataFrame) -> Windows:
         import torch
 
         features = torch.as_tensor(self._features(data), dtype=torch.float32)
@@ -375,12 +380,9 @@ class NeuralForecaster(Forecaster):
             length=self.input_len,
             horizon=horizon,
             steps=torch.as_tensor(
-                steps
-                or (
-                    self.output_steps(self.input_len)
-                    if self.strategy == "seq2seq"
-                    else [self.input_len - 1]
-                )
+                self.output_steps(self.input_len)
+                if self.strategy == "seq2seq"
+                else [self.input_len - 1]
             ),
         )
 

@@ -142,7 +142,8 @@ def _per_step_mae(model: Any, valid: pd.DataFrame) -> list[float]:
     with torch.no_grad():
         x, y = windows.batch(torch.arange(len(windows)))
         prediction = model.module_(x)[:, -1].reshape(y[:, -1].shape)
-    errors = (prediction - y[:, -1]).abs().mean(dim=(0, 2)) * SCALE  # (H,)
+    units = float(model.scale_[0]) * SCALE  # the target's scaler, then the /1e6
+    errors = (prediction - y[:, -1]).abs().mean(dim=(0, 2)) * units  # (H,)
     return [round(float(e), 1) for e in errors]
 
 

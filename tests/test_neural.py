@@ -341,3 +341,27 @@ def test_cli_bad_neural_requests(
     code, _, err = _cli([*args, "--out", str(tmp_path / "out")], capsys)
     assert code == 1 and message in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_gru_sequence_matches_torch_gru_and_its_gradients(layers: int) -> None:
+    from seqcast.models.gru_sequence import GRUSequence, gru_layers
+
+    torch.manual_seed(0)
+    gru = torch.nn.GRU(5, 8, num_layers=layers, batch_first=True).double()
+    x = torch.randn(4, 11, 5, dtype=torch.double, requires_grad=True)
+    expected, _ = gru(x)
+    upstream = torch.randn_like(expected)
+    wanted = torch.autograd.grad(expected, [x, *gru.parameters()], upstream)
+    got = gru_layers(gru, x)
+    torch.testing.assert_close(got, expected, rtol=0, atol=1e-12)
+    for a, b in zip(
+        torch.autograd.grad(got, [x, *gru.parameters()], upstream), wanted, strict=True
+    ):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
+    small = torch.nn.GRU(3, 4, batch_first=True).double()
+    inputs = torch.randn(2, 5, 3, dtype=torch.double, requires_grad=True)
+    assert torch.autograd.gradcheck(
+        lambda v, *p: GRUSequence.apply(v, *p),
+        (inputs, small.weight_ih_l0, small.weight_hh_l0, small.bias_ih_l0, small.bias_hh_l0),
+    )

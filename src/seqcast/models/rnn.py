@@ -3,7 +3,9 @@
 Symbols: B batch, L input length, C input channels, d hidden size, D directions, O outputs
 per step (H·K). Modules map (B, L, C) to (B, L, O): a dense head on every step's output.
 
-Torch's fused layers serve the plain cases. Recurrent dropout (one dropout mask on the
+Torch's fused layers serve the plain cases; a single-direction GRU trains through
+``seqcast.models.gru_sequence`` (the same function with a hand-written backward, about 0.6x
+the epoch time of torch's CPU GRU at ridership size). Recurrent dropout (one dropout mask on the
 hidden state, kept across the steps of a sequence) and the layer-normalised cell are not in
 torch, so they run a step loop whose input projections for all L steps are one matrix
 product before the loop; only h @ W_hh and the gates remain per step.
@@ -25,6 +27,8 @@ GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 def _modules() -> Any:
     import torch
     from torch import nn
+
+    from seqcast.models.gru_sequence import gru_layers
 
     class LoopLayer(nn.Module):
         """One direction of one recurrent layer as a step loop.
@@ -121,7 +125,13 @@ def _modules() -> Any:
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             x = self.input_dropout(x)  # (B, L, C)
-            if self.fused is not None:
+            if (
+                isinstance(self.fused, nn.GRU)
+                and not self.fused.bidirectional
+                and (torch.is_grad_enabled())
+            ):
+                out = gru_layers(self.fused, x)  # same function, less autograd bookkeeping
+            elif self.fused is not None:
                 out, _ = self.fused(x)  # (B, L, D*d)
             else:
                 out = x

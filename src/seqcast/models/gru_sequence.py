@@ -51,7 +51,7 @@ class GRUSequence(torch.autograd.Function):
             torch.sigmoid(torch.addmm(gi_rz[t], h, w_rz_t), out=rz_t[t])
             torch.addmm(b_n, h, w_n_t, out=hn_t[t])
             torch.tanh(torch.addcmul(gi_n[t], r_t[t], hn_t[t]), out=n_t[t])
-            h = torch.addcmul(n_t[t], z_t[t], h - n_t[t], out=out_t[t])
+            h = torch.lerp(n_t[t], h, z_t[t], out=out_t[t])  # n + z * (h - n)
         ctx.save_for_backward(x, w_ih, w_hh, out, rz, n, hn)
         return out
 

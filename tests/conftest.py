@@ -43,3 +43,14 @@ def daily() -> pd.DataFrame:
     t = np.arange(60, dtype=float)
     index = pd.date_range("2020-01-01", periods=60, freq="D", name="date")
     return pd.DataFrame({"a": t, "b": 10.0 * (t % 7)}, index=index)
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run ``seqcast ARGS`` in this process: (exit status, stdout, stderr)."""
+    from seqcast.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    captured = capsys.readouterr()
+    code = stop.value.code
+    return (code if isinstance(code, int) else 1), captured.out, captured.err

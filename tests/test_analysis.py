@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import needs_ridership
+from conftest import run_cli as run
 
 from seqcast import SeqcastError, load_dataset
 from seqcast.analysis import analyze
-from seqcast.cli import main
 from seqcast.models.arima import search_orders
 
 RNG = np.random.default_rng(0)
@@ -103,13 +103,6 @@ def test_order_search_keeps_failures_and_validates(daily: pd.DataFrame) -> None:
         search_orders(daily, "b", [(1, 0, 0)], criterion="r2")
     with pytest.raises(SeqcastError, match="needs a backtest range"):
         search_orders(daily, "b", [(1, 0, 0)], criterion="mae")
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as stop:
-        main(args)
-    captured = capsys.readouterr()
-    return int(stop.value.code or 0), captured.out, captured.err
 
 
 @needs_ridership

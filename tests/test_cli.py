@@ -10,16 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import needs_ridership
-
-from seqcast.cli import main
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as stop:
-        main(args)
-    captured = capsys.readouterr()
-    code = stop.value.code
-    return (code if isinstance(code, int) else 1), captured.out, captured.err
+from conftest import run_cli as run
 
 
 @pytest.fixture

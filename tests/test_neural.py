@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import run_cli as _cli
 
 from seqcast import SeqcastError, backtest, create_model, list_models
 from seqcast.models.neural import NeuralForecaster
@@ -232,15 +233,6 @@ def test_ctrl_c_saves_a_checkpoint(tmp_path: Path) -> None:
     assert process.wait(timeout=60) != 0
     loaded = NeuralForecaster.load(path)
     assert loaded.training_.stopped == "interrupted" and loaded.training_.epochs >= 1
-
-
-def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    from seqcast.cli import main
-
-    with pytest.raises(SystemExit) as stop:
-        main(args)
-    captured = capsys.readouterr()
-    return int(stop.value.code or 0), captured.out, captured.err
 
 
 def test_cli_fit_then_forecast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -357,3 +357,43 @@ def test_gru_sequence_matches_torch_gru_and_its_gradients(layers: int) -> None:
         lambda v, *p: GRUSequence.apply(v, *p),
         (inputs, small.weight_ih_l0, small.weight_hh_l0, small.bias_ih_l0, small.bias_hh_l0),
     )
+
+
+def test_cli_backtest_of_a_neural_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "bt"
+    code, _, err = _cli(
+        [
+            "backtest",
+            "--dataset",
+            "sine40",
+            "--target",
+            "x",
+            "--model",
+            "nlinear",
+            "--set",
+            "input_len=40",
+            "--set",
+            "strategy=direct",
+            "--set",
+            "horizon=5",
+            "--set",
+            "train.epochs=30",
+            "--set",
+            "train.lr=0.01",
+            "--start",
+            "2002-01-01",
+            "--end",
+            "2002-02-01",
+            "--horizon",
+            "5",
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    import json
+
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_forecasts"] == 32 and metrics["params"]["train"]["epochs"] == 30
+    assert metrics["mae"] < 0.05  # a pure sine is nearly linear in its own past

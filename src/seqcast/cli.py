@@ -590,7 +590,11 @@ def forecast(
     data_dir: DataDirOpt = None,
     future: Annotated[
         Path | None,
-        typer.Option("--future", help="CSV of the known-ahead columns for the forecast steps."),
+        typer.Option(
+            "--future",
+            help="CSV of the known-ahead columns for the forecast steps, dated in the "
+            "--date-column (default 'date').",
+        ),
     ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="New folder for forecast.csv.")

@@ -186,11 +186,8 @@ def _forecast_origins(
     predictions = np.empty((len(origins), horizon, len(names)))
     for i, origin in enumerate(origins):
         instance.fit(data.iloc[begin : origin + 1], names)
-        if instance.future_columns:  # known-ahead covariates of the forecast steps
-            future = data.iloc[origin + 1 : origin + 1 + horizon][instance.future_columns]
-            predictions[i] = instance.predict(horizon, future=future)  # type: ignore[call-arg]
-        else:
-            predictions[i] = instance.predict(horizon)
+        future = instance.future_rows(data, origin, horizon)  # known-ahead covariates, if any
+        predictions[i] = instance.predict(horizon, future=future)
     return predictions
 
 

@@ -105,7 +105,9 @@ class Arima(Forecaster):
             params.append(np.asarray(fitted, dtype=float))
         self.params_ = params
 
-    def _predict(self, history: pd.DataFrame, n: int) -> np.ndarray:
+    def _predict(
+        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
+    ) -> np.ndarray:
         if history is not self.history_:
             return self.predict_origins(history, np.array([len(history) - 1]), n)[0]
         columns = [

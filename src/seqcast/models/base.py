@@ -6,6 +6,7 @@ learned state lives in attributes ending in ``_``. ``predict(n)`` forecasts the 
 after the data it was fitted on, as a DataFrame indexed by those timestamps with one column
 per target. ``predict(n, history=frame)`` forecasts the steps after ``frame`` instead, with
 the parameters learned in ``fit`` (a rolling-origin backtest without refitting does this).
+``future`` holds the known-ahead columns of the forecast steps for models that use them.
 """
 
 from __future__ import annotations
@@ -44,8 +45,11 @@ class Forecaster:
         self._fit(data)
         return self
 
-    def predict(self, n: int, history: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Forecast the ``n`` steps after ``history`` (default: the fitted data).
+    def predict(
+        self, n: int, history: pd.DataFrame | None = None, future: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """Forecast the ``n`` steps after ``history`` (default: the fitted data); ``future``
+        gives the ``future_columns`` of those steps when the model has any.
 
         Returns a DataFrame of shape (n, number of targets) indexed by the next ``n``
         timestamps of the series' frequency.
@@ -57,6 +61,11 @@ class Forecaster:
                 f"the number of steps to forecast must be a positive integer, got {n!r}"
             )
         if history is None:
+            if not hasattr(self, "history_"):
+                raise SeqcastError(
+                    f"{self.name} was loaded from a checkpoint and holds no data; "
+                    "pass history= (the series to forecast from)"
+                )
             history = self.history_
         else:
             check_series(history)
@@ -67,7 +76,7 @@ class Forecaster:
                 )
             require_numeric(history, self.targets_)
             self._check_history(history, self.targets_)
-        values = np.asarray(self._predict(history, n), dtype=float)  # (n, K)
+        values = np.asarray(self._predict(history, n, future), dtype=float)  # (n, K)
         index = pd.date_range(
             history.index[-1] + self.freq_, periods=n, freq=self.freq_, name=history.index.name
         )
@@ -94,8 +103,16 @@ class Forecaster:
         """
         out = np.empty((len(origins), horizon, len(self.targets_)))
         for i, origin in enumerate(origins):
-            out[i] = self.predict(horizon, history=data.iloc[: origin + 1]).to_numpy()
+            future = self.future_rows(data, origin, horizon)
+            out[i] = self.predict(horizon, data.iloc[: origin + 1], future).to_numpy()
         return out
+
+    def future_rows(self, data: pd.DataFrame, origin: int, horizon: int) -> pd.DataFrame | None:
+        """The ``future_columns`` of the ``horizon`` rows after position ``origin`` of
+        ``data``, or None for a model that has none."""
+        if not self.future_columns:
+            return None
+        return data.iloc[origin + 1 : origin + 1 + horizon][self.future_columns]
 
     @classmethod
     def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
@@ -114,7 +131,9 @@ class Forecaster:
     def _fit(self, data: pd.DataFrame) -> None:
         """Learn from ``data``; targets are ``self.targets_``. Baselines learn nothing."""
 
-    def _predict(self, history: pd.DataFrame, n: int) -> np.ndarray:
+    def _predict(
+        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
+    ) -> np.ndarray:
         """(n, K) forecasts of ``self.targets_`` for the ``n`` steps after ``history``."""
         raise NotImplementedError
 

@@ -22,7 +22,9 @@ from seqcast.models.registry import register_model
 class Naive(Forecaster):
     """Every step repeats the last observed value."""
 
-    def _predict(self, history: pd.DataFrame, n: int) -> np.ndarray:
+    def _predict(
+        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
+    ) -> np.ndarray:
         y = history[self.targets_].to_numpy(dtype=float)  # (T, K)
         return np.repeat(y[-1:], n, axis=0)
 
@@ -47,7 +49,9 @@ class SeasonalNaive(Forecaster):
     def min_history(self) -> int:
         return self.season
 
-    def _predict(self, history: pd.DataFrame, n: int) -> np.ndarray:
+    def _predict(
+        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
+    ) -> np.ndarray:
         y = history[self.targets_].to_numpy(dtype=float)  # (T, K)
         last_season = y[len(y) - self.season :]  # (s, K)
         return last_season[np.arange(n) % self.season]
@@ -58,7 +62,9 @@ class SeasonalNaive(Forecaster):
 class Mean(Forecaster):
     """Every step is the mean of all observed values."""
 
-    def _predict(self, history: pd.DataFrame, n: int) -> np.ndarray:
+    def _predict(
+        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
+    ) -> np.ndarray:
         y = history[self.targets_].to_numpy(dtype=float)
         return np.repeat(y.mean(axis=0, keepdims=True), n, axis=0)
 
@@ -72,7 +78,9 @@ class Drift(Forecaster):
     def min_history(self) -> int:
         return 2
 
-    def _predict(self, history: pd.DataFrame, n: int) -> np.ndarray:
+    def _predict(
+        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
+    ) -> np.ndarray:
         y = history[self.targets_].to_numpy(dtype=float)
         slope = (y[-1] - y[0]) / (len(y) - 1)  # (K,)
         steps = np.arange(1, n + 1)[:, None]  # (n, 1)

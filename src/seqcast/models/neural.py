@@ -201,22 +201,6 @@ class NeuralForecaster(Forecaster):
     ) -> np.ndarray:
         return self.predict_origins(history, np.array([len(history) - 1]), n, future=future)[0]
 
-    def predict(
-        self, n: int, history: pd.DataFrame | None = None, future: pd.DataFrame | None = None
-    ) -> pd.DataFrame:
-        """Forecast ``n`` steps after ``history``; ``future`` gives the known-ahead columns of
-        those steps when the model has any."""
-        if history is None and not hasattr(self, "history_") and hasattr(self, "module_"):
-            raise SeqcastError(
-                f"{self.name} was loaded from a checkpoint and holds no data; "
-                "pass history= (the series to forecast from)"
-            )
-        self._future = future
-        try:
-            return super().predict(n, history)
-        finally:
-            del self._future
-
     def predict_origins(
         self,
         data: pd.DataFrame,
@@ -227,7 +211,6 @@ class NeuralForecaster(Forecaster):
         """(O, n, K) forecasts from every origin in one batched pass per step."""
         import torch
 
-        future = future if future is not None else getattr(self, "_future", None)
         self._check_horizon(horizon)
         if self.known_ahead:
             data = self._with_future(data, origins, horizon, future)

@@ -10,10 +10,8 @@ Symbols: O number of origins, H horizon, K number of target columns.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -26,6 +24,7 @@ from seqcast.data.io import require_numeric, time_index
 from seqcast.data.splits import date_slice
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster, check_series
+from seqcast.processes import process_map
 from seqcast.results import json_ready
 
 
@@ -137,12 +136,7 @@ def backtest(
     clock = time.perf_counter()
     task = partial(_forecast_origins, model, data, names, begin, horizon, refit)
     blocks = [b for b in np.array_split(origins, min(workers, len(origins))) if len(b)]
-    if len(blocks) == 1:
-        predictions = task(origins)
-    else:
-        context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
-        with ProcessPoolExecutor(len(blocks), mp_context=context) as pool:
-            predictions = np.concatenate(list(pool.map(task, blocks)))  # (O, H, K)
+    predictions = np.concatenate(process_map(task, blocks, workers))  # (O, H, K)
     seconds = time.perf_counter() - clock
 
     values = data[names].to_numpy(dtype=float)  # (T, K)

@@ -17,10 +17,8 @@ made fast without leaving statsmodels' optimum:
 from __future__ import annotations
 
 import functools
-import multiprocessing as mp
 import warnings
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +28,7 @@ import pandas as pd
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 from seqcast.models.registry import register_model
+from seqcast.processes import process_map
 
 TRENDS = ("n", "c", "t", "ct")
 MAX_DEFAULT_SEASON = 24
@@ -264,13 +263,7 @@ def search_orders(
         refit=refit,
         train_start=train_start,
     )
-    if workers > 1:
-        context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            rows = list(pool.map(score, candidates))
-    else:
-        rows = [score(c) for c in candidates]
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(process_map(score, candidates, workers))
     return table.sort_values(criterion, na_position="last", kind="mergesort", ignore_index=True)
 
 

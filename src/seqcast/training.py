@@ -11,6 +11,7 @@ clipping, a NaN/inf guard, seeded shuffling and an optional progress bar.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import random
 import time
@@ -108,14 +109,13 @@ class History:
     def epochs(self) -> int:
         return len(self.train_loss)
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "train_loss": self.train_loss,
-            "valid_mae": self.valid_mae,
-            "seconds": self.seconds,
-            "best_epoch": self.best_epoch,
-            "stopped": self.stopped,
-        }
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> History:
+        """The inverse of ``to_dict`` (as a checkpoint stores it)."""
+        return cls(**{f.name: record[f.name] for f in dataclasses.fields(cls)})
 
 
 class NonFiniteLoss(SeqcastError):
@@ -198,7 +198,7 @@ def train(
                 history.stopped = f"no better validation MAE for {config.patience} epochs"
                 break
         else:
-            history.stopped = history.stopped or f"reached {config.epochs} epochs"
+            history.stopped = f"reached {config.epochs} epochs"
     except KeyboardInterrupt:
         history.stopped = "interrupted"
         if on_interrupt is not None:

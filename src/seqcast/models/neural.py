@@ -306,10 +306,7 @@ class NeuralForecaster(Forecaster):
                 f"parameters ({str(exc).splitlines()[0]})"
             ) from exc
         model.module_.eval()
-        h = payload["history"]
-        model.training_ = History(
-            h["train_loss"], h["valid_mae"], h["seconds"], h["best_epoch"], h["stopped"]
-        )
+        model.training_ = History.from_dict(payload["history"])
         model.data_source_ = dict(payload.get("data_source", {}))
         return model
 
@@ -407,10 +404,9 @@ class NeuralForecaster(Forecaster):
             raise SeqcastError(f"{path}: the weights do not fit this model") from exc
         if payload.get("optimizer") is None:
             raise SeqcastError(f"{path} holds no optimizer state to resume from")
-        h = payload["history"]
-        return payload["optimizer"], History(
-            list(h["train_loss"]), list(h["valid_mae"]), list(h["seconds"]), h["best_epoch"]
-        )
+        resumed = History.from_dict(payload["history"])
+        resumed.stopped = ""  # the run goes on; it stops for its own reason
+        return payload["optimizer"], resumed
 
 
 def make_train_config(values: dict[str, Any]) -> TrainConfig:

@@ -26,6 +26,12 @@ from seqcast import create_model, load_dataset
 from seqcast.results import fresh_path, results_dir, write_json
 
 SCALE = 1e6
+MULTIVARIATE = {  # bus, rail and a one-hot of the next day's type -> rail
+    "hidden_size": 32,
+    "covariates": ("bus",),
+    "known_ahead": ("day_type",),
+    "strategy": "direct",
+}
 SEQ2SEQ = {
     "strategy": "seq2seq",
     "horizon": 14,
@@ -43,12 +49,7 @@ RUNGS: list[tuple[str, str, dict[str, Any], float, float | None, dict[str, str]]
     (
         "multivariate RNN (bus, rail, next-day type)",
         "rnn",
-        {
-            "hidden_size": 32,
-            "covariates": ("bus",),
-            "known_ahead": ("day_type",),
-            "strategy": "direct",
-        },
+        MULTIVARIATE,
         0.05,
         22_062,
         {},
@@ -56,13 +57,7 @@ RUNGS: list[tuple[str, str, dict[str, Any], float, float | None, dict[str, str]]
     (
         "14-ahead direct RNN",
         "rnn",
-        {
-            "hidden_size": 32,
-            "covariates": ("bus",),
-            "known_ahead": ("day_type",),
-            "strategy": "direct",
-            "horizon": 14,
-        },
+        {**MULTIVARIATE, "horizon": 14},
         0.02,
         35_017,
         {},
@@ -76,12 +71,7 @@ RUNGS: list[tuple[str, str, dict[str, Any], float, float | None, dict[str, str]]
     (
         "multivariate GRU(32), Adam",
         "gru",
-        {
-            "hidden_size": 32,
-            "covariates": ("bus",),
-            "known_ahead": ("day_type",),
-            "strategy": "direct",
-        },
+        MULTIVARIATE,
         3e-3,
         22_062,
         TUNED,
@@ -94,12 +84,7 @@ RUNGS: list[tuple[str, str, dict[str, Any], float, float | None, dict[str, str]]
     (
         "multivariate GRU(32), Adam, MAE loss",
         "gru",
-        {
-            "hidden_size": 32,
-            "covariates": ("bus",),
-            "known_ahead": ("day_type",),
-            "strategy": "direct",
-        },
+        MULTIVARIATE,
         3e-3,
         22_062,
         {**TUNED, "loss": "mae"},

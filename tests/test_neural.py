@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -265,8 +266,6 @@ def test_cli_fit_then_forecast(tmp_path: Path, capsys: pytest.CaptureFixture[str
         capsys,
     )
     assert code == 0, stdout
-    import json
-
     record = json.loads((out / "training.json").read_text())
     assert record["epochs"] >= 1 and record["parameters"] > 0
     assert record["last"].startswith("2002-01-29")
@@ -392,8 +391,6 @@ def test_cli_backtest_of_a_neural_model(tmp_path: Path, capsys: pytest.CaptureFi
         capsys,
     )
     assert code == 0, err
-    import json
-
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["n_forecasts"] == 32 and metrics["params"]["train"]["epochs"] == 30
     assert metrics["mae"] < 0.05  # a pure sine is nearly linear in its own past

@@ -29,7 +29,8 @@ from seqcast.data.datasets import (
     list_datasets,
     load_dataset,
 )
-from seqcast.data.io import FILL_METHODS, load_frame
+from seqcast.data.io import FILL_METHODS, load_frame, require_numeric
+from seqcast.data.splits import date_slice
 from seqcast.errors import SeqcastError
 from seqcast.models.registry import create_model, model_class, parse_overrides
 from seqcast.results import check_new, fresh_path, json_ready, results_dir, write_json
@@ -358,8 +359,6 @@ def analyze(
     --lags 35 --out results/rail-acf
     """
     from seqcast.analysis import analyze as run_analysis
-    from seqcast.data.io import require_numeric
-    from seqcast.data.splits import date_slice
     from seqcast.plots import plot_acf_pacf
 
     check_new(out_dir)
@@ -424,8 +423,6 @@ def arima_search(
     Example: seqcast arima-search --dataset ridership --target rail --season 7
     --train-start 2019-01-01 --train-end 2019-05-31 --out results/rail-orders
     """
-    from seqcast.data.io import require_numeric
-    from seqcast.data.splits import date_slice
     from seqcast.models.arima import search_orders
 
     check_new(out_dir)
@@ -530,7 +527,6 @@ def fit(
     --train-start 2016-01 --train-end 2018-12 --valid-start 2019-01 --valid-end 2019-05
     --out results/gru
     """
-    from seqcast.data.splits import date_slice
     from seqcast.models.neural import NeuralForecaster
 
     check_new(out_dir)
@@ -622,8 +618,6 @@ def forecast(
     frame, _ = _load(dataset, csv, date_column, freq, fill, data_dir)
     known = None
     if future is not None:
-        from seqcast.data.io import load_frame
-
         known = load_frame(future, date_column or "date", freq=model.freq_.freqstr)
     result = model.predict(horizon, history=frame, future=known)
     table = Table(title=f"{model.name}: {horizon} steps after {frame.index[-1]}")

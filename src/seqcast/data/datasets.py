@@ -115,6 +115,26 @@ _ETT_COLUMNS = ("HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT")
 _ETT_URL = "https://raw.githubusercontent.com/zhouhaoyi/ETDataset/main/ETT-small/"
 _ETT_BENCHMARK = BacktestDefaults("OT", 96, "2017-10-24 00:00", "2018-02-17 00:00")
 
+
+def _ett_entry(
+    station: int, sha256: str
+) -> tuple[DatasetInfo, Callable[[Path | None], pd.DataFrame]]:
+    """ETTh1 and ETTh2 differ only in the station and the file."""
+    filename = f"ETTh{station}.csv"
+    info = DatasetInfo(
+        f"etth{station}",
+        f"Electricity Transformer Temperature, hourly, station {station}",
+        "h",
+        17420,
+        _ETT_COLUMNS,
+        24,
+        "github.com/zhouhaoyi/ETDataset",
+        _ETT_BENCHMARK,
+        RemoteFile(filename, _ETT_URL + filename, sha256),
+    )
+    return info, _ett
+
+
 _DATASETS: dict[str, tuple[DatasetInfo, Callable[[Path | None], pd.DataFrame]]] = {
     info.name: (info, loader)
     for info, loader in [
@@ -176,42 +196,8 @@ _DATASETS: dict[str, tuple[DatasetInfo, Callable[[Path | None], pd.DataFrame]]] 
             ),
             _ridership,
         ),
-        (
-            DatasetInfo(
-                "etth1",
-                "Electricity Transformer Temperature, hourly, station 1",
-                "h",
-                17420,
-                _ETT_COLUMNS,
-                24,
-                "github.com/zhouhaoyi/ETDataset",
-                _ETT_BENCHMARK,
-                RemoteFile(
-                    "ETTh1.csv",
-                    _ETT_URL + "ETTh1.csv",
-                    "f18de3ad269cef59bb07b5438d79bb3042d3be49bdeecf01c1cd6d29695ee066",
-                ),
-            ),
-            _ett,
-        ),
-        (
-            DatasetInfo(
-                "etth2",
-                "Electricity Transformer Temperature, hourly, station 2",
-                "h",
-                17420,
-                _ETT_COLUMNS,
-                24,
-                "github.com/zhouhaoyi/ETDataset",
-                _ETT_BENCHMARK,
-                RemoteFile(
-                    "ETTh2.csv",
-                    _ETT_URL + "ETTh2.csv",
-                    "a3dc2c597b9218c7ce1cd55eb77b283fd459a1d09d753063f944967dd6b9218b",
-                ),
-            ),
-            _ett,
-        ),
+        _ett_entry(1, "f18de3ad269cef59bb07b5438d79bb3042d3be49bdeecf01c1cd6d29695ee066"),
+        _ett_entry(2, "a3dc2c597b9218c7ce1cd55eb77b283fd459a1d09d753063f944967dd6b9218b"),
     ]
 }
 

@@ -136,7 +136,7 @@ def _per_step_mae(model: Any, valid: pd.DataFrame) -> list[float]:
     """MAE in riders at each step +1..+H over the validation windows' last positions."""
     import torch
 
-    windows = model._windows(valid)
+    windows = model.windows(valid)
     with torch.no_grad():
         x, y = windows.batch(torch.arange(len(windows)))
         prediction = model.module_(x)[:, -1].reshape(y[:, -1].shape)

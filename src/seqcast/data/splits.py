@@ -64,18 +64,31 @@ ETT_TEST_HOURS = 4 * 30 * 24
 def ett_borders(lookback: int, steps_per_hour: int = 1) -> dict[str, tuple[int, int]]:
     """Row ranges ``[begin, end)`` of the long-term-forecasting protocol for ETT data.
 
-    Hourly: train [0, 8640), valid [8640 - L, 11520), test [11520 - L, 14400). Validation
-    and test windows start ``L`` rows early so their first target follows the previous part.
+    Hourly: train [0, 8640), valid [8640 - L, 11520), test [11520 - L, 14400).
     """
-    train_end = ETT_TRAIN_HOURS * steps_per_hour
-    valid_end = train_end + ETT_VALID_HOURS * steps_per_hour
-    test_end = valid_end + ETT_TEST_HOURS * steps_per_hour
-    if not 0 < lookback <= train_end:
-        raise SeqcastError(f"lookback must be between 1 and {train_end}, got {lookback}")
+    return part_borders(
+        lookback,
+        (
+            ETT_TRAIN_HOURS * steps_per_hour,
+            ETT_VALID_HOURS * steps_per_hour,
+            ETT_TEST_HOURS * steps_per_hour,
+        ),
+    )
+
+
+def part_borders(lookback: int, rows: tuple[int, int, int]) -> dict[str, tuple[int, int]]:
+    """Row ranges ``[begin, end)`` of consecutive train, valid and test parts of ``rows``
+    rows each. Validation and test windows start ``L`` rows early, so their first target
+    follows the previous part."""
+    train, valid, test = rows
+    if min(rows) < 1:
+        raise SeqcastError(f"each part needs at least one row, got {rows}")
+    if not 0 < lookback <= train:
+        raise SeqcastError(f"lookback must be between 1 and {train}, got {lookback}")
     return {
-        "train": (0, train_end),
-        "valid": (train_end - lookback, valid_end),
-        "test": (valid_end - lookback, test_end),
+        "train": (0, train),
+        "valid": (train - lookback, train + valid),
+        "test": (train + valid - lookback, train + valid + test),
     }
 
 

@@ -140,7 +140,7 @@ class NeuralForecaster(Forecaster):
     def _fit(self, data: pd.DataFrame) -> None:
         import torch
 
-        from seqcast.training import seed_everything, train
+        from seqcast.training import matmul_precision, seed_everything, train
 
         options = getattr(self, "_fit_options", {})
         require_numeric(data, self.covariates)
@@ -153,7 +153,7 @@ class NeuralForecaster(Forecaster):
         self.numeric_ = numeric
         values = data[numeric].to_numpy(dtype=float)
         self.shift_, self.scale_ = _scaler(values, self.scaling)
-        train_windows = self._windows(data)
+        train_windows = self.windows(data)
         if len(train_windows) < 1:
             raise SeqcastError(
                 f"{self.name}: {len(data)} steps are too few for windows of "
@@ -162,7 +162,7 @@ class NeuralForecaster(Forecaster):
         valid = options.get("valid")
         valid_windows: Windows | None = None
         if valid is not None:
-            valid_windows = self._windows(valid)
+            valid_windows = self.windows(valid)
             if len(valid_windows) < 1:
                 raise SeqcastError(
                     f"{self.name}: the validation part has {len(valid)} steps, too few for one "
@@ -181,17 +181,18 @@ class NeuralForecaster(Forecaster):
         target_scale = torch.tensor(self.scale_[: len(self.targets_)], dtype=torch.float32)
         interrupt = options.get("interrupt_checkpoint")
         try:
-            self.training_: History = train(
-                self.module_,
-                train_windows,
-                valid_windows,
-                self.train,
-                target_scale,
-                on_interrupt=(lambda m, opt, h: self.save(interrupt, opt, h))
-                if interrupt
-                else None,
-                resume=resume_state,
-            )
+            with matmul_precision(self.train.precision):
+                self.training_: History = train(
+                    self.module_,
+                    train_windows,
+                    valid_windows,
+                    self.train,
+                    target_scale,
+                    on_interrupt=(lambda m, opt, h: self.save(interrupt, opt, h))
+                    if interrupt
+                    else None,
+                    resume=resume_state,
+                )
         except NonFiniteLoss:
             self.training_ = History(stopped="non-finite loss")
             raise
@@ -209,6 +210,18 @@ class NeuralForecaster(Forecaster):
         future: pd.DataFrame | None = None,
     ) -> np.ndarray:
         """(O, n, K) forecasts from every origin in one batched pass per step."""
+        from seqcast.training import matmul_precision
+
+        with matmul_precision(self.train.precision):
+            return self._predict_origins(data, origins, horizon, future)
+
+    def _predict_origins(
+        self,
+        data: pd.DataFrame,
+        origins: np.ndarray,
+        horizon: int,
+        future: pd.DataFrame | None,
+    ) -> np.ndarray:
         import torch
 
         self._check_horizon(horizon)
@@ -346,7 +359,8 @@ class NeuralForecaster(Forecaster):
             blocks.append((nxt[:, None] == np.array(categories)[None, :]).astype(float))
         return np.concatenate(blocks, axis=1)
 
-    def _windows(self, data: pd.DataFrame) -> Windows:
+    def windows(self, data: pd.DataFrame) -> Windows:
+        """Every training example of ``data`` (stride 1), scaled as in training."""
         import torch
 
         features = torch.as_tensor(self._features(data), dtype=torch.float32)

@@ -18,6 +18,8 @@ def small(name: str) -> dict[str, object]:
     from seqcast.models.neural import NeuralForecaster
     from seqcast.models.registry import model_class
 
+    if name == "segrnn":  # segments of 4 steps divide the window (8) and horizon (24)
+        return {"input_len": 8, "seg_len": 4, "hidden_size": 16, "train": {"epochs": 3}}
     if issubclass(model_class(name), NeuralForecaster):
         return {"input_len": 8, "train": {"epochs": 3, "valid_fraction": 0.0}}
     return {}

@@ -22,6 +22,7 @@ _FAMILIES = (
     "seqcast.models.linear",
     "seqcast.models.rnn",
     "seqcast.models.conv",
+    "seqcast.models.segrnn",
 )
 _REGISTRY: dict[str, type[Forecaster]] = {}
 _loaded = False

@@ -633,6 +633,146 @@ def forecast(
         out.print(f"results in {out_dir}")
 
 
+@app.command()
+def ltsf(
+    model: Annotated[
+        str, typer.Option("--model", help="segrnn, dlinear, nlinear or any neural model.")
+    ],
+    lookback: Annotated[int, typer.Option("--lookback", min=1, help="L, the input window.")],
+    horizon: Annotated[int, typer.Option("--horizon", min=1, help="H, the steps forecast.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="New folder for metrics.json.")],
+    dataset: DatasetOpt = "etth1",
+    csv: CsvOpt = None,
+    date_column: DateColumnOpt = None,
+    freq: FreqOpt = None,
+    fill: FillOpt = None,
+    data_dir: DataDirOpt = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Parameter as key=value over the preset, e.g. --set dropout=0.2."
+        ),
+    ] = None,
+    preset: Annotated[
+        str,
+        typer.Option(
+            "--preset",
+            help="Settings to start from: auto (segrnn: the paper's, or its L=96 ones when "
+            "L=96; dlinear/nlinear: DLinear's), segrnn, segrnn-96, dlinear, nlinear or none.",
+        ),
+    ] = "auto",
+    seeds: Annotated[
+        str, typer.Option("--seeds", help="Seeds, comma-separated: one training run each.")
+    ] = "1",
+    rows: Annotated[
+        str,
+        typer.Option(
+            "--rows",
+            help="Rows of the train, validation and test parts (ETT hourly: 8640,2880,2880; "
+            "ETT 15-minute data: 34560,11520,11520).",
+        ),
+    ] = "8640,2880,2880",
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar per seed.")
+    ] = False,
+) -> None:
+    """Long-term forecasting protocol (ETT): train, validate and test MODEL on every
+    column, writing OUT/metrics.json.
+
+    Train rows [0, 8640), validation [8640-L, 11520), test [11520-L, 14400); one standard
+    scaler fitted on the training rows of all columns; every window with stride 1; test
+    MSE and MAE on the standardised scale over all windows, steps and columns. metrics.json
+    holds the means over the seeds (mse, mae, epochs, seconds_per_epoch of the training
+    batches, params, peak_rss_mb), each seed's record, the settings, and the errors of
+    repeating the last value.
+
+    Example: seqcast ltsf --dataset etth1 --model segrnn --lookback 720 --horizon 96
+    --seeds 1,2,3 --out results/segrnn-720-96
+    """
+    from seqcast.ltsf import ltsf_params, run_ltsf
+
+    check_new(out_dir)
+    sizes = _integers("--rows", rows)
+    if len(sizes) != 3:
+        raise SeqcastError(f"--rows takes three row counts (train,valid,test), got {rows!r}")
+    if csv is not None:
+        dataset = None
+    frame, _ = _load(dataset, csv, date_column, freq, fill, data_dir)
+    overrides = parse_overrides(model, settings or [])
+    params = ltsf_params(model, lookback, horizon, preset, overrides)
+    params["train"].setdefault("progress", progress)
+    result = run_ltsf(
+        frame,
+        model,
+        lookback,
+        horizon,
+        params,
+        seeds=_integers("--seeds", seeds),
+        rows=(sizes[0], sizes[1], sizes[2]),
+    )
+    result = {
+        "dataset": dataset or str(csv),
+        "model": model,
+        "lookback": lookback,
+        "horizon": horizon,
+        "settings": params,
+        **result,
+    }
+    with results_dir(out_dir) as tmp:
+        write_json(tmp / "metrics.json", json_ready(result))
+    last = result["last_value"]
+    out.print(
+        f"{model} L={lookback} H={horizon}: test MSE {result['mse']:.4f}, MAE "
+        f"{result['mae']:.4f} (last value: {last['mse']:.4f} / {last['mae']:.4f}); "
+        f"{result['epochs']:.1f} epochs, {result['seconds_per_epoch']:.2f} s/epoch, "
+        f"{result['params']:,} parameters"
+    )
+    out.print(f"results in {out_dir}")
+
+
+@app.command("explain")
+def explain_command(
+    model: Annotated[str, typer.Argument(help="A neural model name (segrnn, gru, ...).")],
+    batch: Annotated[int, typer.Option("--batch", min=1, help="B, windows in the batch.")] = 16,
+    channels: Annotated[
+        int, typer.Option("--channels", min=1, help="C, input channels (all forecast).")
+    ] = 1,
+    horizon: Annotated[
+        int | None, typer.Option("--horizon", min=1, help="H, steps forecast at once.")
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Parameter as key=value, e.g. --set input_len=60."),
+    ] = None,
+) -> None:
+    """Print each layer's output shape for one batch, and the parameter counts.
+
+    The shapes come from a real forward pass on a random batch [B, L, C] (L is the model's
+    input_len), recorded by forward hooks in the order outputs appear; a layer used several
+    times (RMF's head) shows its first call and the number of calls. A layer's parameters
+    include its children's.
+
+    Example: seqcast explain segrnn --set input_len=60 --set seg_len=12 --set
+    hidden_size=512 --batch 16 --channels 7 --horizon 24
+    """
+    from seqcast.explain import explain
+
+    result = explain(model, batch, channels, horizon, parse_overrides(model, settings or []))
+    table = Table(title=f"{model}: input {result.input_shape}")
+    for column in ("layer", "type", "output shape", "parameters"):
+        table.add_column(column, justify="right" if column == "parameters" else "left")
+    for stage in result.stages:
+        shapes = ", ".join(str(shape) for shape in stage.shapes)
+        calls = f" (x{stage.calls} calls)" if stage.calls > 1 else ""
+        table.add_row(stage.name, stage.kind, shapes + calls, f"{stage.params:,}")
+    out.print(table)
+    out.print(
+        f"input {result.input_shape} -> output {result.output_shape}, read as the forecast "
+        f"[B, H, C] {result.forecast_shape}"
+    )
+    out.print(f"parameters: {result.params:,}")
+
+
 def _source(
     dataset: str | None,
     csv: Path | None,

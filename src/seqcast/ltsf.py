@@ -1,0 +1,194 @@
+"""The long-term forecasting protocol as the literature runs it on ETT data.
+
+Symbols: L lookback, H horizon, C channels (all columns; 7 for ETT).
+
+- Parts by rows: train [0, 8640), validation [8640 - L, 11520), test [11520 - L, 14400) for
+  hourly ETT (``part_borders`` for other sizes); rows after the test part are never used.
+- One standard scaler fitted on the training rows of every column; the model sees and
+  forecasts all C columns on that scale.
+- Every window with stride 1 in each part (rows - L - H + 1 of them), none dropped.
+- MSE and MAE on the standardised scale over all test windows, all H steps, all C columns;
+  early stopping and model choice on the validation part only.
+"""
+
+from __future__ import annotations
+
+import copy
+import resource
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from seqcast.data.io import require_numeric
+from seqcast.data.splits import ETT_TEST_HOURS, ETT_TRAIN_HOURS, ETT_VALID_HOURS, part_borders
+from seqcast.data.transforms import StandardScaler
+from seqcast.errors import SeqcastError
+from seqcast.models.neural import NeuralForecaster
+from seqcast.models.registry import create_model, model_class
+
+ETT_ROWS = (ETT_TRAIN_HOURS, ETT_VALID_HOURS, ETT_TEST_HOURS)
+
+_SEGRNN_PAPER: dict[str, Any] = {
+    "seg_len": 24,
+    "hidden_size": 512,
+    "cell": "gru",
+    "decoder": "pmf",
+    "channel_id": True,
+    "dropout": 0.1,
+    "norm": "last",
+    "train": {
+        "batch_size": 64,
+        "optimizer": "adam",
+        "lr": 3e-4,
+        "lr_schedule": "segrnn",
+        "epochs": 30,
+        "patience": 5,
+        "loss": "mse",
+        "monitor": "mse",
+    },
+}
+_LINEAR_PAPER: dict[str, Any] = {  # DLinear's ETTh1 scripts
+    "train": {
+        "batch_size": 32,
+        "optimizer": "adam",
+        "lr": 5e-3,
+        "lr_schedule": "halve",
+        "epochs": 10,
+        "patience": 3,
+        "loss": "mse",
+        "monitor": "mse",
+    },
+}
+PRESETS: dict[str, dict[str, Any]] = {
+    "segrnn": _SEGRNN_PAPER,
+    "segrnn-96": {
+        **_SEGRNN_PAPER,
+        "dropout": 0.5,
+        "train": {**_SEGRNN_PAPER["train"], "batch_size": 256, "lr": 1e-3, "patience": 10},
+    },
+    "dlinear": _LINEAR_PAPER,
+    "nlinear": _LINEAR_PAPER,
+    "none": {"train": {"loss": "mse", "monitor": "mse"}},
+}
+
+
+def preset_for(model: str, lookback: int) -> str:
+    """The preset ``auto`` picks: SegRNN's paper settings (its L = 96 ones when L = 96),
+    DLinear's for dlinear and nlinear, else ``none`` (MSE loss, early stopping on MSE)."""
+    if model == "segrnn":
+        return "segrnn-96" if lookback == 96 else "segrnn"
+    return model if model in PRESETS else "none"
+
+
+def ltsf_params(
+    model: str, lookback: int, horizon: int, preset: str, overrides: dict[str, Any]
+) -> dict[str, Any]:
+    """The model's parameters: the preset, then ``overrides`` (``train`` merged key by key)."""
+    if preset == "auto":
+        preset = preset_for(model, lookback)
+    if preset not in PRESETS:
+        raise SeqcastError(f"unknown preset {preset!r}; choose auto or one of {', '.join(PRESETS)}")
+    params = copy.deepcopy(PRESETS[preset])
+    train = {**params.pop("train", {}), **overrides.get("train", {})}
+    params.update({k: v for k, v in overrides.items() if k != "train"})
+    return {
+        **params,
+        "input_len": lookback,
+        "horizon": horizon,
+        "strategy": "direct",
+        "scaling": "none",
+        "train": train,
+    }
+
+
+def run_ltsf(
+    frame: pd.DataFrame,
+    model: str,
+    lookback: int,
+    horizon: int,
+    params: dict[str, Any],
+    seeds: Sequence[int] = (1,),
+    rows: tuple[int, int, int] = ETT_ROWS,
+) -> dict[str, Any]:
+    """Train and test ``model`` under the protocol once per seed.
+
+    ``params`` come from ``ltsf_params``. Returns means over the seeds of test ``mse``,
+    ``mae``, ``epochs``, ``seconds_per_epoch`` (training batches only), ``params`` and
+    ``peak_rss_mb``, the per-seed records under ``seeds``, and the last-value forecast's
+    test errors under ``last_value``.
+    """
+    import torch
+
+    from seqcast.training import evaluate, matmul_precision
+
+    if not issubclass(model_class(model), NeuralForecaster):
+        raise SeqcastError(f"ltsf trains neural models; {model} is not one")
+    if not seeds:
+        raise SeqcastError("ltsf needs at least one seed")
+    borders = part_borders(lookback, rows)
+    if len(frame) < borders["test"][1]:
+        raise SeqcastError(
+            f"the protocol needs {borders['test'][1]} rows ({rows[0]} train, {rows[1]} "
+            f"validation, {rows[2]} test), the data has {len(frame)}"
+        )
+    columns = list(frame.columns)
+    require_numeric(frame, columns)
+    train_rows = frame.iloc[slice(*borders["train"])]
+    scaler = StandardScaler().fit(train_rows.to_numpy(dtype=float))
+    scaled = pd.DataFrame(
+        scaler.transform(frame.to_numpy(dtype=float)), index=frame.index, columns=columns
+    )
+    parts = {name: scaled.iloc[a:b] for name, (a, b) in borders.items()}
+    for name, part in parts.items():
+        if len(part) < lookback + horizon:
+            raise SeqcastError(
+                f"the {name} part has {len(part)} rows, too few for one window of "
+                f"{lookback} + {horizon}"
+            )
+
+    records = []
+    for seed in seeds:
+        settings = {**params, "train": {**params.get("train", {}), "seed": seed}}
+        forecaster = create_model(model, **settings)
+        assert isinstance(forecaster, NeuralForecaster)
+        forecaster.fit(parts["train"], columns, valid=parts["valid"])
+        test = forecaster.windows(parts["test"])
+        with matmul_precision(forecaster.train.precision):
+            mae, mse = evaluate(forecaster.module_, test, torch.ones(len(columns)))
+        history = forecaster.training_
+        records.append(
+            {
+                "seed": seed,
+                "mse": mse,
+                "mae": mae,
+                "epochs": history.epochs,
+                "best_epoch": history.best_epoch,
+                "seconds_per_epoch": statistics.median(history.train_seconds),
+                "params": sum(p.numel() for p in forecaster.module_.parameters()),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "stopped": history.stopped,
+                "valid_mse": history.valid_mse,
+                "train_loss": history.train_loss,
+            }
+        )
+    summary: dict[str, Any] = {
+        key: float(np.mean([r[key] for r in records]))
+        for key in ("mse", "mae", "epochs", "seconds_per_epoch", "params", "peak_rss_mb")
+    }
+    summary["params"] = int(summary["params"])
+    summary["test_windows"] = len(parts["test"]) - lookback - horizon + 1
+    summary["last_value"] = _last_value_errors(parts["test"].to_numpy(), lookback, horizon)
+    summary["seeds"] = records
+    return summary
+
+
+def _last_value_errors(values: np.ndarray, lookback: int, horizon: int) -> dict[str, float]:
+    """Test MSE and MAE of repeating each window's last row for all H steps."""
+    count = len(values) - lookback - horizon + 1
+    last = values[lookback - 1 : lookback - 1 + count]  # (N, C)
+    ahead = np.lib.stride_tricks.sliding_window_view(values[lookback:], horizon, axis=0)
+    error = ahead[:count] - last[:, :, None]  # (N, C, H)
+    return {"mse": float(np.mean(error**2)), "mae": float(np.mean(np.abs(error)))}

@@ -52,6 +52,10 @@ def test_date_slice_errors_name_the_part(daily: pd.DataFrame) -> None:
         date_slice(daily, "2020-02-10", "2020-02-01", what="x")
     with pytest.raises(SeqcastError, match="cannot parse start date 'soon'"):
         date_slice(daily, "soon", None, what="x")
+    with pytest.raises(SeqcastError, match="--origin: end 2019-06 is before the data begins"):
+        date_slice(daily, None, "2019-06", what="--origin")
+    with pytest.raises(SeqcastError, match="train: start 2030 is after the data ends"):
+        date_slice(daily, "2030", None, what="train")
     assert len(date_slice(daily, "2020-01", "2020-01", what="x")) == 31
 
 

@@ -31,9 +31,13 @@ def date_slice(frame: pd.DataFrame, start: str | None, end: str | None, what: st
         raise SeqcastError(f"{what}: start {start} is before the data begins ({first})")
     if hi is not None and hi[0] > last:
         raise SeqcastError(f"{what}: end {end} is after the data ends ({last})")
+    if hi is not None and hi[1] < first:
+        raise SeqcastError(f"{what}: end {end} is before the data begins ({first})")
+    if lo is not None and lo[0] > last:
+        raise SeqcastError(f"{what}: start {start} is after the data ends ({last})")
     part = frame.loc[start:end]
     if part.empty:
-        raise SeqcastError(f"{what}: no data between {start} and {end}")
+        raise SeqcastError(f"{what}: no data between {start or first} and {end or last}")
     return part
 
 

@@ -290,6 +290,54 @@ def test_cli_fit_then_forecast(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert len(forecast) == 10 and forecast.index[0] == pd.Timestamp("2002-03-11")  # after t=799
     truth = np.sin(2 * np.pi * np.arange(800, 810) / 40)
     assert np.abs(forecast["x"].to_numpy() - truth).mean() < 0.2
+    assert (out / "learning_curve.png").read_bytes()[:4] == b"\x89PNG"
+    # From a chosen origin inside the data: the truth after it comes alongside.
+    code, stdout, _ = _cli(
+        [
+            "forecast",
+            "--checkpoint",
+            str(out / "model.pt"),
+            "--horizon",
+            "10",
+            "--origin",
+            "2002-01-29",
+            "--out",
+            str(tmp_path / "fc-origin"),
+        ],
+        capsys,
+    )
+    assert code == 0, stdout
+    past = pd.read_csv(tmp_path / "fc-origin" / "forecast.csv", index_col=0, parse_dates=True)
+    assert list(past.columns) == ["x", "x (truth)"]
+    assert past.index[0] == pd.Timestamp("2002-01-30")  # t = 760, the first held-out step
+    np.testing.assert_allclose(past["x (truth)"], np.sin(2 * np.pi * np.arange(760, 770) / 40))
+    assert np.abs(past["x"] - past["x (truth)"]).mean() < 0.2
+    assert (tmp_path / "fc-origin" / "forecast.png").is_file()
+    code, _, stderr = _cli(
+        ["forecast", "--checkpoint", str(out / "model.pt"), "--horizon", "3", "--origin", "1990"],
+        capsys,
+    )
+    assert code == 1 and "--origin" in stderr and "before the data begins" in stderr
+
+
+def test_cli_kstep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = tmp_path / "mlp"
+    args = ["fit", "--dataset", "sine", "--target", "x", "--model", "mlp", "--no-progress"]
+    args += ["--set", "input_len=4", "--set", "train.epochs=2", "--out", str(model)]
+    assert _cli(args, capsys)[0] == 0
+    out = tmp_path / "kstep"
+    checkpoint = str(model / "model.pt")
+    code, stdout, _ = _cli(
+        ["kstep", "--checkpoint", checkpoint, "--ks", "1,3", "--out", str(out)], capsys
+    )
+    assert code == 0, stdout
+    errors = pd.read_csv(out / "kstep.csv", index_col="k")
+    assert list(errors.index) == [1, 3] and list(errors["count"]) == [996, 994]
+    predictions = pd.read_csv(out / "predictions.csv", index_col=0, header=[0, 1])
+    assert [c[0] for c in predictions.columns] == ["k=1", "k=3"]
+    assert (out / "kstep.png").is_file()
+    code, _, stderr = _cli(["kstep", "--checkpoint", checkpoint, "--ks", "0,2"], capsys)
+    assert code == 1 and "positive" in stderr
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -84,3 +85,71 @@ def run_benchmark(
     board = pd.DataFrame(rows).sort_values("mae", kind="mergesort", ignore_index=True)
     board.insert(0, "rank", range(1, len(board) + 1))
     return Benchmark(board, results)
+
+
+def write_benchmark_report(
+    board: Benchmark, data: pd.DataFrame, folder: Path, title: str, top: int = 5
+) -> Path:
+    """Pictures (the series with the fit and backtest spans, ACF/PACF of the fitted part,
+    1-step forecasts of the ``top`` models against the truth, MAE per step ahead) and
+    ``report.html`` (the leaderboard, the pictures, the per-step table) in ``folder``."""
+    from seqcast.analysis import analyze
+    from seqcast.plots import plot_acf_pacf, plot_forecasts, plot_per_horizon, plot_series
+    from seqcast.report import write_report
+
+    first = board.results[0]
+    target = first.targets[0]
+    forecasts = first.forecasts
+    span_start, span_end = forecasts["time"].min(), forecasts["time"].max()
+    series = data[target]
+    before = series.loc[: forecasts["origin"].min()]
+    plot_series(
+        series,
+        {"fitted on": (before.index[0], before.index[-1]), "backtest": (span_start, span_end)},
+        folder / "series.png",
+        f"{target}: the data, what the models were fitted on, the backtest span",
+    )
+    plot_acf_pacf(
+        analyze(before.to_numpy(dtype=float)),
+        folder / "acf_pacf.png",
+        f"{target}: autocorrelation of the fitted part",
+    )
+    best = list(board.leaderboard["model"][:top])
+    by_model = {r.model: r for r in board.results}
+    one_step = {}
+    for name in best:
+        rows = by_model[name].forecasts
+        rows = rows[(rows["step"] == 1) & (rows["target"] == target)]
+        one_step[name] = pd.Series(rows["forecast"].to_numpy(), index=rows["time"])
+    first_steps = next(iter(one_step.values())).index
+    truth = series.loc[first_steps[0] : first_steps[-1]]
+    plot_forecasts(truth, one_step, folder / "forecasts.png", f"{target}: 1-step forecasts")
+    per_horizon = board.per_horizon("mae")
+    plot_per_horizon(per_horizon[best], folder / "per_horizon.png")
+    report = folder / "report.html"
+    leaderboard = board.leaderboard.set_index("rank")
+    write_report(
+        report,
+        title,
+        {
+            "target": ", ".join(first.targets),
+            "origins": first.n_forecasts,
+            "steps ahead": first.horizon,
+            "backtest": f"{_day(span_start)} to {_day(span_end)}",
+        },
+        {
+            "Leaderboard": leaderboard,
+            "the series, the fitted part and the backtest span": folder / "series.png",
+            "ACF and PACF of the fitted part": folder / "acf_pacf.png",
+            f"1-step forecasts of the best {len(best)} models against the truth": folder
+            / "forecasts.png",
+            f"MAE per step ahead, best {len(best)} models": folder / "per_horizon.png",
+            "MAE per step ahead": per_horizon,
+        },
+    )
+    return report
+
+
+def _day(stamp: pd.Timestamp) -> str:
+    """The date alone when the time is midnight."""
+    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)

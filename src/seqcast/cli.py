@@ -20,7 +20,7 @@ from rich.table import Table
 
 from seqcast import __version__
 from seqcast.backtest import backtest as run_backtest
-from seqcast.benchmark import default_models, run_benchmark
+from seqcast.benchmark import default_models, run_benchmark, write_benchmark_report
 from seqcast.data.datasets import (
     DATA_DIR_VARIABLE,
     DatasetInfo,
@@ -265,13 +265,28 @@ def benchmark(
             "--out", help="New folder for the results (default: results/benchmark-NAME-TIME)."
         ),
     ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="Run a seed experiment instead: sine-mlp, sine-lstm or hello "
+            "(see docs/presets.md).",
+        ),
+    ] = None,
 ) -> None:
     """Every chosen model through the same rolling-origin backtest, ranked by MAE.
 
     With no options: every model on the built-in co2 dataset, 52 weeks ahead from each week
-    of 1997-2000. Writes leaderboard.csv/.json, per_horizon.csv (MAE per step and model) and
-    forecasts.csv into a new folder.
+    of 1997-2000. Writes leaderboard.csv/.json, per_horizon.csv (MAE per step and model),
+    forecasts.csv, pictures (series.png, acf_pacf.png, forecasts.png, per_horizon.png) and
+    report.html (all of it in one self-contained page) into a new folder.
+
+    --preset NAME runs one of the seed experiments instead and writes preset.json, its
+    pictures and report.html.
     """
+    if preset is not None:
+        _run_preset(preset, out_dir)
+        return
     if dataset is None and csv is None:
         dataset = "co2"
     if out_dir is not None:
@@ -305,6 +320,7 @@ def benchmark(
         pd.concat(
             [r.forecasts.assign(model=r.model) for r in board.results], ignore_index=True
         ).to_csv(tmp / "forecasts.csv", index=False)
+        write_benchmark_report(board, frame, tmp, f"seqcast benchmark: {dataset or csv}")
     first = board.results[0]
     table = Table(
         title=f"{dataset or csv}: {', '.join(first.targets)}, {first.n_forecasts} "
@@ -517,7 +533,8 @@ def fit(
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
     ] = True,
 ) -> None:
-    """Train a neural model and save it: OUT/model.pt (checkpoint) and OUT/training.json.
+    """Train a neural model and save it: OUT/model.pt (checkpoint), OUT/training.json and
+    OUT/learning_curve.png (training loss and validation MAE per epoch).
 
     Early stopping watches --valid-start..--valid-end when given (windows made from that
     part alone), else the last train.valid_fraction of the training windows. Ctrl-C saves
@@ -547,8 +564,11 @@ def fit(
     )
     forecaster.data_source_ = _source(dataset, csv, date_column, freq, fill, data_dir)
     with results_dir(out_dir) as tmp:
+        from seqcast.plots import plot_learning_curve
+
         forecaster.save(tmp / "model.pt")
         record = forecaster.training_
+        plot_learning_curve(record.train_loss, record.valid_mae, tmp / "learning_curve.png")
         write_json(
             tmp / "training.json",
             json_ready(
@@ -584,6 +604,14 @@ def forecast(
     freq: FreqOpt = None,
     fill: FillOpt = None,
     data_dir: DataDirOpt = None,
+    origin: Annotated[
+        str | None,
+        typer.Option(
+            "--origin",
+            help="Forecast from this date instead of the latest data: the model sees the "
+            "data up to it, and the truth after it is shown beside the forecast.",
+        ),
+    ] = None,
     future: Annotated[
         Path | None,
         typer.Option(
@@ -593,19 +621,127 @@ def forecast(
         ),
     ] = None,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="New folder for forecast.csv.")
+        Path | None,
+        typer.Option("--out", help="New folder for forecast.csv and forecast.png."),
     ] = None,
 ) -> None:
-    """Forecast --horizon steps after the latest data with a saved model.
+    """Forecast --horizon steps after the latest data (or after --origin) with a saved model.
 
     The data is reloaded from where the model was trained (its dataset or CSV) unless
-    --dataset or --csv names another source. Models with known-ahead columns need --future.
+    --dataset or --csv names another source. Models with known-ahead columns need --future,
+    except from an --origin inside the data, whose own later rows supply them.
     """
     from seqcast.models.neural import NeuralForecaster
 
     if out_dir is not None:
         check_new(out_dir)
     model = NeuralForecaster.load(checkpoint)
+    frame = _checkpoint_data(model, checkpoint, dataset, csv, date_column, freq, fill, data_dir)
+    history = frame if origin is None else date_slice(frame, None, origin, what="--origin")
+    known = None
+    if future is not None:
+        known = load_frame(future, date_column or "date", freq=model.freq_.freqstr)
+    elif model.known_ahead and len(history) < len(frame):
+        known = frame.iloc[len(history) :]
+    result = model.predict(horizon, history=history, future=known)
+    truth = frame[model.targets_].iloc[len(history) : len(history) + horizon]
+    table = Table(title=f"{model.name}: {horizon} steps after {history.index[-1]}")
+    table.add_column("time")
+    for column in result.columns:
+        table.add_column(str(column), justify="right")
+        if not truth.empty:
+            table.add_column(f"{column} (truth)", justify="right")
+    for stamp, row in result.iterrows():
+        cells = []
+        for name in result.columns:
+            cells.append(_num(row[name]))
+            if not truth.empty:
+                cells.append(_num(truth[name].get(stamp, float("nan"))))
+        table.add_row(str(stamp), *cells)
+    out.print(table)
+    if out_dir is not None:
+        from seqcast.plots import plot_forecasts
+
+        with results_dir(out_dir) as tmp:
+            written = result.join(truth.add_suffix(" (truth)")) if not truth.empty else result
+            written.to_csv(tmp / "forecast.csv")
+            target = model.targets_[0]
+            shown = frame[target].iloc[max(0, len(history) - 4 * horizon) : len(history) + horizon]
+            plot_forecasts(
+                shown,
+                {"forecast": result[target]},
+                tmp / "forecast.png",
+                f"{model.name}: {target}, {horizon} steps after {history.index[-1]}",
+            )
+        out.print(f"results in {out_dir}")
+
+
+@app.command()
+def kstep(
+    checkpoint: Annotated[
+        Path, typer.Option("--checkpoint", help="A model.pt of a one-step (recursive) model.")
+    ],
+    ks: Annotated[
+        str, typer.Option("--ks", help="Steps ahead to score, comma-separated.")
+    ] = "1,4,16,64",
+    dataset: DatasetOpt = None,
+    csv: CsvOpt = None,
+    date_column: DateColumnOpt = None,
+    freq: FreqOpt = None,
+    fill: FillOpt = None,
+    data_dir: DataDirOpt = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="New folder for kstep.csv, predictions.csv, kstep.png."),
+    ] = None,
+) -> None:
+    """How errors pile up when a one-step model is fed its own predictions.
+
+    From every origin in the data a recursive forecast of max(k) steps is made; its k-th
+    step is the k-step-ahead prediction. Prints MSE and MAE per k over the whole series
+    (the model's own data unless --dataset or --csv names another).
+
+    Example: seqcast fit --dataset sine --target x --model mlp --set input_len=4 --out m;
+    seqcast kstep --checkpoint m/model.pt --ks 1,4,16,64
+    """
+    from seqcast.kstep import kstep_errors
+    from seqcast.models.neural import NeuralForecaster
+
+    steps = _integers("--ks", ks)
+    if out_dir is not None:
+        check_new(out_dir)
+    model = NeuralForecaster.load(checkpoint)
+    frame = _checkpoint_data(model, checkpoint, dataset, csv, date_column, freq, fill, data_dir)
+    analysis = kstep_errors(model, frame, steps)
+    table = Table(title=f"{model.name}: k-step-ahead errors over {len(frame)} steps")
+    for column in ("k", "MSE", "MAE", "predictions"):
+        table.add_column(column, justify="right")
+    for k, row in analysis.errors.iterrows():
+        table.add_row(str(k), _num(row["mse"]), _num(row["mae"]), str(int(row["count"])))
+    out.print(table)
+    if out_dir is not None:
+        from seqcast.plots import plot_kstep
+
+        with results_dir(out_dir) as tmp:
+            analysis.errors.to_csv(tmp / "kstep.csv")
+            pd.concat({f"k={k}": p for k, p in analysis.predictions.items()}, axis=1).to_csv(
+                tmp / "predictions.csv"
+            )
+            plot_kstep(analysis.errors, tmp / "kstep.png")
+        out.print(f"results in {out_dir}")
+
+
+def _checkpoint_data(
+    model: Any,
+    checkpoint: Path,
+    dataset: str | None,
+    csv: Path | None,
+    date_column: str | None,
+    freq: str | None,
+    fill: str | None,
+    data_dir: Path | None,
+) -> pd.DataFrame:
+    """The data named on the command line, else the data the checkpoint was trained on."""
     if dataset is None and csv is None:
         source = model.data_source_
         if not source:
@@ -616,21 +752,7 @@ def forecast(
         csv = Path(source["csv"]) if source.get("csv") else None
         date_column, freq, fill = source.get("date_column"), source.get("freq"), source.get("fill")
     frame, _ = _load(dataset, csv, date_column, freq, fill, data_dir)
-    known = None
-    if future is not None:
-        known = load_frame(future, date_column or "date", freq=model.freq_.freqstr)
-    result = model.predict(horizon, history=frame, future=known)
-    table = Table(title=f"{model.name}: {horizon} steps after {frame.index[-1]}")
-    table.add_column("time")
-    for column in result.columns:
-        table.add_column(str(column), justify="right")
-    for stamp, row in result.iterrows():
-        table.add_row(str(stamp), *(_num(v) for v in row))
-    out.print(table)
-    if out_dir is not None:
-        with results_dir(out_dir) as tmp:
-            result.to_csv(tmp / "forecast.csv")
-        out.print(f"results in {out_dir}")
+    return frame
 
 
 @app.command()
@@ -771,6 +893,50 @@ def explain_command(
         f"[B, H, C] {result.forecast_shape}"
     )
     out.print(f"parameters: {result.params:,}")
+
+
+def _run_preset(name: str, out_dir: Path | None) -> None:
+    """One seed experiment into a new folder: preset.json, its pictures, report.html."""
+    from seqcast.presets import PRESETS, run_preset
+    from seqcast.report import write_report
+
+    if name not in PRESETS:
+        raise SeqcastError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    destination = out_dir or fresh_path(Path("results"), f"preset-{name}")
+    check_new(destination)
+    with results_dir(destination) as tmp:
+        result = run_preset(name, tmp)
+        write_json(
+            tmp / "preset.json",
+            json_ready(
+                {
+                    "preset": name,
+                    "description": result.description,
+                    "figures": result.figures,
+                    "tables": {
+                        k: v.reset_index().to_dict("records") for k, v in result.tables.items()
+                    },
+                }
+            ),
+        )
+        facts = {k: v for k, v in result.figures.items() if k != "train_loss"}
+        write_report(
+            tmp / "report.html",
+            f"seqcast preset {name}: {result.description}",
+            facts,
+            {
+                **{caption: tmp / file for caption, file in result.images.items()},
+                **result.tables,
+            },
+        )
+    out.print(f"[bold]{name}[/bold]: {escape(result.description)}")
+    for key, value in result.figures.items():
+        if key != "train_loss":
+            out.print(f"  {key}: {escape(str(value))}")
+    for table_name, table in result.tables.items():
+        out.print(f"  {table_name}:")
+        out.print(escape(table.to_string()))
+    out.print(f"results in {destination}")
 
 
 def _source(

@@ -1,0 +1,64 @@
+"""k-step-ahead analysis of a one-step model: how errors pile up when predictions are fed back.
+
+Symbols: T steps of data, L the model's input length, K target columns.
+
+For every origin t with L steps before it, a recursive forecast of max(k) steps is made
+from the data up to t (one batched pass per step); its k-th step is the k-step-ahead
+prediction of step t + k. The error per k is taken over every origin whose k-th step lies
+inside the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from seqcast.errors import SeqcastError
+from seqcast.models.neural import NeuralForecaster
+
+DEFAULT_KS = (1, 4, 16, 64)
+
+
+@dataclass
+class KStep:
+    """``predictions[k]``: the k-step-ahead predictions (a DataFrame indexed by the step
+    predicted, one column per target); ``errors``: MSE and MAE per k (rows) and count."""
+
+    predictions: dict[int, pd.DataFrame]
+    errors: pd.DataFrame
+
+
+def kstep_errors(
+    model: NeuralForecaster, data: pd.DataFrame, ks: Sequence[int] = DEFAULT_KS
+) -> KStep:
+    """k-step-ahead predictions and errors of a fitted recursive ``model`` over ``data``."""
+    if not ks or min(ks) < 1:
+        raise SeqcastError(f"k must be positive integers, got {list(ks)}")
+    if model.strategy != "recursive":
+        raise SeqcastError(
+            f"k-step analysis feeds a one-step model its own predictions; {model.name} uses "
+            f"the {model.strategy} strategy"
+        )
+    targets = model.targets_
+    horizon = max(ks)
+    origins = np.arange(model.input_len - 1, len(data) - min(ks))
+    if len(origins) == 0:
+        raise SeqcastError(
+            f"{len(data)} steps leave no origin with {model.input_len} steps before it"
+        )
+    # Forecasts may run past the data's end; the steps beyond it are simply not scored.
+    forecasts = model.predict_origins(data, origins, horizon)  # (O, max k, K)
+    truth = data[targets].to_numpy(dtype=float)
+    predictions, rows = {}, []
+    for k in sorted(set(ks)):
+        inside = origins + k < len(data)
+        steps = origins[inside] + k
+        predicted = forecasts[inside, k - 1]  # (O_k, K)
+        predictions[k] = pd.DataFrame(predicted, index=data.index[steps], columns=targets)
+        error = predicted - truth[steps]
+        mse, mae = float(np.mean(error**2)), float(np.mean(np.abs(error)))
+        rows.append({"k": k, "mse": mse, "mae": mae, "count": int(inside.sum())})
+    return KStep(predictions, pd.DataFrame(rows).set_index("k"))

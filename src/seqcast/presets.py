@@ -1,0 +1,210 @@
+"""The seed experiments, each one call (``seqcast benchmark --preset NAME``).
+
+- ``sine-mlp``: x = sin(0.01 t) + N(0, 0.2²), T = 1000; an MLP 4 -> 10 -> 1 (Xavier) on the
+  first 600 lag pairs (τ = 4), batch 16, Adam lr 0.01, 5 epochs, MSE. Shows 1-step
+  predictions tracking the data, a recursive forecast from t = 604 flattening out, and the
+  k-step error growing with k.
+- ``sine-lstm``: sin(2πt/40), 800 points, the last 40 held out; LSTM(1 -> 50) + Linear on
+  windows of 40, SGD lr 0.01, batch 1, 10 epochs; the 40 held-out values forecast
+  recursively.
+- ``hello``: "hello" -> "ohlol" with an explicit RNNCell loop, the fused nn.RNN, and
+  Embedding + RNN + Linear; the loop's outputs equal nn.RNN's for the same weights.
+
+Each returns its figures (numbers to print and check) and writes its pictures into a folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from seqcast.data.datasets import load_dataset
+from seqcast.errors import SeqcastError
+from seqcast.kstep import kstep_errors
+from seqcast.models.neural import NeuralForecaster
+from seqcast.models.registry import create_model
+
+
+@dataclass
+class PresetResult:
+    """``figures``: named numbers; ``tables``: named DataFrames; ``images``: caption -> PNG
+    file name (inside the folder the preset wrote to)."""
+
+    name: str
+    description: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    images: dict[str, str] = field(default_factory=dict)
+
+
+def sine_mlp(folder: Path, seed: int = 0) -> PresetResult:
+    from seqcast.plots import plot_forecasts, plot_kstep, plot_learning_curve
+
+    data = load_dataset("sine")  # T = 1000
+    tau, pairs = 4, 600
+    model = create_model(
+        "mlp",
+        input_len=tau,
+        hidden_size=10,
+        scaling="none",
+        train={
+            "batch_size": 16,
+            "optimizer": "adam",
+            "lr": 0.01,
+            "epochs": 5,
+            "loss": "mse",
+            "valid_fraction": 0.0,
+            "seed": seed,
+        },
+    )
+    assert isinstance(model, NeuralForecaster)
+    model.fit(data.iloc[: pairs + tau], "x")  # 600 (features, label) pairs
+    analysis = kstep_errors(model, data, (1, 4, 16, 64))
+    origin = pairs + tau  # the forecast starts at t = 604, the first step not trained on
+    recursive = model.predict(len(data) - origin, history=data.iloc[:origin])["x"]
+    tail = recursive.iloc[-100:]
+    kstep_mse = dict(zip(analysis.predictions, analysis.errors["mse"].tolist(), strict=True))
+    result = PresetResult(
+        "sine-mlp",
+        "MLP 4-10-1 on sin(0.01 t) + noise: 1-step, recursive and k-step predictions",
+        figures={
+            "one_step_mse": kstep_mse[1],
+            "noise_variance": 0.04,
+            "kstep_mse": kstep_mse,
+            "recursive_last_100_std": float(tail.std()),
+            "data_std": float(data["x"].std()),
+            "train_loss": model.training_.train_loss,
+        },
+        tables={"k-step errors": analysis.errors},
+    )
+    plot_forecasts(
+        data["x"],
+        {"1-step predictions": analysis.predictions[1]["x"], "recursive from t=604": recursive},
+        folder / "sine_mlp_predictions.png",
+        "sine + noise: data, 1-step predictions, recursive forecast",
+    )
+    plot_forecasts(
+        data["x"],
+        {f"{k}-step": analysis.predictions[k]["x"] for k in (1, 4, 16, 64)},
+        folder / "sine_mlp_ksteps.png",
+        "k-step-ahead predictions",
+    )
+    plot_kstep(analysis.errors, folder / "sine_mlp_kstep_error.png")
+    plot_learning_curve(model.training_.train_loss, [], folder / "sine_mlp_learning.png")
+    result.images = {
+        "data, 1-step predictions, the recursive forecast from t = 604": "sine_mlp_predictions.png",
+        "k-step-ahead predictions, k = 1, 4, 16, 64": "sine_mlp_ksteps.png",
+        "k-step error against k": "sine_mlp_kstep_error.png",
+        "training loss per epoch": "sine_mlp_learning.png",
+    }
+    return result
+
+
+def sine_lstm(folder: Path, seed: int = 42) -> PresetResult:
+    from seqcast.plots import plot_forecasts, plot_learning_curve
+
+    data = load_dataset("sine40")  # 800 points
+    held_out, window = 40, 40
+    model = create_model(
+        "lstm",
+        input_len=window,
+        hidden_size=50,
+        scaling="none",
+        train={
+            "batch_size": 1,
+            "optimizer": "sgd",
+            "momentum": 0.0,
+            "lr": 0.01,
+            "epochs": 10,
+            "loss": "mse",
+            "valid_fraction": 0.0,
+            "seed": seed,
+        },
+    )
+    assert isinstance(model, NeuralForecaster)
+    train = data.iloc[:-held_out]
+    model.fit(train, "x")  # 760 - 40 = 720 windows
+    forecast = model.predict(held_out)["x"]
+    truth = data["x"].iloc[-held_out:]
+    mse = float(np.mean((forecast.to_numpy() - truth.to_numpy()) ** 2))
+    result = PresetResult(
+        "sine-lstm",
+        "LSTM(1->50) + Linear on sin(2πt/40): 40 held-out values forecast recursively",
+        figures={"recursive_40_mse": mse, "train_loss": model.training_.train_loss},
+    )
+    plot_forecasts(
+        data["x"].iloc[-160:],
+        {"recursive forecast": forecast},
+        folder / "sine_lstm_forecast.png",
+        "sin(2πt/40): the last 40 points forecast recursively",
+    )
+    plot_learning_curve(model.training_.train_loss, [], folder / "sine_lstm_learning.png")
+    result.images = {
+        "the held-out 40 points and their recursive forecast": "sine_lstm_forecast.png",
+        "training loss per epoch": "sine_lstm_learning.png",
+    }
+    return result
+
+
+def hello(folder: Path, seed: int = 0) -> PresetResult:
+    import torch
+
+    from seqcast.models.tokens import cell_loop_rnn, encode, token_rnn, train_tokens
+
+    vocabulary = ["h", "e", "l", "o"]
+    x, y = encode("hello", vocabulary), encode("ohlol", vocabulary)
+    torch.manual_seed(seed)
+    loop = cell_loop_rnn(4)
+    fused = token_rnn(4, 4, head=False)
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):  # the same weights
+        getattr(fused.rnn, f"{name}_l0").data.copy_(getattr(loop.cell, name).data)
+    tokens = torch.tensor([x])
+    with torch.no_grad():
+        equal = bool(torch.allclose(loop(tokens), fused(tokens), atol=1e-6))
+    torch.manual_seed(seed)
+    embedded = token_rnn(4, 8, num_layers=2, embedding=10)
+    runs = {
+        "RNNCell loop": train_tokens(loop, x, y, lr=0.1, epochs=100),
+        "nn.RNN": train_tokens(token_rnn(4, 4, head=False), x, y, lr=0.1, epochs=100),
+        "Embedding + RNN + Linear": train_tokens(embedded, x, y, lr=0.05, epochs=100),
+    }
+    with torch.no_grad():
+        predicted = "".join(vocabulary[i] for i in embedded(tokens)[0].argmax(-1).tolist())
+    table = pd.DataFrame(
+        {
+            "final accuracy": [r.accuracy[-1] for r in runs.values()],
+            "epochs to 100 %": [r.epochs_to_perfect for r in runs.values()],
+            "final loss": [r.loss[-1] for r in runs.values()],
+        },
+        index=list(runs),
+    )
+    return PresetResult(
+        "hello",
+        '"hello" -> "ohlol": an RNNCell loop, nn.RNN, and Embedding + RNN + Linear',
+        figures={
+            "loop_equals_fused": equal,
+            "accuracy": {k: r.accuracy[-1] for k, r in runs.items()},
+            "epochs_to_perfect": {k: r.epochs_to_perfect for k, r in runs.items()},
+            "embedding_model_says": predicted,
+        },
+        tables={"training": table},
+    )
+
+
+PRESETS: dict[str, Callable[[Path], PresetResult]] = {
+    "sine-mlp": sine_mlp,
+    "sine-lstm": sine_lstm,
+    "hello": hello,
+}
+
+
+def run_preset(name: str, folder: Path) -> PresetResult:
+    """Run the preset ``name``, writing its pictures into ``folder``."""
+    if name not in PRESETS:
+        raise SeqcastError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name](folder)

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import needs_ridership
 from conftest import run_cli as run
 
 from seqcast.errors import SeqcastError
 from seqcast.models.tokens import cell_loop_rnn, encode, token_rnn, train_tokens
-from seqcast.presets import run_preset
+from seqcast.presets import ridership, run_preset
 
 
 def test_sine_mlp_tracks_one_step_and_flattens_recursively(tmp_path: Path) -> None:
@@ -94,3 +95,21 @@ def test_benchmark_preset_cli_writes_figures_and_report(
     code, _, stderr = run(["benchmark", "--preset", "nope", "--out", str(tmp_path / "x")], capsys)
     assert code == 1 and "unknown preset 'nope'" in stderr
     assert not (tmp_path / "x").exists()
+
+
+@needs_ridership
+def test_ridership_preset_runs_the_chosen_rungs(tmp_path: Path) -> None:
+    """Mechanics on two rungs and three epochs; the ladder's figures are in benchmarks.md."""
+    result = ridership(tmp_path, epochs=3, only=[1, 7])
+    ladder = result.tables["ladder"]
+    assert list(ladder.index) == ["linear on 56 lags", "14-ahead seq2seq RNN"]
+    assert list(ladder["book MAE"]) == [37_866, 31_385]
+    assert (ladder["epochs"] == 3).all() and ladder["parameters"].tolist() == [57, 1_710]
+    mae = ladder["seqcast MAE"]
+    assert (mae > 1_000).all() and (mae < 1_000_000).all()  # riders, not millions
+    assert result.figures["best_one_step_mae"] == mae.iloc[0]  # the only one-step rung
+    steps = result.tables["MAE per step ahead (riders)"]
+    assert steps.shape == (14, 1) and list(steps.index) == list(range(1, 15))
+    assert (tmp_path / "ridership_per_step.png").is_file()
+    with pytest.raises(SeqcastError, match="rungs 1 to 19; there is no rung 20"):
+        ridership(tmp_path, epochs=1, only=[20])

@@ -269,7 +269,7 @@ def benchmark(
         str | None,
         typer.Option(
             "--preset",
-            help="Run a seed experiment instead: sine-mlp, sine-lstm or hello "
+            help="Run a preset experiment instead: sine-mlp, sine-lstm, hello or ridership "
             "(see docs/presets.md).",
         ),
     ] = None,

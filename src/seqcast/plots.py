@@ -82,13 +82,15 @@ def plot_forecasts(
     _save(fig, path)
 
 
-def plot_per_horizon(table: pd.DataFrame, path: Path, metric: str = "MAE") -> None:
-    """``table`` (steps +1..+H as rows, models as columns) of one metric: grouped bars for
-    up to 14 steps, lines beyond."""
+def plot_per_horizon(
+    table: pd.DataFrame, path: Path, metric: str = "MAE", bars: bool | None = None
+) -> None:
+    """``table`` (steps +1..+H as rows, models as columns) of one metric: grouped bars
+    (default for up to 14 steps and 5 models) or lines."""
     plt = _pyplot()
     steps, models = len(table), len(table.columns)
     fig, ax = plt.subplots(figsize=(10, 3.4))
-    if steps <= 14:
+    if bars if bars is not None else (steps <= 14 and models <= 5):
         width = 0.8 / models
         x = np.arange(steps)
         for i, model in enumerate(table.columns):

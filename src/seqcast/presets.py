@@ -9,13 +9,16 @@
   recursively.
 - ``hello``: "hello" -> "ohlol" with an explicit RNNCell loop, the fused nn.RNN, and
   Embedding + RNN + Linear; the loop's outputs equal nn.RNN's for the same weights.
+- ``ridership``: the book's ladder on Chicago rail ridership (``seqcast.ladder``), every
+  rung once with seed 42: validation MAE in riders against the book's, and MAE per step
+  ahead of the 14-ahead models. Minutes, not seconds: about 10 on two cores.
 
 Each returns its figures (numbers to print and check) and writes its pictures into a folder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,10 +199,66 @@ def hello(folder: Path, seed: int = 0) -> PresetResult:
     )
 
 
+def ridership(
+    folder: Path, seed: int = 42, epochs: int = 500, only: Sequence[int] | None = None
+) -> PresetResult:
+    """Every rung of the ladder (or the 1-based rung numbers in ``only``) once."""
+    from seqcast.ladder import RUNGS, ladder_data, run_rung
+    from seqcast.plots import plot_per_horizon
+
+    wrong = [i for i in only or () if not 1 <= i <= len(RUNGS)]
+    if wrong:
+        raise SeqcastError(f"the ladder has rungs 1 to {len(RUNGS)}; there is no rung {wrong[0]}")
+    data = ladder_data()
+    chosen = [RUNGS[i - 1] for i in only] if only else RUNGS
+    rows, per_step = [], {}
+    for rung in chosen:
+        run = run_rung(data, rung, seed, epochs)
+        rows.append(
+            {
+                "model": rung.label,
+                "recipe": rung.recipe_text,
+                "book MAE": rung.book,
+                "seqcast MAE": run["valid_mae"],
+                "parameters": run["parameters"],
+                "epochs": run["epochs"],
+                "best epoch": run["best_epoch"],
+                "s/epoch": run["seconds_per_epoch"],
+            }
+        )
+        if len(run["per_step_mae"]) > 1:
+            per_step[rung.label] = run["per_step_mae"]
+    ladder = pd.DataFrame(rows).set_index("model")
+    one_step = [r["seqcast MAE"] for r, rung in zip(rows, chosen, strict=True) if not _ahead(rung)]
+    result = PresetResult(
+        "ridership",
+        "the ridership ladder (Géron, chapter 15): validation MAE in riders, 2019-01..05",
+        figures={
+            "seed": seed,
+            "validation_mae": dict(zip(ladder.index, ladder["seqcast MAE"], strict=True)),
+            "best_one_step_mae": min(one_step, default=None),
+        },
+        tables={"ladder": ladder},
+    )
+    if per_step:
+        steps = pd.DataFrame(per_step, index=range(1, 15))
+        steps.index.name = "step"
+        result.tables["MAE per step ahead (riders)"] = steps
+        plot_per_horizon(steps, folder / "ridership_per_step.png", "MAE (riders)", bars=False)
+        result.images = {"MAE per step ahead of the 14-ahead models": "ridership_per_step.png"}
+    return result
+
+
+def _ahead(rung: Any) -> bool:
+    """Whether the rung forecasts more than one day."""
+    return int(rung.params.get("horizon", 1)) > 1
+
+
 PRESETS: dict[str, Callable[[Path], PresetResult]] = {
     "sine-mlp": sine_mlp,
     "sine-lstm": sine_lstm,
     "hello": hello,
+    "ridership": ridership,
 }
 
 

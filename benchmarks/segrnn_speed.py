@@ -11,7 +11,8 @@ epoch time / floor says how much goes to anything but matrix products.
 
     SEQCAST_DATA_DIR=../shared/data python benchmarks/segrnn_speed.py --out results/speed
 
-writes speed.json and speed.md into the new --out folder.
+writes speed.json and speed.md into the new --out folder; with --profile N, also
+profile.txt: torch.profiler's table of where N seqcast fp32 training batches spend their time.
 """
 
 from __future__ import annotations
@@ -75,6 +76,21 @@ def time_training(
     return seconds[1:]
 
 
+def profile_training(
+    module: torch.nn.Module,
+    forward: Callable[[torch.Tensor], torch.Tensor],
+    series: torch.Tensor,
+    index_batches: list[torch.Tensor],
+) -> str:
+    """torch.profiler's operator table (by self CPU time) over the given training batches."""
+    from torch.profiler import ProfilerActivity, profile
+
+    time_training(module, forward, series, index_batches[:2])  # warm up
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        time_training(module, forward, series, index_batches)
+    return str(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=20))
+
+
 def floor_step(channels: int) -> Callable[[], None]:
     """torch.mm on the shapes of one seqcast training step (forward and backward)."""
     rows, n, m = BATCH * channels, L // W, H // W
@@ -110,6 +126,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="new folder for the results")
     parser.add_argument("--batches", type=int, default=EPOCH_BATCHES, help="timed per variant")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--profile", type=int, default=0, help="batches to profile (0: none)")
     args = parser.parse_args()
     check_new(args.out)
     torch.set_num_threads(args.threads)
@@ -178,7 +195,13 @@ def main() -> None:
         f"\nFloor per batch: fp32 {floors['fp32']:.3f} s, bf16 {floors['bf16']:.3f} s "
         f"({machine}, torch {torch.__version__})."
     )
+    profile_table = ""
+    if args.profile:
+        profile_table = profile_training(ours, run_ours, series, index_batches[: args.profile])
+        print(profile_table)
     with results_dir(args.out) as tmp:
+        if profile_table:
+            (tmp / "profile.txt").write_text(profile_table)
         write_json(tmp / "speed.json", json_ready(result))
         (tmp / "speed.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

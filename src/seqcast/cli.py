@@ -281,7 +281,8 @@ def benchmark(
     forecasts.csv, pictures (series.png, acf_pacf.png, forecasts.png, per_horizon.png) and
     report.html (all of it in one self-contained page) into a new folder.
 
-    --preset NAME runs one of the seed experiments instead and writes preset.json, its
+    --preset NAME runs a seed experiment (sine-mlp, sine-lstm, hello) or the book's
+    ridership ladder (ridership, about 10 minutes) instead and writes preset.json, its
     pictures and report.html.
     """
     if preset is not None:
@@ -563,9 +564,9 @@ def fit(
         part, _targets(target), valid=valid, resume=resume, interrupt_checkpoint=interrupted
     )
     forecaster.data_source_ = _source(dataset, csv, date_column, freq, fill, data_dir)
-    with results_dir(out_dir) as tmp:
-        from seqcast.plots import plot_learning_curve
+    from seqcast.plots import plot_learning_curve
 
+    with results_dir(out_dir) as tmp:
         forecaster.save(tmp / "model.pt")
         record = forecaster.training_
         plot_learning_curve(record.train_loss, record.valid_mae, tmp / "learning_curve.png")

@@ -53,6 +53,10 @@ class Rung:
     recipe: dict[str, str] = field(default_factory=dict)
 
     @property
+    def horizon(self) -> int:
+        return int(self.params.get("horizon", 1))
+
+    @property
     def recipe_text(self) -> str:
         if not self.recipe:
             return "book (SGD, /1e6)"

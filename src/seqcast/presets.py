@@ -229,7 +229,7 @@ def ridership(
         if len(run["per_step_mae"]) > 1:
             per_step[rung.label] = run["per_step_mae"]
     ladder = pd.DataFrame(rows).set_index("model")
-    one_step = [r["seqcast MAE"] for r, rung in zip(rows, chosen, strict=True) if not _ahead(rung)]
+    one_step = [r["seqcast MAE"] for r, rung in zip(rows, chosen, strict=True) if rung.horizon == 1]
     result = PresetResult(
         "ridership",
         "the ridership ladder (Géron, chapter 15): validation MAE in riders, 2019-01..05",
@@ -247,11 +247,6 @@ def ridership(
         plot_per_horizon(steps, folder / "ridership_per_step.png", "MAE (riders)", bars=False)
         result.images = {"MAE per step ahead of the 14-ahead models": "ridership_per_step.png"}
     return result
-
-
-def _ahead(rung: Any) -> bool:
-    """Whether the rung forecasts more than one day."""
-    return int(rung.params.get("horizon", 1)) > 1
 
 
 PRESETS: dict[str, Callable[[Path], PresetResult]] = {

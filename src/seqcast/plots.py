@@ -89,7 +89,9 @@ def plot_per_horizon(
     (default for up to 14 steps and 5 models) or lines."""
     plt = _pyplot()
     steps, models = len(table), len(table.columns)
-    fig, ax = plt.subplots(figsize=(10, 3.4))
+    fig, ax = plt.subplots(figsize=(10, 3.4) if models <= 5 else (12, 4.2))
+    if models > 10:  # tab10 would repeat colours
+        ax.set_prop_cycle(color=plt.get_cmap("tab20").colors)
     if bars if bars is not None else (steps <= 14 and models <= 5):
         width = 0.8 / models
         x = np.arange(steps)
@@ -101,7 +103,10 @@ def plot_per_horizon(
             ax.plot(table.index, table[model].to_numpy(), marker=".", label=model)
     ax.set_xlabel("steps ahead")
     ax.set_ylabel(metric)
-    ax.legend(ncol=min(models, 4), fontsize="small")
+    if models <= 5:
+        ax.legend(ncol=min(models, 4), fontsize="small")
+    else:  # beside the plot, not over the lines
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     ax.set_title(f"{metric} per step ahead")
     _save(fig, path)
 

@@ -18,33 +18,39 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+Key = tuple[str, int, int, str, str]  # model, lookback, horizon, precision, settings
 
-def collect(folders: list[Path]) -> dict[tuple[str, int, int, str], list[dict[str, Any]]]:
-    """Per-seed records keyed by (model, lookback, horizon, precision)."""
-    groups: dict[tuple[str, int, int, str], list[dict[str, Any]]] = defaultdict(list)
+
+def collect(folders: list[Path]) -> dict[Key, list[dict[str, Any]]]:
+    """Per-seed records keyed by model, lookback, horizon, precision and the training
+    settings that differ between presets (dropout, batch size, learning rate)."""
+    groups: dict[Key, list[dict[str, Any]]] = defaultdict(list)
     for folder in folders:
         metrics = json.loads((folder / "metrics.json").read_text())
-        precision = metrics["settings"]["train"].get("precision", "fp32")
-        key = (metrics["model"], metrics["lookback"], metrics["horizon"], precision)
+        settings, train = metrics["settings"], metrics["settings"]["train"]
+        precision = train.get("precision", "fp32")
+        dropout = settings.get("dropout", "-")
+        brief = f"dropout {dropout}, batch {train['batch_size']}, lr {train['lr']:g}"
+        key = (metrics["model"], metrics["lookback"], metrics["horizon"], precision, brief)
         for record in metrics["seeds"]:
             groups[key].append({**record, "last_value": metrics["last_value"]})
     return groups
 
 
-def table(groups: dict[tuple[str, int, int, str], list[dict[str, Any]]]) -> str:
+def table(groups: dict[Key, list[dict[str, Any]]]) -> str:
     lines = [
-        "| model | L | H | precision | seeds | test MSE (spread) | test MAE (spread) "
+        "| model | L | H | precision | settings | seeds | test MSE (spread) | test MAE (spread) "
         "| epochs | s/epoch (fastest seed) | params | peak RSS MB | last value MSE |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for key in sorted(groups):
         records = groups[key]
         mse = [r["mse"] for r in records]
         mae = [r["mae"] for r in records]
-        model, lookback, horizon, precision = key
+        model, lookback, horizon, precision, brief = key
         seeds = ",".join(str(r["seed"]) for r in records)
         lines.append(
-            f"| {model} | {lookback} | {horizon} | {precision} | {seeds} "
+            f"| {model} | {lookback} | {horizon} | {precision} | {brief} | {seeds} "
             f"| {statistics.mean(mse):.4f} ({max(mse) - min(mse):.4f}) "
             f"| {statistics.mean(mae):.4f} ({max(mae) - min(mae):.4f}) "
             f"| {statistics.mean(r['epochs'] for r in records):.1f} "

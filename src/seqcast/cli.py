@@ -282,7 +282,7 @@ def benchmark(
     report.html (all of it in one self-contained page) into a new folder.
 
     --preset NAME runs a seed experiment (sine-mlp, sine-lstm, hello) or the book's
-    ridership ladder (ridership, about 10 minutes) instead and writes preset.json, its
+    ridership ladder (ridership, about 8 minutes) instead and writes preset.json, its
     pictures and report.html.
     """
     if preset is not None:

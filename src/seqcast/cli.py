@@ -898,15 +898,15 @@ def explain_command(
 
 def _run_preset(name: str, out_dir: Path | None) -> None:
     """One seed experiment into a new folder: preset.json, its pictures, report.html."""
-    from seqcast.presets import PRESETS, run_preset
+    from seqcast.presets import find_preset
     from seqcast.report import write_report
 
-    if name not in PRESETS:
-        raise SeqcastError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    run = find_preset(name)  # before any folder is made
     destination = out_dir or fresh_path(Path("results"), f"preset-{name}")
     check_new(destination)
     with results_dir(destination) as tmp:
-        result = run_preset(name, tmp)
+        result = run(tmp)
+        facts = {k: v for k, v in result.figures.items() if k != "train_loss"}  # too long to show
         write_json(
             tmp / "preset.json",
             json_ready(
@@ -920,7 +920,6 @@ def _run_preset(name: str, out_dir: Path | None) -> None:
                 }
             ),
         )
-        facts = {k: v for k, v in result.figures.items() if k != "train_loss"}
         write_report(
             tmp / "report.html",
             f"seqcast preset {name}: {result.description}",
@@ -931,9 +930,8 @@ def _run_preset(name: str, out_dir: Path | None) -> None:
             },
         )
     out.print(f"[bold]{name}[/bold]: {escape(result.description)}")
-    for key, value in result.figures.items():
-        if key != "train_loss":
-            out.print(f"  {key}: {escape(str(value))}")
+    for key, value in facts.items():
+        out.print(f"  {key}: {escape(str(value))}")
     for table_name, table in result.tables.items():
         out.print(f"  {table_name}:")
         out.print(escape(table.to_string()))

@@ -257,8 +257,13 @@ PRESETS: dict[str, Callable[[Path], PresetResult]] = {
 }
 
 
-def run_preset(name: str, folder: Path) -> PresetResult:
-    """Run the preset ``name``, writing its pictures into ``folder``."""
+def find_preset(name: str) -> Callable[[Path], PresetResult]:
+    """The preset ``name``; an unknown name is an error that lists the presets."""
     if name not in PRESETS:
         raise SeqcastError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    return PRESETS[name](folder)
+    return PRESETS[name]
+
+
+def run_preset(name: str, folder: Path) -> PresetResult:
+    """Run the preset ``name``, writing its pictures into ``folder``."""
+    return find_preset(name)(folder)

@@ -15,7 +15,7 @@ from conftest import run_cli as run
 
 from seqcast import SeqcastError, load_dataset
 from seqcast.analysis import analyze
-from seqcast.models.arima import search_orders
+from seqcast.evaluation.order_search import search_orders
 
 RNG = np.random.default_rng(0)
 NOISE = RNG.normal(size=3000)

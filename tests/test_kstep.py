@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from seqcast.errors import SeqcastError
-from seqcast.kstep import kstep_errors
+from seqcast.evaluation.kstep import kstep_errors
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import create_model
 

@@ -13,7 +13,7 @@ from conftest import needs_etth1, run_cli
 
 from seqcast import SeqcastError
 from seqcast.data.splits import part_borders
-from seqcast.ltsf import _last_value_errors, ltsf_params, run_ltsf
+from seqcast.evaluation.ltsf import _last_value_errors, ltsf_params, run_ltsf
 from seqcast.training import TrainConfig, learning_rate
 
 

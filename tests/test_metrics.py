@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from seqcast import SeqcastError
-from seqcast.metrics import mae, mape, mase, mse, rmse, smape
+from seqcast.evaluation.metrics import mae, mape, mase, mse, rmse, smape
 
 ACTUAL = np.array([100.0, 200.0, 400.0])
 PREDICTED = np.array([110.0, 180.0, 400.0])  # errors 10, -20, 0

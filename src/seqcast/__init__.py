@@ -9,10 +9,10 @@ The public API, importable without PyTorch:
 >>> result.metrics["mae"]  # doctest: +SKIP
 """
 
-from seqcast.backtest import BacktestResult, backtest
 from seqcast.data.datasets import list_datasets, load_dataset
 from seqcast.data.io import load_frame, prepare_frame
 from seqcast.errors import SeqcastError
+from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.models.registry import create_model, list_models, register_model
 
 __all__ = [

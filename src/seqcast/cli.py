@@ -19,8 +19,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from seqcast import __version__
-from seqcast.backtest import backtest as run_backtest
-from seqcast.benchmark import default_models, run_benchmark, write_benchmark_report
 from seqcast.data.datasets import (
     DATA_DIR_VARIABLE,
     DatasetInfo,
@@ -32,6 +30,8 @@ from seqcast.data.datasets import (
 from seqcast.data.io import FILL_METHODS, load_frame, require_numeric
 from seqcast.data.splits import date_slice
 from seqcast.errors import SeqcastError
+from seqcast.evaluation.backtest import backtest as run_backtest
+from seqcast.evaluation.benchmark import default_models, run_benchmark, write_benchmark_report
 from seqcast.models.registry import create_model, model_class, parse_overrides
 from seqcast.results import check_new, fresh_path, json_ready, results_dir, write_json
 
@@ -440,7 +440,7 @@ def arima_search(
     Example: seqcast arima-search --dataset ridership --target rail --season 7
     --train-start 2019-01-01 --train-end 2019-05-31 --out results/rail-orders
     """
-    from seqcast.models.arima import search_orders
+    from seqcast.evaluation.order_search import search_orders
 
     check_new(out_dir)
     frame, _ = _load(dataset, csv, date_column, freq, fill, data_dir)
@@ -705,7 +705,7 @@ def kstep(
     Example: seqcast fit --dataset sine --target x --model mlp --set input_len=4 --out m;
     seqcast kstep --checkpoint m/model.pt --ks 1,4,16,64
     """
-    from seqcast.kstep import kstep_errors
+    from seqcast.evaluation.kstep import kstep_errors
     from seqcast.models.neural import NeuralForecaster
 
     steps = _integers("--ks", ks)
@@ -812,7 +812,7 @@ def ltsf(
     Example: seqcast ltsf --dataset etth1 --model segrnn --lookback 720 --horizon 96
     --seeds 1,2,3 --out results/segrnn-720-96
     """
-    from seqcast.ltsf import ltsf_params, run_ltsf
+    from seqcast.evaluation.ltsf import ltsf_params, run_ltsf
 
     check_new(out_dir)
     sizes = _integers("--rows", rows)

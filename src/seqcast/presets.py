@@ -28,7 +28,7 @@ import pandas as pd
 
 from seqcast.data.datasets import load_dataset
 from seqcast.errors import SeqcastError
-from seqcast.kstep import kstep_errors
+from seqcast.evaluation.kstep import kstep_errors
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import create_model
 

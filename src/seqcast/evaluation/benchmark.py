@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from seqcast.backtest import BacktestResult, backtest
+from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.models.base import Forecaster
 from seqcast.models.registry import create_model, list_models, model_class
 from seqcast.results import json_ready

@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seqcast import metrics
 from seqcast.data.io import require_numeric, time_index
 from seqcast.data.splits import date_slice
 from seqcast.errors import SeqcastError
+from seqcast.evaluation import metrics
 from seqcast.models.base import Forecaster, check_series
 from seqcast.processes import process_map
 from seqcast.results import json_ready

@@ -1,4 +1,4 @@
-"""The ridership ladder of Géron's chapter 15 (seqcast.ladder) over several seeds.
+"""The ridership ladder of Géron's chapter 15 (seqcast.experiments.ladder) over several seeds.
 
 The rungs, their settings and the runner live in seqcast/ladder.py; one seed of every rung
 is also `seqcast benchmark --preset ridership`.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seqcast.ladder import RUNGS, ladder_data, run_rung
+from seqcast.experiments.ladder import RUNGS, ladder_data, run_rung
 from seqcast.results import fresh_path, results_dir, write_json
 
 

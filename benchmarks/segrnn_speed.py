@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from reference_segrnn import ReferenceSegRNN
 
 from seqcast.data.datasets import load_dataset
-from seqcast.evaluation.ltsf import ltsf_params
+from seqcast.experiments.ltsf_settings import ltsf_params
 from seqcast.models.registry import create_model
 from seqcast.results import check_new, json_ready, results_dir, write_json
 from seqcast.training import matmul_precision

@@ -13,7 +13,8 @@ from conftest import needs_etth1, run_cli
 
 from seqcast import SeqcastError
 from seqcast.data.splits import part_borders
-from seqcast.evaluation.ltsf import _last_value_errors, ltsf_params, run_ltsf
+from seqcast.evaluation.ltsf import _last_value_errors, run_ltsf
+from seqcast.experiments.ltsf_settings import ltsf_params
 from seqcast.training import TrainConfig, learning_rate
 
 

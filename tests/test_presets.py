@@ -13,8 +13,8 @@ from conftest import needs_ridership
 from conftest import run_cli as run
 
 from seqcast.errors import SeqcastError
+from seqcast.experiments.presets import ridership, run_preset
 from seqcast.models.tokens import cell_loop_rnn, encode, token_rnn, train_tokens
-from seqcast.presets import ridership, run_preset
 
 
 def test_sine_mlp_tracks_one_step_and_flattens_recursively(tmp_path: Path) -> None:

@@ -812,7 +812,8 @@ def ltsf(
     Example: seqcast ltsf --dataset etth1 --model segrnn --lookback 720 --horizon 96
     --seeds 1,2,3 --out results/segrnn-720-96
     """
-    from seqcast.evaluation.ltsf import ltsf_params, run_ltsf
+    from seqcast.evaluation.ltsf import run_ltsf
+    from seqcast.experiments.ltsf_settings import ltsf_params
 
     check_new(out_dir)
     sizes = _integers("--rows", rows)
@@ -898,7 +899,7 @@ def explain_command(
 
 def _run_preset(name: str, out_dir: Path | None) -> None:
     """One seed experiment into a new folder: preset.json, its pictures, report.html."""
-    from seqcast.presets import find_preset
+    from seqcast.experiments.presets import find_preset
     from seqcast.report import write_report
 
     run = find_preset(name)  # before any folder is made

@@ -9,7 +9,7 @@
   recursively.
 - ``hello``: "hello" -> "ohlol" with an explicit RNNCell loop, the fused nn.RNN, and
   Embedding + RNN + Linear; the loop's outputs equal nn.RNN's for the same weights.
-- ``ridership``: the book's ladder on Chicago rail ridership (``seqcast.ladder``), every
+- ``ridership``: the book's ladder on Chicago rail ridership (``seqcast.experiments.ladder``), every
   rung once with seed 42: validation MAE in riders against the book's, and MAE per step
   ahead of the 14-ahead models. Minutes, not seconds: about 8 on two cores.
 
@@ -203,7 +203,7 @@ def ridership(
     folder: Path, seed: int = 42, epochs: int = 500, only: Sequence[int] | None = None
 ) -> PresetResult:
     """Every rung of the ladder (or the 1-based rung numbers in ``only``) once."""
-    from seqcast.ladder import RUNGS, ladder_data, run_rung
+    from seqcast.experiments.ladder import RUNGS, ladder_data, run_rung
     from seqcast.plots import plot_per_horizon
 
     wrong = [i for i in only or () if not 1 <= i <= len(RUNGS)]

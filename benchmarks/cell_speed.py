@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from seqcast.models.rnn import _modules
+from seqcast.networks.recurrent import RecurrentNet
 from seqcast.results import fresh_path, results_dir, write_json
 
 VARIANTS = {  # label: (kind, recurrent dropout, layer norm); torch's own GRU is added below
@@ -61,11 +61,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     x, y = torch.randn(1040, 56, 5), torch.randn(1040, 56, 14)
-    build = _modules()
     modules: dict[str, torch.nn.Module] = {"fused nn.GRU": TorchGRU()}
     modules.update(
         {
-            label: build(kind, 5, 32, 1, False, 0.0, rd, ln, 14, True)
+            label: RecurrentNet(5, 32, 14, cell=kind, recurrent_dropout=rd, layer_norm=ln)
             for label, (kind, rd, ln) in VARIANTS.items()
         }
     )

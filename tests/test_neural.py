@@ -72,11 +72,10 @@ def test_same_seed_same_predictions_and_save_load(
 
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
 def test_step_loop_equals_the_fused_layer(kind: str) -> None:
-    from seqcast.models.rnn import _modules
+    from seqcast.networks.recurrent import RecurrentNet
 
-    net = _modules()
-    fused = net(kind, 3, 8, 1, False, 0.0, 0.0, False, 2, True)
-    loop = net(kind, 3, 8, 1, False, 0.0, 0.1, False, 2, True)  # recurrent dropout -> loop
+    fused = RecurrentNet(3, 8, 2, cell=kind)
+    loop = RecurrentNet(3, 8, 2, cell=kind, recurrent_dropout=0.1)  # recurrent dropout -> loop
     cell = loop.loops[0][0]
     rnn = fused.fused
     with torch.no_grad():
@@ -92,9 +91,9 @@ def test_step_loop_equals_the_fused_layer(kind: str) -> None:
 
 
 def test_layer_norm_cell_normalises_before_tanh() -> None:
-    from seqcast.models.rnn import _modules
+    from seqcast.networks.recurrent import RecurrentNet
 
-    net = _modules()("rnn", 2, 6, 1, False, 0.0, 0.0, True, 1, True).eval()
+    net = RecurrentNet(2, 6, 1, layer_norm=True).eval()
     cell = net.loops[0][0]
     x = torch.randn(3, 5, 2)
     h = torch.zeros(3, 6)
@@ -388,7 +387,7 @@ def test_cli_bad_neural_requests(
 
 @pytest.mark.parametrize("layers", [1, 2])
 def test_gru_sequence_matches_torch_gru_and_its_gradients(layers: int) -> None:
-    from seqcast.models.gru_sequence import GRUSequence, gru_layers
+    from seqcast.networks.gru_sequence import GRUSequence, gru_layers
 
     torch.manual_seed(0)
     gru = torch.nn.GRU(5, 8, num_layers=layers, batch_first=True).double()

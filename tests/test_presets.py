@@ -14,7 +14,7 @@ from conftest import run_cli as run
 
 from seqcast.errors import SeqcastError
 from seqcast.experiments.presets import ridership, run_preset
-from seqcast.models.tokens import cell_loop_rnn, encode, token_rnn, train_tokens
+from seqcast.networks.tokens import CellLoopRNN, TokenRNN, encode, train_tokens
 
 
 def test_sine_mlp_tracks_one_step_and_flattens_recursively(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_hello_every_network_learns_ohlol(tmp_path: Path) -> None:
 
 def test_cell_loop_equals_fused_rnn_for_the_same_weights() -> None:
     torch.manual_seed(1)
-    loop, fused = cell_loop_rnn(4), token_rnn(4, 4, head=False)
+    loop, fused = CellLoopRNN(4), TokenRNN(4, 4, head=False)
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
         getattr(fused.rnn, f"{name}_l0").data.copy_(getattr(loop.cell, name).data)
     tokens = torch.tensor([encode("hello", "helo"), encode("olleh", "helo")])
@@ -68,9 +68,9 @@ def test_token_inputs_are_checked() -> None:
     with pytest.raises(SeqcastError, match=r"\['z'\]"):
         encode("hez", "helo")
     with pytest.raises(SeqcastError, match="5 inputs but 4 targets"):
-        train_tokens(cell_loop_rnn(4), [0, 1, 2, 2, 3], [3, 0, 2, 3], lr=0.1, epochs=1)
+        train_tokens(CellLoopRNN(4), [0, 1, 2, 2, 3], [3, 0, 2, 3], lr=0.1, epochs=1)
     with pytest.raises(SeqcastError, match="hidden size must equal"):
-        token_rnn(4, 8, head=False)
+        TokenRNN(4, 8, head=False)
 
 
 def test_unknown_preset_names_the_choices(tmp_path: Path) -> None:

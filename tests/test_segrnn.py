@@ -11,9 +11,7 @@ from seqcast.explain import explain
 
 
 def net(channels: int = 7, **params: object) -> torch.nn.Module:
-    model = create_model("segrnn", **params)
-    model.targets_ = [f"c{i}" for i in range(channels)]
-    return model.build(channels, model.horizon * channels)
+    return create_model("segrnn", **params).build(channels, channels)
 
 
 def test_explain_gives_the_shape_chain_of_the_seed_notes() -> None:

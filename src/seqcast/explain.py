@@ -60,9 +60,8 @@ def explain(
     model = create_model(name, **settings)
     if not isinstance(model, NeuralForecaster):
         raise SeqcastError(f"{name} is not a neural model; explain shows neural layers")
-    model.targets_ = [f"c{i}" for i in range(channels)]
-    steps = 1 if model.strategy == "recursive" else model.horizon
-    module = model.build(channels, steps * channels)
+    steps = model.network_horizon
+    module = model.build(channels, channels)
     stages: dict[str, Stage] = {}
 
     def record(name: str) -> Any:

@@ -157,23 +157,23 @@ def sine_lstm(folder: Path, seed: int = 42) -> PresetResult:
 def hello(folder: Path, seed: int = 0) -> PresetResult:
     import torch
 
-    from seqcast.models.tokens import cell_loop_rnn, encode, token_rnn, train_tokens
+    from seqcast.networks.tokens import CellLoopRNN, TokenRNN, encode, train_tokens
 
     vocabulary = ["h", "e", "l", "o"]
     x, y = encode("hello", vocabulary), encode("ohlol", vocabulary)
     torch.manual_seed(seed)
-    loop = cell_loop_rnn(4)
-    fused = token_rnn(4, 4, head=False)
+    loop = CellLoopRNN(4)
+    fused = TokenRNN(4, 4, head=False)
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):  # the same weights
         getattr(fused.rnn, f"{name}_l0").data.copy_(getattr(loop.cell, name).data)
     tokens = torch.tensor([x])
     with torch.no_grad():
         equal = bool(torch.allclose(loop(tokens), fused(tokens), atol=1e-6))
     torch.manual_seed(seed)
-    embedded = token_rnn(4, 8, num_layers=2, embedding=10)
+    embedded = TokenRNN(4, 8, num_layers=2, embedding=10)
     runs = {
         "RNNCell loop": train_tokens(loop, x, y, lr=0.1, epochs=100),
-        "nn.RNN": train_tokens(token_rnn(4, 4, head=False), x, y, lr=0.1, epochs=100),
+        "nn.RNN": train_tokens(TokenRNN(4, 4, head=False), x, y, lr=0.1, epochs=100),
         "Embedding + RNN + Linear": train_tokens(embedded, x, y, lr=0.05, epochs=100),
     }
     with torch.no_grad():

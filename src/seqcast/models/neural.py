@@ -97,9 +97,19 @@ class NeuralForecaster(Forecaster):
 
     # --- what a subclass provides -------------------------------------------------------
 
-    def build(self, n_inputs: int, n_outputs: int) -> Any:
-        """The ``nn.Module``: (B, L, n_inputs) -> (B, S, n_outputs)."""
+    def build(self, n_inputs: int, n_targets: int) -> Any:
+        """The ``nn.Module`` for ``n_inputs`` input channels of which the first ``n_targets``
+        are forecast: (B, L, n_inputs) -> (B, S, ``output_width(n_targets)``)."""
         raise NotImplementedError
+
+    @property
+    def network_horizon(self) -> int:
+        """The steps the network outputs from each position: 1 (recursive) or ``horizon``."""
+        return 1 if self.strategy == "recursive" else self.horizon
+
+    def output_width(self, n_targets: int) -> int:
+        """O = H·K, the outputs per position of a network forecasting ``n_targets`` columns."""
+        return self.network_horizon * n_targets
 
     def output_steps(self, length: int) -> list[int]:
         """The input positions the module's S outputs belong to (their targets follow them)."""
@@ -157,7 +167,7 @@ class NeuralForecaster(Forecaster):
         if len(train_windows) < 1:
             raise SeqcastError(
                 f"{self.name}: {len(data)} steps are too few for windows of "
-                f"{self.input_len} steps and {self._train_horizon} targets"
+                f"{self.input_len} steps and {self.network_horizon} targets"
             )
         valid = options.get("valid")
         valid_windows: Windows | None = None
@@ -166,7 +176,7 @@ class NeuralForecaster(Forecaster):
             if len(valid_windows) < 1:
                 raise SeqcastError(
                     f"{self.name}: the validation part has {len(valid)} steps, too few for one "
-                    f"window of {self.input_len} steps and {self._train_horizon} targets"
+                    f"window of {self.input_len} steps and {self.network_horizon} targets"
                 )
         elif self.train.valid_fraction > 0:
             cut = round(len(train_windows) * (1 - self.train.valid_fraction))
@@ -174,7 +184,7 @@ class NeuralForecaster(Forecaster):
                 train_windows, valid_windows = _split(train_windows, cut)
         seed_everything(self.train.seed)
         self.n_inputs_ = train_windows.series.shape[1]
-        self.module_ = self.build(self.n_inputs_, self._train_horizon * len(self.targets_))
+        self.module_ = self.build(self.n_inputs_, len(self.targets_))
         resume_state = None
         if options.get("resume") is not None:
             resume_state = self._restore_training(options["resume"])
@@ -309,8 +319,7 @@ class NeuralForecaster(Forecaster):
         model.n_inputs_ = int(payload["n_inputs"])
         model.shift_ = payload["shift"].numpy()
         model.scale_ = payload["scale"].numpy()
-        horizon = model._train_horizon * len(model.targets_)
-        model.module_ = model.build(model.n_inputs_, horizon)
+        model.module_ = model.build(model.n_inputs_, len(model.targets_))
         try:
             model.module_.load_state_dict(payload["state_dict"])
         except RuntimeError as exc:
@@ -324,10 +333,6 @@ class NeuralForecaster(Forecaster):
         return model
 
     # --- internals ------------------------------------------------------------------------
-
-    @property
-    def _train_horizon(self) -> int:
-        return 1 if self.strategy == "recursive" else self.horizon
 
     def _check_horizon(self, n: int) -> None:
         if self.strategy != "recursive" and n > self.horizon:
@@ -365,7 +370,7 @@ class NeuralForecaster(Forecaster):
 
         features = torch.as_tensor(self._features(data), dtype=torch.float32)
         k = len(self.targets_)
-        horizon = self._train_horizon
+        horizon = self.network_horizon
         count = len(data) - self.input_len - horizon + 1
         return Windows(
             series=features,

@@ -4,9 +4,10 @@ Symbols: B batch, L steps, C inputs, d hidden size.
 
 torch's CPU GRU records every step's small operations in the autograd graph, and at
 ridership size (B 32, L 56, d 32) that bookkeeping, not arithmetic, is the epoch time.
-Here the forward runs the L steps without a graph and keeps the gates; the backward walks
-the steps in reverse with the GRU's derivative written out, and forms the weight gradients
-with one matrix product over all steps. Same parameters and equations as ``nn.GRU``:
+Here the forward runs the L steps of ``seqcast.networks.cells.gru_update`` without a graph
+and keeps the gates; the backward walks the steps in reverse with the GRU's derivative
+written out, and forms the weight gradients with one matrix product over all steps. Same
+parameters and equations as ``nn.GRU``:
 
     r = σ(W_ir x + b_ir + W_hr h + b_hr)      z = σ(W_iz x + b_iz + W_hz h + b_hz)
     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))      h' = (1 - z) ⊙ n + z ⊙ h
@@ -17,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+
+from seqcast.networks.cells import GRUBuffers, gru_update
 
 
 class GRUSequence(torch.autograd.Function):
@@ -36,22 +39,31 @@ class GRUSequence(torch.autograd.Function):
         hidden = w_hh.shape[1]
         gi = torch.addmm(b_ih, x.reshape(-1, x.shape[-1]), w_ih.t()).view(batch, length, -1)
         gi[..., : 2 * hidden] += b_hh[: 2 * hidden]  # r and z add both biases: add them once
-        # Buffers written in place, and every per-step view made once, outside the loop.
+        # Every step writes into these buffers, through views made once outside the loop.
         out = x.new_empty(batch, length, hidden)
         rz = x.new_empty(batch, length, 2 * hidden)
         n = x.new_empty(batch, length, hidden)
-        hn = x.new_empty(batch, length, hidden)
+        hn = x.new_empty(batch, length, hidden)  # W_hn h + b_hn per step
         gi_rz, gi_n = gi[..., : 2 * hidden].unbind(1), gi[..., 2 * hidden :].unbind(1)
-        out_t, rz_t, n_t, hn_t = out.unbind(1), rz.unbind(1), n.unbind(1), hn.unbind(1)
-        r_t, z_t = rz[..., :hidden].unbind(1), rz[..., hidden:].unbind(1)
+        buffers = [
+            GRUBuffers(*views)
+            for views in zip(
+                out.unbind(1),
+                rz.unbind(1),
+                rz[..., :hidden].unbind(1),
+                rz[..., hidden:].unbind(1),
+                n.unbind(1),
+                strict=True,
+            )
+        ]
+        hn_t = hn.unbind(1)
         w_rz_t, w_n_t = w_hh[: 2 * hidden].t(), w_hh[2 * hidden :].t()
         b_n = b_hh[2 * hidden :]
         h = x.new_zeros(batch, hidden)
         for t in range(length):
-            torch.sigmoid(torch.addmm(gi_rz[t], h, w_rz_t), out=rz_t[t])
+            rz_in = torch.addmm(gi_rz[t], h, w_rz_t)  # gi + gh for r and z, in one product
             torch.addmm(b_n, h, w_n_t, out=hn_t[t])
-            torch.tanh(torch.addcmul(gi_n[t], r_t[t], hn_t[t]), out=n_t[t])
-            h = torch.lerp(n_t[t], h, z_t[t], out=out_t[t])  # n + z * (h - n)
+            h = gru_update(rz_in, gi_n[t], hn_t[t], h, buffers[t])[0]
         ctx.save_for_backward(x, w_ih, w_hh, out, rz, n, hn)
         return out
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+import torch
+from torch import nn
 
 from seqcast.errors import SeqcastError
 
@@ -27,69 +29,57 @@ def encode(text: str, vocabulary: Sequence[str]) -> list[int]:
     return [list(vocabulary).index(ch) for ch in text]
 
 
-def _modules() -> Any:
-    import torch
-    from torch import nn
+class CellLoopRNN(nn.Module):
+    """Inputs: tokens (B, L). Outputs: class scores (B, L, V) = the hidden states."""
 
-    class CellLoopRNN(nn.Module):
-        """Inputs: tokens (B, L). Outputs: class scores (B, L, V) = the hidden states."""
+    def __init__(self, vocabulary: int) -> None:
+        super().__init__()
+        self.vocabulary = vocabulary
+        self.cell = nn.RNNCell(vocabulary, vocabulary)
 
-        def __init__(self, vocabulary: int) -> None:
-            super().__init__()
-            self.vocabulary = vocabulary
-            self.cell = nn.RNNCell(vocabulary, vocabulary)
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        x = nn.functional.one_hot(tokens, self.vocabulary).float()  # (B, L, V)
+        h = x.new_zeros(x.shape[0], self.vocabulary)
+        outputs = []
+        for t in range(x.shape[1]):
+            h = self.cell(x[:, t], h)  # (B, V)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1)  # (B, L, V)
 
-        def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+
+class TokenRNN(nn.Module):
+    """Inputs: tokens (B, L). Outputs: class scores (B, L, V).
+
+    ``embedding`` 0 feeds one-hot vectors; E > 0 an ``nn.Embedding(V, E)``. ``head`` adds
+    ``nn.Linear(d, V)``; without it d must equal V."""
+
+    def __init__(
+        self,
+        vocabulary: int,
+        hidden_size: int,
+        *,
+        cell: str = "rnn",
+        num_layers: int = 1,
+        embedding: int = 0,
+        head: bool = True,
+    ) -> None:
+        super().__init__()
+        if not head and hidden_size != vocabulary:
+            raise SeqcastError("without a head the hidden size must equal the vocabulary")
+        self.vocabulary = vocabulary
+        self.embedding = nn.Embedding(vocabulary, embedding) if embedding else None
+        kinds = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+        width = embedding or vocabulary
+        self.rnn = kinds[cell](width, hidden_size, num_layers, batch_first=True)
+        self.head = nn.Linear(hidden_size, vocabulary) if head else None
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        if self.embedding is not None:
+            x = self.embedding(tokens)  # (B, L, E)
+        else:
             x = nn.functional.one_hot(tokens, self.vocabulary).float()  # (B, L, V)
-            h = x.new_zeros(x.shape[0], self.vocabulary)
-            outputs = []
-            for t in range(x.shape[1]):
-                h = self.cell(x[:, t], h)  # (B, V)
-                outputs.append(h)
-            return torch.stack(outputs, dim=1)  # (B, L, V)
-
-    class TokenRNN(nn.Module):
-        """Inputs: tokens (B, L). Outputs: class scores (B, L, V).
-
-        ``embedding`` 0 feeds one-hot vectors; E > 0 an ``nn.Embedding(V, E)``. ``head``
-        adds ``nn.Linear(d, V)``; without it d must equal V."""
-
-        def __init__(
-            self,
-            vocabulary: int,
-            hidden_size: int,
-            cell: str = "rnn",
-            num_layers: int = 1,
-            embedding: int = 0,
-            head: bool = True,
-        ) -> None:
-            super().__init__()
-            if not head and hidden_size != vocabulary:
-                raise SeqcastError("without a head the hidden size must equal the vocabulary")
-            self.vocabulary = vocabulary
-            self.embedding = nn.Embedding(vocabulary, embedding) if embedding else None
-            kinds = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-            width = embedding or vocabulary
-            self.rnn = kinds[cell](width, hidden_size, num_layers, batch_first=True)
-            self.head = nn.Linear(hidden_size, vocabulary) if head else None
-
-        def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-            if self.embedding is not None:
-                x = self.embedding(tokens)  # (B, L, E)
-            else:
-                x = nn.functional.one_hot(tokens, self.vocabulary).float()  # (B, L, V)
-            out, _ = self.rnn(x)  # (B, L, d)
-            return self.head(out) if self.head is not None else out  # (B, L, V)
-
-    return CellLoopRNN, TokenRNN
-
-
-def cell_loop_rnn(vocabulary: int) -> Any:
-    return _modules()[0](vocabulary)
-
-
-def token_rnn(vocabulary: int, hidden_size: int, **options: Any) -> Any:
-    return _modules()[1](vocabulary, hidden_size, **options)
+        out, _ = self.rnn(x)  # (B, L, d)
+        return self.head(out) if self.head is not None else out  # (B, L, V)
 
 
 @dataclass
@@ -105,7 +95,7 @@ class TokenTraining:
 
 
 def train_tokens(
-    module: Any,
+    module: nn.Module,
     inputs: Sequence[int],
     targets: Sequence[int],
     lr: float,
@@ -113,8 +103,6 @@ def train_tokens(
 ) -> TokenTraining:
     """Adam on the cross-entropy summed over the steps of one sequence (batch 1), for at
     most ``epochs`` epochs: training stops once every step is right."""
-    import torch
-
     if len(inputs) != len(targets):
         raise SeqcastError(f"{len(inputs)} inputs but {len(targets)} targets")
     x = torch.tensor([list(inputs)])  # (1, L)

@@ -1,0 +1,77 @@
+"""Networks that read the whole window at once: linear, MLP, DLinear, NLinear.
+
+Symbols: B batch, L input length, C input channels, H horizon, K target channels (the first
+K input channels), O = H·K outputs. Each maps (B, L, C) to (B, 1, O): one forecast from
+the window's end.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class WindowLinear(nn.Module):
+    """Dense over the flattened window: (B, L, C) -> (B, 1, O)."""
+
+    def __init__(self, input_len: int, input_size: int, output_size: int) -> None:
+        super().__init__()
+        self.proj = nn.Linear(input_len * input_size, output_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x.flatten(1))[:, None]  # (B, 1, O)
+
+
+class WindowMLP(nn.Module):
+    """Linear-ReLU-Linear over the flattened window, Xavier-initialised."""
+
+    def __init__(self, input_len: int, input_size: int, hidden_size: int, output_size: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(input_len * input_size, hidden_size),
+            nn.ReLU(),
+            nn.Linear(hidden_size, output_size),
+        )
+        for layer in self.net:
+            if isinstance(layer, nn.Linear):
+                nn.init.xavier_uniform_(layer.weight)
+                nn.init.zeros_(layer.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)[:, None]  # (B, 1, O)
+
+
+class DLinearNet(nn.Module):
+    """Series decomposition (moving-average trend + remainder), one Linear(L, H) for each
+    part, shared by all channels; the first K channels' forecasts are the outputs."""
+
+    def __init__(self, input_len: int, horizon: int, num_targets: int, kernel_size: int) -> None:
+        super().__init__()
+        self.num_targets, self.kernel_size = num_targets, kernel_size
+        self.trend = nn.Linear(input_len, horizon)
+        self.seasonal = nn.Linear(input_len, horizon)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        series = x[..., : self.num_targets].transpose(1, 2)  # (B, K, L)
+        front = series[..., :1].expand(-1, -1, (self.kernel_size - 1) // 2)
+        back = series[..., -1:].expand(-1, -1, self.kernel_size // 2)
+        padded = torch.cat([front, series, back], dim=-1)  # edge-replicated
+        trend = padded.unfold(-1, self.kernel_size, 1).mean(-1)  # (B, K, L)
+        out = self.trend(trend) + self.seasonal(series - trend)  # (B, K, H)
+        return out.transpose(1, 2).flatten(1)[:, None]  # (B, 1, H*K)
+
+
+class NLinearNet(nn.Module):
+    """Subtract each channel's last value, Linear(L, H) shared by channels, add it back."""
+
+    def __init__(self, input_len: int, horizon: int, num_targets: int) -> None:
+        super().__init__()
+        self.num_targets = num_targets
+        self.proj = nn.Linear(input_len, horizon)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        series = x[..., : self.num_targets].transpose(1, 2)  # (B, K, L)
+        last = series[..., -1:].detach()  # (B, K, 1)
+        out = self.proj(series - last) + last  # (B, K, H)
+        return out.transpose(1, 2).flatten(1)[:, None]  # (B, 1, H*K)

@@ -1,6 +1,7 @@
 """One registry of forecasters by name: ``@register_model``, ``create_model``, ``list_models``.
 
-Model families are imported on first use of the registry, so importing seqcast stays light.
+On first use the registry imports every module of the ``seqcast.models`` package, so a model
+in a new module registers itself with no list to update (and importing seqcast stays light).
 Parameters given as text (the CLI's ``--set key=value``) are converted to each field's type.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import pkgutil
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -16,14 +18,6 @@ from typing import Any, Literal, TypeVar
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 
-_FAMILIES = (
-    "seqcast.models.baselines",
-    "seqcast.models.arima",
-    "seqcast.models.linear",
-    "seqcast.models.rnn",
-    "seqcast.models.conv",
-    "seqcast.models.segrnn",
-)
 _REGISTRY: dict[str, type[Forecaster]] = {}
 _loaded = False
 
@@ -110,10 +104,13 @@ def _parse_one(name: str, key: str, text: str, hint: Any) -> Any:
 
 
 def _load_families() -> None:
+    """Import every module of ``seqcast.models`` (each registers the models it defines)."""
     global _loaded
     if not _loaded:
-        for module in _FAMILIES:
-            importlib.import_module(module)
+        import seqcast.models as package
+
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
         _loaded = True
 
 

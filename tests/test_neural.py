@@ -165,7 +165,7 @@ def test_seq2seq_trains_on_every_step(wave: pd.DataFrame) -> None:
     model = create_model("gru", **quick(strategy="seq2seq", horizon=4)).fit(wave.iloc[:200], "y")
     windows = model.windows(wave.iloc[:200])
     assert windows.steps.tolist() == list(range(20))
-    x, y = windows.batch(torch.tensor([0]))
+    x, y = windows.batch(np.array([0]))
     assert x.shape == (1, 20, 1) and y.shape == (1, 20, 4, 1)
     conv = create_model("conv_gru", **quick(strategy="seq2seq", horizon=4))
     assert conv.output_steps(20) == [3, 5, 7, 9, 11, 13, 15, 17, 19]

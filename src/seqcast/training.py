@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from seqcast.data.windows import Windows
 from seqcast.errors import SeqcastError
 
 if TYPE_CHECKING:  # torch is imported where training happens, not when seqcast is
@@ -84,36 +85,6 @@ class TrainConfig:
         for ok, message in checks:
             if not ok:
                 raise SeqcastError(f"train: {message}")
-
-
-@dataclass
-class Windows:
-    """Training examples as index arithmetic over one series, so no window is copied.
-
-    ``series`` (T, C) holds the inputs, ``targets`` (T, K) the (scaled) target columns.
-    Window i covers inputs ``series[starts[i] : starts[i] + L]``; the output position s of
-    that window (input step ``steps[s]``) is scored against the H target rows after it.
-    """
-
-    series: torch.Tensor  # (T, C)
-    targets: torch.Tensor  # (T, K)
-    starts: torch.Tensor  # (N,)
-    length: int
-    horizon: int
-    steps: torch.Tensor  # (S,) input positions whose outputs are scored
-
-    def batch(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Inputs (B, L, C) and targets (B, S, H, K) of the windows ``index``."""
-        import torch
-
-        starts = self.starts[index]  # (B,)
-        offsets = torch.arange(self.length)
-        x = self.series[starts[:, None] + offsets]  # (B, L, C)
-        ahead = starts[:, None, None] + self.steps[None, :, None] + 1 + torch.arange(self.horizon)
-        return x, self.targets[ahead]  # (B, S, H, K)
-
-    def __len__(self) -> int:
-        return len(self.starts)
 
 
 @dataclass
@@ -217,7 +188,7 @@ def train(
             total, count = 0.0, 0
             order = torch.randperm(len(windows), generator=generator)
             for b, index in enumerate(order.split(config.batch_size), start=1):
-                x, y = windows.batch(index)  # (B, L, C), (B, S, H, K)
+                x, y = _tensors(windows.batch(index.numpy()))  # (B, L, C), (B, S, H, K)
                 out = module(x)  # (B, S', H*K)
                 prediction = out[:, -y.shape[1] :].reshape(y.shape)
                 loss = loss_fn(prediction, y)
@@ -278,14 +249,22 @@ def evaluate(
     module.eval()
     absolute, squared = 0.0, 0.0
     with torch.no_grad():
-        for index in torch.arange(len(windows)).split(256):
-            x, y = windows.batch(index)
+        everything = np.arange(len(windows))
+        for index in np.split(everything, range(256, len(windows), 256)):
+            x, y = _tensors(windows.batch(index))
             prediction = module(x)[:, -1].reshape(y[:, -1].shape)  # (B, H, K)
             error = (prediction - y[:, -1]).double() * target_scale.double()
             absolute += float(error.abs().sum())
             squared += float(error.square().sum())
     count = len(windows) * windows.horizon * windows.targets.shape[1]
     return absolute / count, squared / count
+
+
+def _tensors(arrays: tuple[np.ndarray, ...]) -> tuple[torch.Tensor, ...]:
+    """NumPy batches as torch tensors (sharing their memory)."""
+    import torch
+
+    return tuple(torch.from_numpy(a) for a in arrays)
 
 
 def _optimizer(module: nn.Module, config: TrainConfig) -> Any:

@@ -1,7 +1,14 @@
-"""Sliding windows over a series, as read-only views (no copy of the data).
+"""Sliding windows over a series, without copying the data.
 
 Symbols: T series length, L window (input) length, H horizon, C input channels,
-K target channels, N number of windows.
+K target channels, N number of windows, S scored positions per window, B batch.
+
+Everything indexes through ``sliding`` (a strided view):
+
+- ``seq2vec_windows``, ``seq2seq_windows`` and ``lag_matrix`` give every window of a series
+  as read-only views;
+- ``Windows`` (what training draws batches from) keeps the series once with the start row of
+  each window, and copies only the windows a batch asks for.
 
 Counting follows Keras' ``timeseries_dataset_from_array(x, targets=x[L:],
 sequence_length=L)``: one-step targets give N = T - L windows, window i being
@@ -10,6 +17,7 @@ sequence_length=L)``: one-step targets give N = T - L windows, window i being
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,8 +38,8 @@ def seq2vec_windows(
     series = _as_2d(x)
     _check(series, length, horizon)
     picked = _target_columns(series, targets)
-    inputs = _windows(series, length)[: len(series) - length - horizon + 1]  # (N, L, C)
-    future = _windows(picked[length:], horizon)  # (N, H, K)
+    inputs = sliding(series, length)[: len(series) - length - horizon + 1]  # (N, L, C)
+    future = sliding(picked[length:], horizon)  # (N, H, K)
     return inputs, future
 
 
@@ -47,8 +55,8 @@ def seq2seq_windows(
     series = _as_2d(x)
     _check(series, length, horizon)
     picked = _target_columns(series, targets)
-    inputs = _windows(series, length)[: len(series) - length - horizon + 1]  # (N, L, C)
-    ahead = _windows(picked[1:], horizon)  # (T - H, H, K): the H values after each step
+    inputs = sliding(series, length)[: len(series) - length - horizon + 1]  # (N, L, C)
+    ahead = sliding(picked[1:], horizon)  # (T - H, H, K): the H values after each step
     per_step = sliding_window_view(ahead, length, axis=0)  # (N, H, K, L)
     return inputs, per_step.transpose(0, 3, 1, 2)  # (N, L, H, K)
 
@@ -70,9 +78,65 @@ def lag_matrix(x: np.ndarray, tau: int) -> tuple[np.ndarray, np.ndarray]:
     return sliding_window_view(series, tau)[:-1], series[tau:]
 
 
-def _windows(series: np.ndarray, length: int) -> np.ndarray:
-    """(T, C) -> (T - length + 1, length, C), a view."""
+def sliding(series: np.ndarray, length: int) -> np.ndarray:
+    """(T, C) -> (T - length + 1, length, C): row i is ``series[i : i + length]``, a view."""
     return sliding_window_view(series, length, axis=0).transpose(0, 2, 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Windows:
+    """Windows as start rows over one array, so no window is copied until a batch is taken.
+
+    ``values`` (T, C) holds the inputs, ``targets`` (T, K) the target columns. Window i
+    covers ``values[starts[i] : starts[i] + length]``; its output position s (input step
+    ``steps[s]`` of the window, default the last) is scored against the ``horizon`` target
+    rows after that step.
+    """
+
+    values: np.ndarray  # (T, C)
+    targets: np.ndarray  # (T, K)
+    starts: np.ndarray  # (N,)
+    length: int
+    horizon: int
+    steps: np.ndarray  # (S,)
+
+    def __post_init__(self) -> None:
+        if len(self.starts) and (
+            self.starts.min() < 0
+            or self.starts.max() + self.steps.max() + self.horizon >= len(self.values)
+        ):
+            raise SeqcastError(
+                f"window starts must leave {self.length} inputs and {self.horizon} targets "
+                f"inside the {len(self.values)} rows"
+            )
+
+    @classmethod
+    def over(
+        cls,
+        values: np.ndarray,
+        targets: np.ndarray,
+        length: int,
+        horizon: int,
+        steps: Sequence[int] | None = None,
+    ) -> Windows:
+        """Every window of ``values`` with stride 1 (T - L - H + 1 of them, or none)."""
+        count = max(len(values) - length - horizon + 1, 0)
+        scored = np.asarray([length - 1] if steps is None else list(steps), dtype=np.int64)
+        return cls(values, targets, np.arange(count), length, horizon, scored)
+
+    def batch(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs (B, L, C) and targets (B, S, H, K) of the windows ``index`` (copies)."""
+        starts = self.starts[index]  # (B,)
+        inputs = sliding(self.values, self.length)[starts]  # (B, L, C)
+        ahead = sliding(self.targets[1:], self.horizon)  # (T - H, H, K): the H rows after a row
+        return inputs, ahead[starts[:, None] + self.steps[None, :]]  # (B, S, H, K)
+
+    def take(self, index: np.ndarray | slice) -> Windows:
+        """The windows ``index`` of these, over the same arrays."""
+        return dataclasses.replace(self, starts=self.starts[index])
+
+    def __len__(self) -> int:
+        return len(self.starts)
 
 
 def _as_2d(x: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from seqcast.data.datasets import load_dataset
@@ -140,9 +141,9 @@ def per_step_mae(model: NeuralForecaster, valid: pd.DataFrame) -> list[float]:
     import torch
 
     windows = model.windows(valid)
+    x, y = windows.batch(np.arange(len(windows)))  # (N, L, C), (N, S, H, K)
     with torch.no_grad():
-        x, y = windows.batch(torch.arange(len(windows)))
-        prediction = model.module_(x)[:, -1].reshape(y[:, -1].shape)
+        prediction = model.module_(torch.from_numpy(x))[:, -1].reshape(y[:, -1].shape)
     units = float(model.scale_[0]) * SCALE  # the target's scaler, then the /1e6
-    errors = (prediction - y[:, -1]).abs().mean(dim=(0, 2)) * units  # (H,)
+    errors = (prediction - torch.from_numpy(y[:, -1])).abs().mean(dim=(0, 2)) * units  # (H,)
     return [round(float(e), 1) for e in errors]

@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from seqcast.data.io import require_numeric
+from seqcast.data.windows import Windows
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
-from seqcast.training import History, NonFiniteLoss, TrainConfig, Windows
+from seqcast.training import History, NonFiniteLoss, TrainConfig
 
 Strategy = Literal["recursive", "direct", "seq2seq"]
 Scaling = Literal["standard", "minmax", "none"]
@@ -181,9 +182,12 @@ class NeuralForecaster(Forecaster):
         elif self.train.valid_fraction > 0:
             cut = round(len(train_windows) * (1 - self.train.valid_fraction))
             if 0 < cut < len(train_windows):  # else too few windows to set any aside
-                train_windows, valid_windows = _split(train_windows, cut)
+                train_windows, valid_windows = (
+                    train_windows.take(slice(cut)),
+                    train_windows.take(slice(cut, None)),
+                )
         seed_everything(self.train.seed)
-        self.n_inputs_ = train_windows.series.shape[1]
+        self.n_inputs_ = train_windows.values.shape[1]
         self.module_ = self.build(self.n_inputs_, len(self.targets_))
         resume_state = None
         if options.get("resume") is not None:
@@ -366,24 +370,10 @@ class NeuralForecaster(Forecaster):
 
     def windows(self, data: pd.DataFrame) -> Windows:
         """Every training example of ``data`` (stride 1), scaled as in training."""
-        import torch
-
-        features = torch.as_tensor(self._features(data), dtype=torch.float32)
+        features = self._features(data).astype(np.float32)  # (T, C)
+        steps = self.output_steps(self.input_len) if self.strategy == "seq2seq" else None
         k = len(self.targets_)
-        horizon = self.network_horizon
-        count = len(data) - self.input_len - horizon + 1
-        return Windows(
-            series=features,
-            targets=features[:, :k],
-            starts=torch.arange(max(count, 0)),
-            length=self.input_len,
-            horizon=horizon,
-            steps=torch.as_tensor(
-                self.output_steps(self.input_len)
-                if self.strategy == "seq2seq"
-                else [self.input_len - 1]
-            ),
-        )
+        return Windows.over(features, features[:, :k], self.input_len, self.network_horizon, steps)
 
     def _with_future(
         self, data: pd.DataFrame, origins: np.ndarray, horizon: int, future: pd.DataFrame | None
@@ -447,12 +437,6 @@ def _scaler(values: np.ndarray, scaling: str) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(values.shape[1]), np.ones(values.shape[1])
     fitted = (StandardScaler() if scaling == "standard" else MinMaxScaler()).fit(values)
     return fitted.shift_, fitted.scale_
-
-
-def _split(windows: Windows, cut: int) -> tuple[Windows, Windows]:
-    head = dataclasses.replace(windows, starts=windows.starts[:cut])
-    tail = dataclasses.replace(windows, starts=windows.starts[cut:])
-    return head, tail
 
 
 def _plain(value: Any) -> Any:

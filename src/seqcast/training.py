@@ -24,6 +24,7 @@ import numpy as np
 
 from seqcast.data.windows import Windows
 from seqcast.errors import SeqcastError
+from seqcast.evaluation import metrics
 
 if TYPE_CHECKING:  # torch is imported where training happens, not when seqcast is
     import torch
@@ -155,7 +156,7 @@ def train(
     windows: Windows,
     valid: Windows | None,
     config: TrainConfig,
-    target_scale: torch.Tensor,
+    target_scale: np.ndarray,
     on_interrupt: Callable[[nn.Module, Any, History], None] | None = None,
     resume: tuple[dict, History] | None = None,
 ) -> History:
@@ -239,11 +240,9 @@ def train(
     return history
 
 
-def evaluate(
-    module: nn.Module, windows: Windows, target_scale: torch.Tensor
-) -> tuple[float, float]:
-    """MAE and MSE in the targets' units over every window's last output position and all
-    H steps and K targets (no window is dropped)."""
+def evaluate(module: nn.Module, windows: Windows, target_scale: np.ndarray) -> tuple[float, float]:
+    """MAE and MSE in the targets' units (``target_scale`` (K,) undoes the scaling) over
+    every window's last output position and all H steps and K targets (none is dropped)."""
     import torch
 
     module.eval()
@@ -251,13 +250,12 @@ def evaluate(
     with torch.no_grad():
         everything = np.arange(len(windows))
         for index in np.split(everything, range(256, len(windows), 256)):
-            x, y = _tensors(windows.batch(index))
-            prediction = module(x)[:, -1].reshape(y[:, -1].shape)  # (B, H, K)
-            error = (prediction - y[:, -1]).double() * target_scale.double()
-            absolute += float(error.abs().sum())
-            squared += float(error.square().sum())
-    count = len(windows) * windows.horizon * windows.targets.shape[1]
-    return absolute / count, squared / count
+            x, y = windows.batch(index)
+            prediction = module(torch.from_numpy(x))[:, -1].reshape(y[:, -1].shape)  # (B, H, K)
+            actual, predicted = y[:, -1] * target_scale, prediction.numpy() * target_scale
+            absolute += metrics.mae(actual, predicted) * len(index)  # every window has H·K
+            squared += metrics.mse(actual, predicted) * len(index)
+    return absolute / len(windows), squared / len(windows)
 
 
 def _tensors(arrays: tuple[np.ndarray, ...]) -> tuple[torch.Tensor, ...]:

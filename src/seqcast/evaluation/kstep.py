@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast.errors import SeqcastError
+from seqcast.evaluation import metrics
 from seqcast.models.neural import NeuralForecaster
 
 DEFAULT_KS = (1, 4, 16, 64)
@@ -58,7 +59,6 @@ def kstep_errors(
         steps = origins[inside] + k
         predicted = forecasts[inside, k - 1]  # (O_k, K)
         predictions[k] = pd.DataFrame(predicted, index=data.index[steps], columns=targets)
-        error = predicted - truth[steps]
-        mse, mae = float(np.mean(error**2)), float(np.mean(np.abs(error)))
+        mse, mae = metrics.mse(truth[steps], predicted), metrics.mae(truth[steps], predicted)
         rows.append({"k": k, "mse": mse, "mae": mae, "count": int(inside.sum())})
     return KStep(predictions, pd.DataFrame(rows).set_index("k"))

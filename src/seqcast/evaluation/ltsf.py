@@ -25,6 +25,7 @@ from seqcast.data.io import require_numeric
 from seqcast.data.splits import ETT_TEST_HOURS, ETT_TRAIN_HOURS, ETT_VALID_HOURS, part_borders
 from seqcast.data.transforms import StandardScaler
 from seqcast.errors import SeqcastError
+from seqcast.evaluation import metrics
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import create_model, model_class
 
@@ -47,7 +48,6 @@ def run_ltsf(
     ``peak_rss_mb``, the per-seed records under ``seeds``, and the last-value forecast's
     test errors under ``last_value``.
     """
-    import torch
 
     from seqcast.training import evaluate, matmul_precision
 
@@ -84,7 +84,7 @@ def run_ltsf(
         forecaster.fit(parts["train"], columns, valid=parts["valid"])
         test = forecaster.windows(parts["test"])
         with matmul_precision(forecaster.train.precision):
-            mae, mse = evaluate(forecaster.module_, test, torch.ones(len(columns)))
+            mae, mse = evaluate(forecaster.module_, test, np.ones(len(columns)))
         history = forecaster.training_
         records.append(
             {
@@ -117,5 +117,8 @@ def _last_value_errors(values: np.ndarray, lookback: int, horizon: int) -> dict[
     count = len(values) - lookback - horizon + 1
     last = values[lookback - 1 : lookback - 1 + count]  # (N, C)
     ahead = np.lib.stride_tricks.sliding_window_view(values[lookback:], horizon, axis=0)
-    error = ahead[:count] - last[:, :, None]  # (N, C, H)
-    return {"mse": float(np.mean(error**2)), "mae": float(np.mean(np.abs(error)))}
+    repeated = np.broadcast_to(last[:, :, None], (count, values.shape[1], horizon))  # (N, C, H)
+    return {
+        "mse": metrics.mse(ahead[:count], repeated),
+        "mae": metrics.mae(ahead[:count], repeated),
+    }

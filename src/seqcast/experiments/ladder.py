@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast.data.datasets import load_dataset
+from seqcast.evaluation import metrics
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import create_model
 
@@ -145,5 +146,5 @@ def per_step_mae(model: NeuralForecaster, valid: pd.DataFrame) -> list[float]:
     with torch.no_grad():
         prediction = model.module_(torch.from_numpy(x))[:, -1].reshape(y[:, -1].shape)
     units = float(model.scale_[0]) * SCALE  # the target's scaler, then the /1e6
-    errors = (prediction - torch.from_numpy(y[:, -1])).abs().mean(dim=(0, 2)) * units  # (H,)
-    return [round(float(e), 1) for e in errors]
+    predicted, actual = prediction.numpy() * units, y[:, -1] * units  # (N, H, K) in riders
+    return [round(metrics.mae(actual[:, h], predicted[:, h]), 1) for h in range(y.shape[2])]

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from seqcast.data.datasets import load_dataset
 from seqcast.errors import SeqcastError
+from seqcast.evaluation import metrics
 from seqcast.evaluation.kstep import kstep_errors
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import create_model
@@ -134,7 +134,7 @@ def sine_lstm(folder: Path, seed: int = 42) -> PresetResult:
     model.fit(train, "x")  # 760 - 40 = 720 windows
     forecast = model.predict(held_out)["x"]
     truth = data["x"].iloc[-held_out:]
-    mse = float(np.mean((forecast.to_numpy() - truth.to_numpy()) ** 2))
+    mse = metrics.mse(truth.to_numpy(), forecast.to_numpy())
     result = PresetResult(
         "sine-lstm",
         "LSTM(1->50) + Linear on sin(2πt/40): 40 held-out values forecast recursively",

@@ -149,7 +149,6 @@ class NeuralForecaster(Forecaster):
             del self._fit_options
 
     def _fit(self, data: pd.DataFrame) -> None:
-        import torch
 
         from seqcast.training import matmul_precision, seed_everything, train
 
@@ -192,7 +191,7 @@ class NeuralForecaster(Forecaster):
         resume_state = None
         if options.get("resume") is not None:
             resume_state = self._restore_training(options["resume"])
-        target_scale = torch.tensor(self.scale_[: len(self.targets_)], dtype=torch.float32)
+        target_scale = self.scale_[: len(self.targets_)]
         interrupt = options.get("interrupt_checkpoint")
         try:
             with matmul_precision(self.train.precision):

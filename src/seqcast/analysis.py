@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,12 @@ class Analysis:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def plot(self, path: Path, title: str = "") -> None:
+        """ACF and PACF with the 95 % band and the season's multiples, as a PNG at ``path``."""
+        from seqcast.plots import plot_acf_pacf
+
+        plot_acf_pacf(self.acf, self.pacf, self.band, path, self.season, title)
 
 
 def analyze(y: np.ndarray, lags: int | None = None, season: int | None = None) -> Analysis:

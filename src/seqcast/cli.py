@@ -376,7 +376,6 @@ def analyze(
     --lags 35 --out results/rail-acf
     """
     from seqcast.analysis import analyze as run_analysis
-    from seqcast.plots import plot_acf_pacf
 
     check_new(out_dir)
     frame, _ = _load(dataset, csv, date_column, freq, fill, data_dir)
@@ -386,7 +385,7 @@ def analyze(
     with results_dir(out_dir) as tmp:
         payload = {"target": target, "first": str(part.index[0]), "last": str(part.index[-1])}
         write_json(tmp / "analysis.json", json_ready({**payload, **result.to_dict()}))
-        plot_acf_pacf(result, tmp / "acf_pacf.png", title=f"{target}, {len(part):,} values")
+        result.plot(tmp / "acf_pacf.png", title=f"{target}, {len(part):,} values")
     s = result.suggestion
     out.print(f"ACF peaks at lags {result.acf_peaks or 'none'}; season s = {result.season}")
     out.print(

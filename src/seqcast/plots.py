@@ -1,63 +1,69 @@
-"""Pictures as PNG files (matplotlib, no screen needed)."""
+"""Pictures as PNG files.
+
+matplotlib figures are made directly (``matplotlib.figure.Figure``), not through pyplot, so
+drawing needs no screen and leaves the user's backend and open figures alone.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from seqcast.analysis import Analysis
 
-
-def plot_acf_pacf(analysis: Analysis, path: Path, title: str = "") -> None:
-    """ACF and PACF stems, lags 1..L, with the ±1.96/√n band shaded and seasonal lags marked."""
-    plt = _pyplot()
-    lags = np.arange(1, analysis.lags + 1)
-    fig, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+def plot_acf_pacf(
+    acf: Sequence[float],
+    pacf: Sequence[float],
+    band: float,
+    path: Path,
+    season: int | None = None,
+    title: str = "",
+) -> None:
+    """ACF and PACF stems (both indexed by lag from 0), lags 1..L, with the ±``band`` region
+    (±1.96/√n) shaded and multiples of ``season`` marked."""
+    n_lags = len(acf) - 1
+    lags = np.arange(1, n_lags + 1)
+    fig = _figure((9, 6))
+    axes = fig.subplots(2, 1, sharex=True)
     for ax, name, values in (
-        (axes[0], "ACF", np.asarray(analysis.acf)[1:]),
-        (axes[1], "PACF", np.asarray(analysis.pacf)[1:]),
+        (axes[0], "ACF", np.asarray(acf)[1:]),
+        (axes[1], "PACF", np.asarray(pacf)[1:]),
     ):
-        ax.axhspan(-analysis.band, analysis.band, color="tab:blue", alpha=0.15, label="95 % band")
+        ax.axhspan(-band, band, color="tab:blue", alpha=0.15, label="95 % band")
         ax.vlines(lags, 0, values, color="black", linewidth=1)
         ax.plot(lags, values, "o", color="black", markersize=3)
         ax.axhline(0, color="grey", linewidth=0.8)
-        if analysis.season:
-            for k in range(analysis.season, analysis.lags + 1, analysis.season):
+        if season:
+            for k in range(season, n_lags + 1, season):
                 ax.axvline(k, color="tab:red", linewidth=0.8, linestyle=":")
         ax.set_ylabel(name)
         ax.set_ylim(-1.05, 1.05)
     axes[0].set_title(title or "Autocorrelation")
     axes[0].legend(loc="lower left")
-    axes[1].set_xlabel(
-        "lag" + (f" (dotted: multiples of s = {analysis.season})" if analysis.season else "")
-    )
+    axes[1].set_xlabel("lag" + (f" (dotted: multiples of s = {season})" if season else ""))
     _save(fig, path)
 
 
-def _pyplot() -> Any:
-    import matplotlib
+def _figure(size: tuple[float, float]) -> Any:
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return Figure(figsize=size)
 
 
 def _save(fig: Any, path: Path) -> None:
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    _pyplot().close(fig)
+    fig.savefig(path, dpi=100)  # Agg, chosen from the file type
 
 
 def plot_series(
     series: pd.Series, spans: dict[str, tuple[Any, Any]], path: Path, title: str = ""
 ) -> None:
     """The series with named spans shaded (e.g. train, valid, test: (first, last) dates)."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(10, 3.2))
+    fig = _figure((10, 3.2))
+    ax = fig.subplots()
     ax.plot(series.index, series.to_numpy(), color="black", linewidth=0.8)
     colours = ["tab:blue", "tab:orange", "tab:green", "tab:red"]
     for (name, (first, last)), colour in zip(spans.items(), colours, strict=False):
@@ -72,8 +78,8 @@ def plot_forecasts(
     truth: pd.Series, forecasts: dict[str, pd.Series], path: Path, title: str = ""
 ) -> None:
     """Truth and one or more forecasts over the same dates."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(10, 3.2))
+    fig = _figure((10, 3.2))
+    ax = fig.subplots()
     ax.plot(truth.index, truth.to_numpy(), color="black", linewidth=1, label="truth")
     for name, values in forecasts.items():
         ax.plot(values.index, values.to_numpy(), linewidth=1, label=name)
@@ -87,11 +93,13 @@ def plot_per_horizon(
 ) -> None:
     """``table`` (steps +1..+H as rows, models as columns) of one metric: grouped bars
     (default for up to 14 steps and 5 models) or lines."""
-    plt = _pyplot()
+    from matplotlib import colormaps
+
     steps, models = len(table), len(table.columns)
-    fig, ax = plt.subplots(figsize=(10, 3.4) if models <= 5 else (12, 4.2))
+    fig = _figure((10, 3.4) if models <= 5 else (12, 4.2))
+    ax = fig.subplots()
     if models > 10:  # tab10 would repeat colours
-        ax.set_prop_cycle(color=plt.get_cmap("tab20").colors)
+        ax.set_prop_cycle(color=[colormaps["tab20"](i) for i in range(20)])
     if bars if bars is not None else (steps <= 14 and models <= 5):
         width = 0.8 / models
         x = np.arange(steps)
@@ -115,8 +123,8 @@ def plot_learning_curve(
     train_loss: list[float], valid: list[float], path: Path, valid_label: str = "valid MAE"
 ) -> None:
     """Training loss and the validation metric per epoch (two axes)."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig = _figure((7, 3.2))
+    ax = fig.subplots()
     epochs = np.arange(1, len(train_loss) + 1)
     ax.plot(epochs, train_loss, color="tab:blue", label="train loss")
     ax.set_xlabel("epoch")
@@ -131,8 +139,8 @@ def plot_learning_curve(
 
 def plot_kstep(errors: pd.DataFrame, path: Path, metric: str = "mse") -> None:
     """Error against k (log-scaled k axis) for k-step-ahead predictions."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig = _figure((6, 3.2))
+    ax = fig.subplots()
     ax.plot(errors.index, errors[metric], "o-", color="tab:red")
     ax.set_xscale("log", base=2)
     ax.set_xticks(list(errors.index), [str(k) for k in errors.index])

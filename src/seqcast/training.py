@@ -14,7 +14,6 @@ import contextlib
 import copy
 import dataclasses
 import math
-import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -117,18 +116,24 @@ class NonFiniteLoss(SeqcastError):
     """The loss became NaN or inf; the module holds the best weights seen before."""
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch so that CPU runs repeat bit for bit."""
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Inside the block torch's default generator (weight initialisation, dropout) starts from
+    ``seed``, so CPU runs repeat bit for bit; afterwards it is back where the caller left it:
+    a fit does not reseed the user's generators."""
     import torch
 
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 @contextlib.contextmanager
 def matmul_precision(precision: Precision) -> Iterator[None]:
-    """Run float32 CPU matrix products at ``precision`` inside the block (see TrainConfig)."""
+    """Run float32 CPU matrix products at ``precision`` inside the block (see TrainConfig).
+
+    oneDNN reads this setting process-wide, so only training uses it, for as long as it runs;
+    forecasts always multiply in float32."""
     import torch
 
     matmul = torch.backends.mkldnn.matmul  # type: ignore[attr-defined]  # not in torch's stubs

@@ -94,7 +94,7 @@ def write_benchmark_report(
     1-step forecasts of the ``top`` models against the truth, MAE per step ahead) and
     ``report.html`` (the leaderboard, the pictures, the per-step table) in ``folder``."""
     from seqcast.analysis import analyze
-    from seqcast.plots import plot_acf_pacf, plot_forecasts, plot_per_horizon, plot_series
+    from seqcast.plots import plot_forecasts, plot_per_horizon, plot_series
     from seqcast.report import write_report
 
     first = board.results[0]
@@ -109,10 +109,8 @@ def write_benchmark_report(
         folder / "series.png",
         f"{target}: the data, what the models were fitted on, the backtest span",
     )
-    plot_acf_pacf(
-        analyze(before.to_numpy(dtype=float)),
-        folder / "acf_pacf.png",
-        f"{target}: autocorrelation of the fitted part",
+    analyze(before.to_numpy(dtype=float)).plot(
+        folder / "acf_pacf.png", f"{target}: autocorrelation of the fitted part"
     )
     best = list(board.leaderboard["model"][:top])
     by_model = {r.model: r for r in board.results}

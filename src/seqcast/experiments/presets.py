@@ -31,6 +31,7 @@ from seqcast.evaluation import metrics
 from seqcast.evaluation.kstep import kstep_errors
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import create_model
+from seqcast.training import seeded
 
 
 @dataclass
@@ -161,21 +162,21 @@ def hello(folder: Path, seed: int = 0) -> PresetResult:
 
     vocabulary = ["h", "e", "l", "o"]
     x, y = encode("hello", vocabulary), encode("ohlol", vocabulary)
-    torch.manual_seed(seed)
-    loop = CellLoopRNN(4)
-    fused = TokenRNN(4, 4, head=False)
+    with seeded(seed):
+        loop = CellLoopRNN(4)
+        fused = TokenRNN(4, 4, head=False)
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):  # the same weights
         getattr(fused.rnn, f"{name}_l0").data.copy_(getattr(loop.cell, name).data)
     tokens = torch.tensor([x])
     with torch.no_grad():
         equal = bool(torch.allclose(loop(tokens), fused(tokens), atol=1e-6))
-    torch.manual_seed(seed)
-    embedded = TokenRNN(4, 8, num_layers=2, embedding=10)
-    runs = {
-        "RNNCell loop": train_tokens(loop, x, y, lr=0.1, epochs=100),
-        "nn.RNN": train_tokens(TokenRNN(4, 4, head=False), x, y, lr=0.1, epochs=100),
-        "Embedding + RNN + Linear": train_tokens(embedded, x, y, lr=0.05, epochs=100),
-    }
+    with seeded(seed):
+        embedded = TokenRNN(4, 8, num_layers=2, embedding=10)
+        runs = {
+            "RNNCell loop": train_tokens(loop, x, y, lr=0.1, epochs=100),
+            "nn.RNN": train_tokens(TokenRNN(4, 4, head=False), x, y, lr=0.1, epochs=100),
+            "Embedding + RNN + Linear": train_tokens(embedded, x, y, lr=0.05, epochs=100),
+        }
     with torch.no_grad():
         predicted = "".join(vocabulary[i] for i in embedded(tokens)[0].argmax(-1).tolist())
     table = pd.DataFrame(

@@ -150,7 +150,7 @@ class NeuralForecaster(Forecaster):
 
     def _fit(self, data: pd.DataFrame) -> None:
 
-        from seqcast.training import matmul_precision, seed_everything, train
+        from seqcast.training import matmul_precision, seeded, train
 
         options = getattr(self, "_fit_options", {})
         require_numeric(data, self.covariates)
@@ -185,16 +185,15 @@ class NeuralForecaster(Forecaster):
                     train_windows.take(slice(cut)),
                     train_windows.take(slice(cut, None)),
                 )
-        seed_everything(self.train.seed)
         self.n_inputs_ = train_windows.values.shape[1]
-        self.module_ = self.build(self.n_inputs_, len(self.targets_))
-        resume_state = None
-        if options.get("resume") is not None:
-            resume_state = self._restore_training(options["resume"])
         target_scale = self.scale_[: len(self.targets_)]
         interrupt = options.get("interrupt_checkpoint")
         try:
-            with matmul_precision(self.train.precision):
+            with seeded(self.train.seed), matmul_precision(self.train.precision):
+                self.module_ = self.build(self.n_inputs_, len(self.targets_))
+                resume_state = None
+                if options.get("resume") is not None:
+                    resume_state = self._restore_training(options["resume"])
                 self.training_: History = train(
                     self.module_,
                     train_windows,
@@ -222,19 +221,8 @@ class NeuralForecaster(Forecaster):
         horizon: int,
         future: pd.DataFrame | None = None,
     ) -> np.ndarray:
-        """(O, n, K) forecasts from every origin in one batched pass per step."""
-        from seqcast.training import matmul_precision
-
-        with matmul_precision(self.train.precision):
-            return self._predict_origins(data, origins, horizon, future)
-
-    def _predict_origins(
-        self,
-        data: pd.DataFrame,
-        origins: np.ndarray,
-        horizon: int,
-        future: pd.DataFrame | None,
-    ) -> np.ndarray:
+        """(O, n, K) forecasts from every origin in one batched pass per step (float32
+        matrix products, whatever precision trained the model)."""
         import torch
 
         self._check_horizon(horizon)

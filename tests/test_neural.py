@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +17,11 @@ import pytest
 import torch
 from conftest import run_cli as _cli
 
-from seqcast import SeqcastError, backtest, create_model, list_models
+from seqcast import SeqcastError, backtest, create_model, list_models, load_model
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import model_class
-from seqcast.training import NonFiniteLoss
+from seqcast.models.rnn import GRU
+from seqcast.training import History, NonFiniteLoss
 
 NEURAL = [n for n in list_models() if issubclass(model_class(n), NeuralForecaster)]
 
@@ -64,7 +66,7 @@ def test_same_seed_same_predictions_and_save_load(
     assert np.array_equal(a, b)  # bit-identical on CPU
     path = tmp_path / "model.pt"
     first.save(path)
-    loaded = NeuralForecaster.load(path)
+    loaded = load_model(path)
     assert np.array_equal(loaded.predict(3, history=wave.iloc[:120]).to_numpy(), a)
     with pytest.raises(SeqcastError, match="holds no data; pass history="):
         loaded.predict(3)
@@ -180,44 +182,124 @@ def test_non_finite_loss_names_epoch_and_batch_and_keeps_weights(wave: pd.DataFr
     assert all(torch.isfinite(p).all() for p in model.module_.parameters())
 
 
-def test_checkpoint_errors_and_resume(wave: pd.DataFrame, tmp_path: Path) -> None:
-    settings = {"input_len": 10, "train": {"epochs": 3, "valid_fraction": 0.0}}
-    model = create_model("gru", **settings).fit(wave, "y")
+RESUMABLE = {  # dropout in both generators' way: between fused layers, and per-step masks
+    "gru": {"num_layers": 2, "dropout": 0.2},
+    "rnn": {"recurrent_dropout": 0.2},
+}
+
+
+def resumable(name: str, epochs: int) -> dict[str, object]:
+    train = {"epochs": epochs, "seed": 3, "patience": 100, "batch_size": 64}
+    return {"input_len": 10, **RESUMABLE[name], "train": train}
+
+
+def assert_same_training(a: NeuralForecaster, b: NeuralForecaster) -> None:
+    ours, theirs = a.module_.state_dict(), b.module_.state_dict()
+    assert list(ours) == list(theirs)
+    for key, value in ours.items():
+        assert torch.equal(value, theirs[key]), key
+    assert a.training_.train_loss == b.training_.train_loss
+    assert a.training_.valid_mae == b.training_.valid_mae
+    assert a.training_.best_epoch == b.training_.best_epoch
+
+
+def stop_after(epochs: int):  # an on_epoch callback: Ctrl-C once `epochs` epochs are done
+    def check(history: History) -> None:
+        if history.epochs == epochs:
+            raise KeyboardInterrupt
+
+    return check
+
+
+@pytest.mark.parametrize("name", list(RESUMABLE))
+def test_an_interrupted_fit_resumes_to_the_uninterrupted_weights(
+    name: str, wave: pd.DataFrame, tmp_path: Path
+) -> None:
+    whole = create_model(name, **resumable(name, 6)).fit(wave, "y")
+    path = tmp_path / "interrupted.pt"
+    with pytest.raises(KeyboardInterrupt):
+        create_model(name, **resumable(name, 6)).fit(
+            wave, "y", interrupt_checkpoint=path, on_epoch=stop_after(3)
+        )
+    saved = load_model(path)
+    assert saved.training_.epochs == 3 and saved.training_.stopped == "interrupted"
+    resumed = create_model(name, **resumable(name, 6)).fit(wave, "y", resume=path)
+    assert resumed.training_.epochs == 6
+    assert_same_training(resumed, whole)
+
+
+def test_an_interrupt_inside_an_epoch_rolls_back_to_the_epoch_before(
+    wave: pd.DataFrame, tmp_path: Path
+) -> None:
+    class InterruptedGRU(GRU):  # the same model, interrupted at its 8th forward pass
+        def build(self, n_inputs: int, n_targets: int) -> torch.nn.Module:
+            module = super().build(n_inputs, n_targets)
+            calls = itertools.count(1)
+
+            def hook(*_: object) -> None:
+                # 232 training windows in 4 batches + 1 validation pass = 5 calls an epoch
+                if next(calls) == 8:  # epoch 2, its third batch
+                    raise KeyboardInterrupt
+
+            module.register_forward_pre_hook(hook)
+            return module
+
+    settings = resumable("gru", 5)
+    whole = create_model("gru", **settings).fit(wave, "y")
+    path = tmp_path / "interrupted.pt"
+    with pytest.raises(KeyboardInterrupt):
+        InterruptedGRU(**settings).fit(wave, "y", interrupt_checkpoint=path)  # type: ignore[arg-type]
+    assert load_model(path).training_.epochs == 1  # the half-done second epoch is not kept
+    resumed = create_model("gru", **settings).fit(wave, "y", resume=path)
+    assert_same_training(resumed, whole)
+
+
+def test_a_finished_fit_trains_on_from_its_checkpoint(wave: pd.DataFrame, tmp_path: Path) -> None:
+    whole = create_model("gru", **resumable("gru", 5)).fit(wave, "y")
+    path = tmp_path / "three.pt"
+    create_model("gru", **resumable("gru", 3)).fit(wave, "y").save(path)
+    longer = create_model("gru", **resumable("gru", 5)).fit(wave, "y", resume=path)
+    assert_same_training(longer, whole)
+
+
+def test_a_fit_leaves_the_callers_random_generators_alone(wave: pd.DataFrame) -> None:
+    random.seed(11)
+    np.random.seed(11)
+    torch.manual_seed(11)
+    expected = (random.random(), np.random.random(), torch.rand(1).item())
+    random.seed(11)
+    np.random.seed(11)
+    torch.manual_seed(11)
+    create_model("gru", **resumable("gru", 2)).fit(wave, "y").predict(3)
+    assert (random.random(), np.random.random(), torch.rand(1).item()) == expected
+
+
+def test_checkpoint_errors(wave: pd.DataFrame, tmp_path: Path) -> None:
+    model = create_model("gru", **resumable("gru", 2)).fit(wave, "y")
     path = tmp_path / "gru.pt"
-    optimizer = torch.optim.Adam(model.module_.parameters())
-    model.save(path, optimizer=optimizer)
-    longer = create_model("gru", input_len=10, train={"epochs": 5, "valid_fraction": 0.0})
+    model.save(path)
+    other = dict(resumable("gru", 2), hidden_size=8)
     with pytest.raises(SeqcastError, match="different model or parameters"):
-        longer.fit(wave, "y", resume=path)
-    resumed = create_model("gru", **settings)
-    resumed.train.epochs = 6
-    with pytest.raises(SeqcastError, match="different model or parameters"):
-        resumed.fit(wave, "y", resume=path)  # epochs is a parameter too: same settings only
+        create_model("gru", **other).fit(wave, "y", resume=path)
+    payload = torch.load(path, weights_only=True)
+    torch.save({**payload, "resume": None}, tmp_path / "bare.pt")
+    with pytest.raises(SeqcastError, match="holds no training state to resume from"):
+        create_model("gru", **resumable("gru", 2)).fit(wave, "y", resume=tmp_path / "bare.pt")
+    torch.save({**payload, "format_version": 1}, tmp_path / "old.pt")
+    with pytest.raises(SeqcastError, match="has checkpoint format 1; this seqcast reads format 2"):
+        load_model(tmp_path / "old.pt")
     (tmp_path / "cut.pt").write_bytes(path.read_bytes()[:200])
     with pytest.raises(SeqcastError, match="cannot read checkpoint .*cut.pt"):
-        NeuralForecaster.load(tmp_path / "cut.pt")
+        load_model(tmp_path / "cut.pt")
     torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
     with pytest.raises(SeqcastError, match="not a seqcast checkpoint"):
-        NeuralForecaster.load(tmp_path / "other.pt")
+        load_model(tmp_path / "other.pt")
     with pytest.raises(SeqcastError, match="checkpoint not found"):
-        NeuralForecaster.load(tmp_path / "absent.pt")
-
-
-def test_resume_continues_the_epochs(wave: pd.DataFrame, tmp_path: Path) -> None:
-    settings = {"input_len": 10, "train": {"epochs": 4, "valid_fraction": 0.0}}
-    first = create_model("rnn", **settings)
-    first.train.epochs = 2
-    first.fit(wave, "y")
-    path = tmp_path / "rnn.pt"
-    first.train.epochs = 4  # the settings the run will finish with
-    optimizer = torch.optim.Adam(first.module_.parameters(), lr=first.train.lr)
-    first.save(path, optimizer=optimizer)
-    resumed = create_model("rnn", **settings).fit(wave, "y", resume=path)
-    assert resumed.training_.epochs == 4
-    assert resumed.training_.train_loss[:2] == first.training_.train_loss
+        load_model(tmp_path / "absent.pt")
 
 
 def test_ctrl_c_saves_a_checkpoint(tmp_path: Path) -> None:
+    """A real SIGINT, sent once the progress lines show two finished epochs."""
     script = tmp_path / "long_fit.py"
     path = tmp_path / "interrupted.pt"
     script.write_text(
@@ -225,18 +307,19 @@ def test_ctrl_c_saves_a_checkpoint(tmp_path: Path) -> None:
         "from seqcast import create_model\n"
         "data = pd.DataFrame({'y': np.sin(np.arange(400) / 5)},\n"
         "                    index=pd.date_range('2020-01-01', periods=400, freq='D'))\n"
-        "create_model('gru', input_len=20, train={'epochs': 1}).fit(data, 'y')  # warm-up\n"
-        "model = create_model('gru', input_len=20, train={'epochs': 100000, 'patience': 100000})\n"
-        "print('training', flush=True)\n"
+        "model = create_model('gru', input_len=20,\n"
+        "                     train={'epochs': 100000, 'patience': 100000, 'progress': True})\n"
         f"model.fit(data, 'y', interrupt_checkpoint={str(path)!r})\n"
     )
-    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None and process.stdout.readline().strip() == "training"
-    time.sleep(2.0)
+    process = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:  # not a terminal: one line per epoch
+        if line.startswith("epoch 2/100000"):
+            break
     os.kill(process.pid, signal.SIGINT)
     assert process.wait(timeout=60) != 0
-    loaded = NeuralForecaster.load(path)
-    assert loaded.training_.stopped == "interrupted" and loaded.training_.epochs >= 1
+    loaded = load_model(path)
+    assert loaded.training_.stopped == "interrupted" and loaded.training_.epochs >= 2
 
 
 def test_cli_fit_then_forecast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,7 @@ from seqcast.data.datasets import list_datasets, load_dataset
 from seqcast.data.io import load_frame, prepare_frame
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
-from seqcast.models.registry import create_model, list_models, register_model
+from seqcast.models.registry import create_model, list_models, load_model, register_model
 
 __all__ = [
     "BacktestResult",
@@ -24,6 +24,7 @@ __all__ = [
     "list_models",
     "load_dataset",
     "load_frame",
+    "load_model",
     "prepare_frame",
     "register_model",
 ]

@@ -16,7 +16,7 @@ import torch
 
 from seqcast.errors import SeqcastError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the training state to resume from (optimizer, generators)
 KIND = "seqcast-checkpoint"
 
 

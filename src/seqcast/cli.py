@@ -562,11 +562,12 @@ def fit(
     forecaster.fit(
         part, _targets(target), valid=valid, resume=resume, interrupt_checkpoint=interrupted
     )
-    forecaster.data_source_ = _source(dataset, csv, date_column, freq, fill, data_dir)
     from seqcast.plots import plot_learning_curve
 
     with results_dir(out_dir) as tmp:
-        forecaster.save(tmp / "model.pt")
+        forecaster.save(
+            tmp / "model.pt", data_source=_source(dataset, csv, date_column, freq, fill, data_dir)
+        )
         record = forecaster.training_
         plot_learning_curve(record.train_loss, record.valid_mae, tmp / "learning_curve.png")
         write_json(
@@ -635,8 +636,12 @@ def forecast(
 
     if out_dir is not None:
         check_new(out_dir)
-    model = NeuralForecaster.load(checkpoint)
-    frame = _checkpoint_data(model, checkpoint, dataset, csv, date_column, freq, fill, data_dir)
+    from seqcast.checkpoint import load_checkpoint
+
+    payload = load_checkpoint(checkpoint)
+    model = NeuralForecaster.from_checkpoint(payload, checkpoint)
+    source = payload.get("data_source")
+    frame = _checkpoint_data(source, checkpoint, dataset, csv, date_column, freq, fill, data_dir)
     history = frame if origin is None else date_slice(frame, None, origin, what="--origin")
     known = None
     if future is not None:
@@ -710,8 +715,12 @@ def kstep(
     steps = _integers("--ks", ks)
     if out_dir is not None:
         check_new(out_dir)
-    model = NeuralForecaster.load(checkpoint)
-    frame = _checkpoint_data(model, checkpoint, dataset, csv, date_column, freq, fill, data_dir)
+    from seqcast.checkpoint import load_checkpoint
+
+    payload = load_checkpoint(checkpoint)
+    model = NeuralForecaster.from_checkpoint(payload, checkpoint)
+    source = payload.get("data_source")
+    frame = _checkpoint_data(source, checkpoint, dataset, csv, date_column, freq, fill, data_dir)
     analysis = kstep_errors(model, frame, steps)
     table = Table(title=f"{model.name}: k-step-ahead errors over {len(frame)} steps")
     for column in ("k", "MSE", "MAE", "predictions"):
@@ -732,7 +741,7 @@ def kstep(
 
 
 def _checkpoint_data(
-    model: Any,
+    source: dict[str, Any] | None,
     checkpoint: Path,
     dataset: str | None,
     csv: Path | None,
@@ -743,7 +752,6 @@ def _checkpoint_data(
 ) -> pd.DataFrame:
     """The data named on the command line, else the data the checkpoint was trained on."""
     if dataset is None and csv is None:
-        source = model.data_source_
         if not source:
             raise SeqcastError(
                 f"{checkpoint} does not say where its data came from; give --dataset or --csv"

@@ -24,6 +24,7 @@ import numpy as np
 from seqcast.data.windows import Windows
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
+from seqcast.progress import Progress
 
 if TYPE_CHECKING:  # torch is imported where training happens, not when seqcast is
     import torch
@@ -156,35 +157,70 @@ def learning_rate(config: TrainConfig, epoch: int) -> float:
     return config.lr
 
 
+@dataclass
+class TrainState:
+    """Everything training needs to go on after a completed epoch, bit for bit: the module's
+    and the optimizer's state then, the best weights so far, the history, and the two random
+    generators (the batch shuffle's, and torch's default one, which dropout draws from)."""
+
+    epoch: int
+    weights: dict[str, Any]
+    optimizer: dict[str, Any]
+    best_weights: dict[str, Any]
+    history: History
+    shuffle_rng: torch.Tensor
+    torch_rng: torch.Tensor
+
+    def to_dict(self) -> dict[str, Any]:
+        """Checkpoint-safe plain data (tensors, numbers, lists, dicts), not copied."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {**fields, "history": self.history.to_dict()}
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> TrainState:
+        return cls(**{**record, "history": History.from_dict(record["history"])})
+
+
 def train(
     module: nn.Module,
     windows: Windows,
     valid: Windows | None,
     config: TrainConfig,
     target_scale: np.ndarray,
-    on_interrupt: Callable[[nn.Module, Any, History], None] | None = None,
-    resume: tuple[dict, History] | None = None,
-) -> History:
+    *,
+    resume: TrainState | None = None,
+    on_epoch: Callable[[History], None] | None = None,
+    on_interrupt: Callable[[TrainState], None] | None = None,
+) -> TrainState:
     """Fit ``module`` on ``windows``; stop early on ``valid`` MAE or MSE (original units).
 
-    ``target_scale`` (K,) turns scaled errors back into the targets' units. ``resume``
-    continues from an optimizer state and history saved in a checkpoint. Ctrl-C calls
-    ``on_interrupt`` (which saves a checkpoint) and re-raises.
+    ``target_scale`` (K,) turns scaled errors back into the targets' units. Returns the state
+    after the last epoch (its history says why training stopped); the module holds the best
+    weights. ``resume`` continues from a saved state exactly as the run would have gone on.
+    ``on_epoch`` sees the history after each epoch. Ctrl-C (KeyboardInterrupt, also when
+    raised by ``on_epoch``) hands ``on_interrupt`` the state of the last completed epoch,
+    then re-raises.
     """
     import torch
     from torch import nn
 
     optimizer = _optimizer(module, config)
-    history = History()
+    generator = torch.Generator().manual_seed(config.seed)
     if resume is not None:
-        optimizer.load_state_dict(resume[0])
-        history = resume[1]
+        module.load_state_dict(resume.weights)
+        optimizer.load_state_dict(resume.optimizer)
+        generator.set_state(resume.shuffle_rng)
+        torch.set_rng_state(resume.torch_rng)
+        history = copy.deepcopy(resume.history)
+        best_state = copy.deepcopy(resume.best_weights)
+    else:
+        history, best_state = History(), copy.deepcopy(module.state_dict())
+    history.stopped = ""
+    state = _snapshot(module, optimizer, best_state, history, generator)
     loss_fn = _loss(config)
-    generator = torch.Generator().manual_seed(config.seed + history.epochs)
-    best_state = copy.deepcopy(module.state_dict())
     monitored = history.valid_mse if config.monitor == "mse" else history.valid_mae
     best_score = min(monitored, default=math.inf)
-    progress = _Progress(config.epochs) if config.progress else None
+    progress = Progress(config.epochs, "epoch") if config.progress else None
     try:
         for epoch in range(history.epochs + 1, config.epochs + 1):
             clock = time.perf_counter()
@@ -223,26 +259,55 @@ def train(
             if valid is None or score < best_score:
                 best_score, history.best_epoch = score, epoch
                 best_state = copy.deepcopy(module.state_dict())
-            if progress is not None:
-                progress.update(epoch, total / count, mae, history.seconds[-1])
             if valid is not None and epoch - history.best_epoch >= config.patience:
                 history.stopped = (
                     f"no better validation {config.monitor.upper()} for {config.patience} epochs"
                 )
+            elif epoch == config.epochs:
+                history.stopped = f"reached {config.epochs} epochs"
+            state = _snapshot(module, optimizer, best_state, history, generator)
+            if progress is not None:
+                progress.advance(
+                    epoch,
+                    f"loss {total / count:.4g}, valid {config.monitor.upper()} {score:,.4g}, "
+                    f"{history.seconds[-1]:.2f} s",
+                )
+            if on_epoch is not None:
+                on_epoch(history)
+            if history.stopped:
                 break
-        else:
-            history.stopped = f"reached {config.epochs} epochs"
     except KeyboardInterrupt:
-        history.stopped = "interrupted"
+        state.history.stopped = "interrupted"
         if on_interrupt is not None:
-            on_interrupt(module, optimizer, history)
+            on_interrupt(state)
         raise
     finally:
         if progress is not None:
             progress.close()
     module.load_state_dict(best_state)
     module.eval()
-    return history
+    return state
+
+
+def _snapshot(
+    module: nn.Module,
+    optimizer: Any,
+    best_state: dict[str, Any],
+    history: History,
+    generator: torch.Generator,
+) -> TrainState:
+    """A copy of the training state now (it must not change as training goes on)."""
+    import torch
+
+    return TrainState(
+        epoch=history.epochs,
+        weights=copy.deepcopy(module.state_dict()),
+        optimizer=copy.deepcopy(optimizer.state_dict()),
+        best_weights=best_state,  # replaced, never changed in place, by the loop
+        history=copy.deepcopy(history),
+        shuffle_rng=generator.get_state(),
+        torch_rng=torch.get_rng_state(),
+    )
 
 
 def evaluate(module: nn.Module, windows: Windows, target_scale: np.ndarray) -> tuple[float, float]:
@@ -291,27 +356,3 @@ def _loss(config: TrainConfig) -> Any:
     if config.loss == "mae":
         return nn.L1Loss()
     return nn.HuberLoss(delta=config.huber_delta)
-
-
-class _Progress:
-    """A rich progress bar: epoch, train loss, validation MAE, seconds per epoch."""
-
-    def __init__(self, epochs: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        self._bar = Progress(
-            TextColumn("epoch"),
-            MofNCompleteColumn(),
-            BarColumn(),
-            TextColumn("{task.fields[status]}"),
-            transient=False,
-        )
-        self._bar.start()
-        self._task = self._bar.add_task("train", total=epochs, status="")
-
-    def update(self, epoch: int, loss: float, mae: float, seconds: float) -> None:
-        status = f"loss {loss:.4g}  valid MAE {mae:,.4g}  {seconds:.2f} s/epoch"
-        self._bar.update(self._task, completed=epoch, status=status)
-
-    def close(self) -> None:
-        self._bar.stop()

@@ -33,6 +33,12 @@ class Forecaster:
     def fit(self: F, data: pd.DataFrame, targets: str | Sequence[str] | None = None) -> F:
         """Learn from ``data`` (a DataFrame with a regular DatetimeIndex) to forecast ``targets``
         (column names; default: every column)."""
+        self._start_fit(data, targets)
+        self._fit(data)
+        return self
+
+    def _start_fit(self, data: pd.DataFrame, targets: str | Sequence[str] | None) -> None:
+        """Check ``data`` and record the targets, the frequency and the data itself."""
         check_series(data)
         names = [targets] if isinstance(targets, str) else list(targets or data.columns)
         require_numeric(data, names)
@@ -42,8 +48,6 @@ class Forecaster:
         assert freq is not None  # check_series refused data without one
         self.freq_: BaseOffset = freq
         self.history_: pd.DataFrame = data
-        self._fit(data)
-        return self
 
     def predict(
         self, n: int, history: pd.DataFrame | None = None, future: pd.DataFrame | None = None

@@ -18,7 +18,7 @@ one of three strategies:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
@@ -30,7 +30,7 @@ from seqcast.data.io import require_numeric
 from seqcast.data.windows import Windows
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
-from seqcast.training import History, NonFiniteLoss, TrainConfig
+from seqcast.training import History, NonFiniteLoss, TrainConfig, TrainState
 
 Strategy = Literal["recursive", "direct", "seq2seq"]
 Scaling = Literal["standard", "minmax", "none"]
@@ -134,31 +134,42 @@ class NeuralForecaster(Forecaster):
         valid: pd.DataFrame | None = None,
         resume: str | Path | None = None,
         interrupt_checkpoint: str | Path | None = None,
+        on_epoch: Callable[[History], None] | None = None,
     ) -> N:
         """Train on ``data``; early-stop on ``valid`` (a later DataFrame, windowed on its own)
-        or else on the last ``train.valid_fraction`` of the windows. ``resume`` continues a
-        checkpoint's training; Ctrl-C saves one to ``interrupt_checkpoint`` first."""
-        self._fit_options = {
-            "valid": valid,
-            "resume": resume,
-            "interrupt_checkpoint": interrupt_checkpoint,
-        }
-        try:
-            return super().fit(data, targets)
-        finally:
-            del self._fit_options
+        or else on the last ``train.valid_fraction`` of the windows.
 
-    def _fit(self, data: pd.DataFrame) -> None:
+        ``resume`` continues the training saved in a checkpoint (same settings; a larger
+        ``train.epochs`` trains on) exactly as the run would have gone on. Ctrl-C first saves
+        the last completed epoch to ``interrupt_checkpoint``. ``on_epoch`` sees the history
+        after every epoch.
+        """
+        self._start_fit(data, targets)
+        self._fit(
+            data,
+            valid=valid,
+            resume=resume,
+            interrupt_checkpoint=interrupt_checkpoint,
+            on_epoch=on_epoch,
+        )
+        return self
 
+    def _fit(
+        self,
+        data: pd.DataFrame,
+        *,
+        valid: pd.DataFrame | None = None,
+        resume: str | Path | None = None,
+        interrupt_checkpoint: str | Path | None = None,
+        on_epoch: Callable[[History], None] | None = None,
+    ) -> None:
         from seqcast.training import matmul_precision, seeded, train
 
-        options = getattr(self, "_fit_options", {})
         require_numeric(data, self.covariates)
         missing = [c for c in self.known_ahead if c not in data.columns]
         if missing:
             raise SeqcastError(f"{self.name}: no known-ahead column {missing[0]!r} in the data")
         self.categories_ = {c: sorted(map(str, data[c].unique())) for c in self.known_ahead}
-        self.data_source_: dict[str, Any] = {}  # where the data came from (the CLI fills it)
         numeric = list(dict.fromkeys([*self.targets_, *self.covariates]))
         self.numeric_ = numeric
         values = data[numeric].to_numpy(dtype=float)
@@ -169,7 +180,6 @@ class NeuralForecaster(Forecaster):
                 f"{self.name}: {len(data)} steps are too few for windows of "
                 f"{self.input_len} steps and {self.network_horizon} targets"
             )
-        valid = options.get("valid")
         valid_windows: Windows | None = None
         if valid is not None:
             valid_windows = self.windows(valid)
@@ -186,28 +196,29 @@ class NeuralForecaster(Forecaster):
                     train_windows.take(slice(cut, None)),
                 )
         self.n_inputs_ = train_windows.values.shape[1]
-        target_scale = self.scale_[: len(self.targets_)]
-        interrupt = options.get("interrupt_checkpoint")
+        resumed = self._resume_state(resume) if resume is not None else None
+
+        def save_interrupted(state: TrainState) -> None:
+            if interrupt_checkpoint is not None:
+                self._write_checkpoint(interrupt_checkpoint, state, state.best_weights, None)
+
         try:
             with seeded(self.train.seed), matmul_precision(self.train.precision):
                 self.module_ = self.build(self.n_inputs_, len(self.targets_))
-                resume_state = None
-                if options.get("resume") is not None:
-                    resume_state = self._restore_training(options["resume"])
-                self.training_: History = train(
+                self.train_state_: TrainState = train(
                     self.module_,
                     train_windows,
                     valid_windows,
                     self.train,
-                    target_scale,
-                    on_interrupt=(lambda m, opt, h: self.save(interrupt, opt, h))
-                    if interrupt
-                    else None,
-                    resume=resume_state,
+                    self.scale_[: len(self.targets_)],
+                    resume=resumed,
+                    on_epoch=on_epoch,
+                    on_interrupt=save_interrupted,
                 )
         except NonFiniteLoss:
-            self.training_ = History(stopped="non-finite loss")
+            self.training_: History = History(stopped="non-finite loss")
             raise
+        self.training_ = self.train_state_.history
 
     def _predict(
         self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
@@ -258,20 +269,30 @@ class NeuralForecaster(Forecaster):
 
     # --- checkpoints ------------------------------------------------------------------------
 
-    def save(
+    def save(self, path: str | Path, *, data_source: dict[str, Any] | None = None) -> None:
+        """Write a checkpoint: parameters, the (best) weights, scalers, categories, the
+        training history and the state to resume training from; ``data_source`` records
+        where the data came from (``seqcast.data.sources.DataSource.to_dict``)."""
+        if not hasattr(self, "module_"):
+            raise SeqcastError(f"{self.name} is not fitted; nothing to save")
+        self._write_checkpoint(
+            path, getattr(self, "train_state_", None), self.module_.state_dict(), data_source
+        )
+
+    def _write_checkpoint(
         self,
         path: str | Path,
-        optimizer: Any = None,
-        history: History | None = None,
+        state: TrainState | None,
+        weights: dict[str, Any],
+        data_source: dict[str, Any] | None,
     ) -> None:
-        """Write a checkpoint: parameters, weights, scalers, categories, training history."""
         import torch
 
         from seqcast.checkpoint import save_checkpoint
 
-        if not hasattr(self, "module_"):
-            raise SeqcastError(f"{self.name} is not fitted; nothing to save")
-        record: History = history or getattr(self, "training_", None) or History()
+        resume = None
+        if state is not None:  # its best weights are the checkpoint's own: not stored twice
+            resume = {k: v for k, v in state.to_dict().items() if k != "best_weights"}
         save_checkpoint(
             path,
             {
@@ -284,22 +305,21 @@ class NeuralForecaster(Forecaster):
                 "n_inputs": int(self.n_inputs_),
                 "shift": torch.as_tensor(self.shift_),
                 "scale": torch.as_tensor(self.scale_),
-                "state_dict": self.module_.state_dict(),
-                "optimizer": optimizer.state_dict() if optimizer is not None else None,
-                "history": record.to_dict(),
-                "data_source": getattr(self, "data_source_", {}),
+                "state_dict": weights,
+                "history": (state.history if state else History()).to_dict(),
+                "resume": resume,
+                "data_source": data_source,
             },
         )
 
     @classmethod
-    def load(cls, path: str | Path) -> NeuralForecaster:
-        """A fitted forecaster from a checkpoint (``predict`` then needs ``history=``)."""
+    def from_checkpoint(cls, payload: dict[str, Any], path: str | Path) -> NeuralForecaster:
+        """A fitted forecaster from a checkpoint's content (``predict`` then needs
+        ``history=``); ``path`` names the file in errors."""
         from pandas.tseries.frequencies import to_offset
 
-        from seqcast.checkpoint import load_checkpoint
         from seqcast.models.registry import create_model
 
-        payload = load_checkpoint(path)
         model = create_model(payload["model"], **_from_plain(payload["params"]))
         if not isinstance(model, NeuralForecaster):
             raise SeqcastError(f"{path} holds a {payload['model']} model, not a neural one")
@@ -320,8 +340,15 @@ class NeuralForecaster(Forecaster):
             ) from exc
         model.module_.eval()
         model.training_ = History.from_dict(payload["history"])
-        model.data_source_ = dict(payload.get("data_source", {}))
         return model
+
+    @classmethod
+    def load(cls, path: str | Path) -> NeuralForecaster:
+        """A fitted forecaster from a checkpoint file (``seqcast.load_model`` does this for
+        any model that can be saved)."""
+        from seqcast.checkpoint import load_checkpoint
+
+        return cls.from_checkpoint(load_checkpoint(path), path)
 
     # --- internals ------------------------------------------------------------------------
 
@@ -383,26 +410,27 @@ class NeuralForecaster(Forecaster):
             extra[column] = 0.0  # never read: forecasts only look at known-ahead values there
         return pd.concat([data[[*self.numeric_, *self.known_ahead]], extra])
 
-    def _restore_training(self, path: str | Path) -> tuple[dict, History]:
+    def _resume_state(self, path: str | Path) -> TrainState:
+        """The training state saved in ``path``, refused unless it was saved by this model
+        with the same parameters (the number of epochs and the progress display may differ)."""
         from seqcast.checkpoint import load_checkpoint
 
         payload = load_checkpoint(path)
-        if payload["model"] != self.name or _from_plain(payload["params"]) != _from_plain(
+
+        def settings(params: dict[str, Any]) -> dict[str, Any]:
+            train = {k: v for k, v in params["train"].items() if k not in ("epochs", "progress")}
+            return {**_from_plain(params), "train": train}
+
+        if payload["model"] != self.name or settings(payload["params"]) != settings(
             _plain(self.params())
         ):
             raise SeqcastError(
                 f"{path} was saved by a different model or parameters; "
                 "resume with the same settings"
             )
-        try:
-            self.module_.load_state_dict(payload["state_dict"])
-        except RuntimeError as exc:
-            raise SeqcastError(f"{path}: the weights do not fit this model") from exc
-        if payload.get("optimizer") is None:
-            raise SeqcastError(f"{path} holds no optimizer state to resume from")
-        resumed = History.from_dict(payload["history"])
-        resumed.stopped = ""  # the run goes on; it stops for its own reason
-        return payload["optimizer"], resumed
+        if payload.get("resume") is None:
+            raise SeqcastError(f"{path} holds no training state to resume from")
+        return TrainState.from_dict({**payload["resume"], "best_weights": payload["state_dict"]})
 
 
 def make_train_config(values: dict[str, Any]) -> TrainConfig:

@@ -13,6 +13,7 @@ import pkgutil
 import types
 import typing
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from seqcast.errors import SeqcastError
@@ -65,6 +66,19 @@ def create_model(name: str, **params: Any) -> Forecaster:
                 f"{name}: parameter {key!r} must be {_describe(hints[key])}, got {value!r}"
             )
     return cls(**params)
+
+
+def load_model(path: str | Path) -> Forecaster:
+    """A fitted forecaster from a checkpoint written by its ``save``; the file says which
+    model it holds. A file of a model that cannot be saved, or any other file, is refused."""
+    from seqcast.checkpoint import load_checkpoint
+
+    payload = load_checkpoint(path)
+    cls = model_class(str(payload.get("model")))
+    from_checkpoint = getattr(cls, "from_checkpoint", None)
+    if from_checkpoint is None:
+        raise SeqcastError(f"{path}: {cls.name} models are not saved to checkpoints")
+    return from_checkpoint(payload, path)
 
 
 def parse_overrides(name: str, overrides: Iterable[str]) -> dict[str, Any]:

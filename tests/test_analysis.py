@@ -15,7 +15,7 @@ from conftest import run_cli as run
 
 from seqcast import SeqcastError, load_dataset
 from seqcast.analysis import analyze
-from seqcast.evaluation.order_search import search_orders
+from seqcast.evaluation.order_search import order_grid, search_orders
 
 RNG = np.random.default_rng(0)
 NOISE = RNG.normal(size=3000)
@@ -86,22 +86,26 @@ def test_bad_input() -> None:
 
 @needs_ridership
 def test_order_search_by_aic_finds_the_books_model() -> None:
-    data = load_dataset("ridership").loc["2019-01-01":"2019-05-31"]
-    table = search_orders(
-        data, "rail", [(p, 0, q) for p in (0, 1, 2) for q in (0, 1)], [(0, 1, 1, 7), (1, 1, 0, 7)]
+    orders, seasonal = order_grid([0, 1, 2], [0], [0, 1], [0, 1], [1], [0, 1], season=7)
+    assert seasonal == [(0, 1, 0, 7), (0, 1, 1, 7), (1, 1, 0, 7), (1, 1, 1, 7)]
+    seasonal = [(0, 1, 1, 7), (1, 1, 0, 7)]
+    search = search_orders(
+        load_dataset("ridership"), "rail", orders, seasonal, fit_range=("2019-01-01", "2019-05-31")
     )
+    table = search.table
     assert len(table) == 12
     assert (table.loc[0, "order"], table.loc[0, "seasonal_order"]) == ("1,0,0", "0,1,1,7")
     assert table["aic"].is_monotonic_increasing
 
 
 def test_order_search_keeps_failures_and_validates(daily: pd.DataFrame) -> None:
-    table = search_orders(daily, "b", [(0, 0, 0), (0, 1, 0)], trend="c")
+    table = search_orders(daily, "b", [(0, 0, 0), (0, 1, 0)], trend="c").table
+    assert order_grid([1], [0, 1], [2]) == ([(1, 0, 2), (1, 1, 2)], [(0, 0, 0, 0)])
     assert table["error"].tolist()[-1].startswith("arima: ")  # a constant with d=1 is refused
     assert np.isfinite(table.loc[0, "aic"])
     with pytest.raises(SeqcastError, match="criterion must be aic, bic or mae"):
         search_orders(daily, "b", [(1, 0, 0)], criterion="r2")
-    with pytest.raises(SeqcastError, match="needs a backtest range"):
+    with pytest.raises(SeqcastError, match="needs --start and --end"):
         search_orders(daily, "b", [(1, 0, 0)], criterion="mae")
 
 

@@ -1,24 +1,31 @@
 """seqcast: forecasting with recurrent and convolutional networks, against honest baselines.
 
-The public API, importable without PyTorch:
+The public API, importable without PyTorch (it loads when a neural model trains):
 
->>> from seqcast import load_dataset, create_model, backtest
->>> data = load_dataset("co2")
->>> result = backtest(create_model("seasonal_naive", season=52), data, "co2",
-...                   start="1999-01-01", end="2000-12-31", horizon=4)
+>>> import seqcast
+>>> board = seqcast.run_benchmark("co2")            # the main job: every model, ranked
+>>> board.save("results/co2")                       # doctest: +SKIP
+>>> data = seqcast.load_dataset("co2")
+>>> result = seqcast.backtest(seqcast.create_model("seasonal_naive", season=52), data, "co2",
+...                           start="1999-01-01", end="2000-12-31", horizon=4)
 >>> result.metrics["mae"]  # doctest: +SKIP
 """
 
 from seqcast.data.datasets import list_datasets, load_dataset
 from seqcast.data.io import load_frame, prepare_frame
+from seqcast.data.sources import DataSource
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
+from seqcast.evaluation.benchmark import Benchmark, benchmark, run_benchmark
 from seqcast.models.registry import create_model, list_models, load_model, register_model
 
 __all__ = [
     "BacktestResult",
+    "Benchmark",
+    "DataSource",
     "SeqcastError",
     "backtest",
+    "benchmark",
     "create_model",
     "list_datasets",
     "list_models",
@@ -27,5 +34,6 @@ __all__ = [
     "load_model",
     "prepare_frame",
     "register_model",
+    "run_benchmark",
 ]
 __version__ = "0.1.0"

@@ -62,6 +62,17 @@ class Analysis:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def save(self, folder: str | Path, title: str = "", **facts: Any) -> Path:
+        """Write a new ``folder``: analysis.json (``facts`` first, then ``to_dict``) and
+        acf_pacf.png."""
+        from seqcast.results import json_ready, results_dir, write_json
+
+        folder = Path(folder)
+        with results_dir(folder) as tmp:
+            write_json(tmp / "analysis.json", json_ready({**facts, **self.to_dict()}))
+            self.plot(tmp / "acf_pacf.png", title)
+        return folder
+
     def plot(self, path: Path, title: str = "") -> None:
         """ACF and PACF with the 95 % band and the season's multiples, as a PNG at ``path``."""
         from seqcast.plots import plot_acf_pacf

@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.models.base import Forecaster, check_series
 from seqcast.processes import process_map
-from seqcast.results import json_ready
+from seqcast.results import json_ready, results_dir, write_json
 
 
 @dataclass
@@ -72,6 +73,16 @@ class BacktestResult:
                 "seconds": self.seconds,
             }
         )
+
+    def save(self, folder: str | Path) -> Path:
+        """Write a new ``folder`` (refused if it exists; it appears only when complete):
+        metrics.json (``to_dict``), forecasts.csv and per_horizon.csv."""
+        folder = Path(folder)
+        with results_dir(folder) as tmp:
+            write_json(tmp / "metrics.json", self.to_dict())
+            self.forecasts.to_csv(tmp / "forecasts.csv", index=False)
+            self.per_horizon.to_csv(tmp / "per_horizon.csv")
+        return folder
 
 
 def backtest(

@@ -1,4 +1,11 @@
-"""Every chosen model through the same backtest, ranked by MAE."""
+"""Every chosen model through the same backtest, ranked by MAE.
+
+``run_benchmark("co2")`` is the main job in one call: every registered model with the
+parameters it suggests for the dataset's season and horizon, over the dataset's default
+backtest range. ``benchmark(models, data, ...)`` is the same for any models and data.
+``Benchmark.save(folder)`` writes the leaderboard, the per-step errors, the forecasts, the
+pictures and a self-contained report.html.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +16,25 @@ from typing import Any
 
 import pandas as pd
 
+from seqcast.data.sources import DataSource
+from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.models.base import Forecaster
 from seqcast.models.registry import create_model, list_models, model_class
-from seqcast.results import json_ready
+from seqcast.results import json_ready, results_dir, write_json
 
 LEADERBOARD_METRICS = ("mae", "rmse", "mape", "smape", "mase")
 
 
 @dataclass
 class Benchmark:
-    """The leaderboard (one row per model, best MAE first) and each model's backtest."""
+    """The leaderboard (one row per model, best MAE first), each model's backtest, the data
+    they ran on and a title for the report."""
 
     leaderboard: pd.DataFrame
     results: list[BacktestResult]
+    data: pd.DataFrame
+    title: str = "seqcast benchmark"
 
     def per_horizon(self, metric: str = "mae") -> pd.DataFrame:
         """(H, models): ``metric`` at each step +1..+H for every model."""
@@ -32,6 +44,21 @@ class Benchmark:
         rows = self.leaderboard.to_dict(orient="records")
         details = {r.model: r.to_dict() for r in self.results}
         return json_ready({"leaderboard": rows, "models": details})
+
+    def save(self, folder: str | Path) -> Path:
+        """Write a new ``folder`` (refused if it exists; it appears only when complete):
+        leaderboard.csv/.json, per_horizon.csv (MAE per step and model), forecasts.csv,
+        series.png, acf_pacf.png, forecasts.png, per_horizon.png and report.html."""
+        folder = Path(folder)
+        with results_dir(folder) as tmp:
+            self.leaderboard.to_csv(tmp / "leaderboard.csv", index=False)
+            write_json(tmp / "leaderboard.json", self.to_dict())
+            self.per_horizon("mae").to_csv(tmp / "per_horizon.csv")
+            pd.concat(
+                [r.forecasts.assign(model=r.model) for r in self.results], ignore_index=True
+            ).to_csv(tmp / "forecasts.csv", index=False)
+            write_benchmark_report(self, tmp)
+        return folder
 
 
 def default_models(
@@ -46,6 +73,51 @@ def default_models(
 
 
 def run_benchmark(
+    source: str | DataSource = "co2",
+    *,
+    models: Sequence[str] | None = None,
+    target: str | Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    horizon: int | None = None,
+    refit: bool = False,
+    train_start: str | None = None,
+    season: int | None = None,
+) -> Benchmark:
+    """Every registered model (or the names in ``models``) on a dataset or file, each with
+    the parameters it suggests for the season and horizon (``Forecaster.defaults_for``).
+
+    A built-in dataset supplies what is not given: its target, horizon, backtest range,
+    training start and season (``seqcast datasets``); a file needs ``target``, ``start``
+    and ``end`` (its season defaults to 1). Returns the ranked ``Benchmark``.
+    """
+    source = DataSource.of(source)
+    info = source.info
+    defaults = info.benchmark if info else None
+    chosen_target = target or (defaults.target if defaults else None)
+    chosen_start = start or (defaults.start if defaults else None)
+    chosen_end = end or (defaults.end if defaults else None)
+    if chosen_target is None or chosen_start is None or chosen_end is None:
+        raise SeqcastError("with --csv, give --target, --start and --end")
+    chosen_season = season or (info.season if info else 1)
+    chosen_horizon = horizon or (defaults.horizon if defaults else 1)
+    candidates = default_models(chosen_season, chosen_horizon, models)  # names checked first
+    data = source.load()
+    return benchmark(
+        candidates,
+        data,
+        [chosen_target] if isinstance(chosen_target, str) else list(chosen_target),
+        chosen_start,
+        chosen_end,
+        chosen_horizon,
+        refit=refit,
+        train_start=train_start or (defaults.train_start if defaults else None),
+        season=chosen_season,
+        title=f"seqcast benchmark: {source.name}",
+    )
+
+
+def benchmark(
     models: Sequence[Forecaster],
     data: pd.DataFrame,
     targets: str | Sequence[str],
@@ -56,6 +128,7 @@ def run_benchmark(
     refit: bool = False,
     train_start: str | None = None,
     season: int = 1,
+    title: str = "seqcast benchmark",
 ) -> Benchmark:
     """Backtest each model on the same origins; the leaderboard is sorted by MAE."""
     results = [
@@ -84,12 +157,10 @@ def run_benchmark(
     ]
     board = pd.DataFrame(rows).sort_values("mae", kind="mergesort", ignore_index=True)
     board.insert(0, "rank", range(1, len(board) + 1))
-    return Benchmark(board, results)
+    return Benchmark(board, results, data, title)
 
 
-def write_benchmark_report(
-    board: Benchmark, data: pd.DataFrame, folder: Path, title: str, top: int = 5
-) -> Path:
+def write_benchmark_report(board: Benchmark, folder: Path, top: int = 5) -> Path:
     """Pictures (the series with the fit and backtest spans, ACF/PACF of the fitted part,
     1-step forecasts of the ``top`` models against the truth, MAE per step ahead) and
     ``report.html`` (the leaderboard, the pictures, the per-step table) in ``folder``."""
@@ -101,7 +172,7 @@ def write_benchmark_report(
     target = first.targets[0]
     forecasts = first.forecasts
     span_start, span_end = forecasts["time"].min(), forecasts["time"].max()
-    series = data[target]
+    series = board.data[target]
     before = series.loc[: forecasts["origin"].min()]
     plot_series(
         series,
@@ -128,7 +199,7 @@ def write_benchmark_report(
     leaderboard = board.leaderboard.set_index("rank")
     write_report(
         report,
-        title,
+        board.title,
         {
             "target": ", ".join(first.targets),
             "origins": first.n_forecasts,

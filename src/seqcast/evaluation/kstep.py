@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ import pandas as pd
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.models.neural import NeuralForecaster
+from seqcast.results import results_dir
 
 DEFAULT_KS = (1, 4, 16, 64)
 
@@ -30,6 +32,20 @@ class KStep:
 
     predictions: dict[int, pd.DataFrame]
     errors: pd.DataFrame
+
+    def save(self, folder: str | Path) -> Path:
+        """Write a new ``folder``: kstep.csv (k, mse, mae, count), predictions.csv (a column
+        per k and target) and kstep.png (the error against k)."""
+        from seqcast.plots import plot_kstep
+
+        folder = Path(folder)
+        with results_dir(folder) as tmp:
+            self.errors.to_csv(tmp / "kstep.csv")
+            pd.concat({f"k={k}": p for k, p in self.predictions.items()}, axis=1).to_csv(
+                tmp / "predictions.csv"
+            )
+            plot_kstep(self.errors, tmp / "kstep.png")
+        return folder
 
 
 def kstep_errors(

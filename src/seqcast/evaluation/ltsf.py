@@ -16,6 +16,8 @@ from __future__ import annotations
 import resource
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,8 +30,30 @@ from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import create_model, model_class
+from seqcast.results import json_ready, results_dir, write_json
 
 ETT_ROWS = (ETT_TRAIN_HOURS, ETT_VALID_HOURS, ETT_TEST_HOURS)
+
+
+@dataclass
+class LtsfResult:
+    """The run's record, as metrics.json holds it: ``dataset``, ``model``, ``lookback``,
+    ``horizon``, ``settings``; the means over the seeds of test ``mse``, ``mae``,
+    ``epochs``, ``seconds_per_epoch`` (training batches only), ``params`` and
+    ``peak_rss_mb``; ``test_windows``; the last-value forecast's test errors under
+    ``last_value``; and each seed's record under ``seeds``. Read it as ``result["mse"]``."""
+
+    record: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.record[key]
+
+    def save(self, folder: str | Path) -> Path:
+        """Write a new ``folder`` holding metrics.json."""
+        folder = Path(folder)
+        with results_dir(folder) as tmp:
+            write_json(tmp / "metrics.json", json_ready(self.record))
+        return folder
 
 
 def run_ltsf(
@@ -40,14 +64,10 @@ def run_ltsf(
     params: dict[str, Any],
     seeds: Sequence[int] = (1,),
     rows: tuple[int, int, int] = ETT_ROWS,
-) -> dict[str, Any]:
-    """Train and test ``model`` under the protocol once per seed.
-
-    ``params`` come from ``ltsf_params``. Returns means over the seeds of test ``mse``,
-    ``mae``, ``epochs``, ``seconds_per_epoch`` (training batches only), ``params`` and
-    ``peak_rss_mb``, the per-seed records under ``seeds``, and the last-value forecast's
-    test errors under ``last_value``.
-    """
+    name: str = "the data",
+) -> LtsfResult:
+    """Train and test ``model`` under the protocol once per seed; ``params`` come from
+    ``seqcast.experiments.ltsf_settings.ltsf_params``, ``name`` names the data."""
 
     from seqcast.training import evaluate
 
@@ -101,6 +121,13 @@ def run_ltsf(
             }
         )
     summary: dict[str, Any] = {
+        "dataset": name,
+        "model": model,
+        "lookback": lookback,
+        "horizon": horizon,
+        "settings": params,
+    }
+    summary |= {
         key: float(np.mean([r[key] for r in records]))
         for key in ("mse", "mae", "epochs", "seconds_per_epoch", "params", "peak_rss_mb")
     }
@@ -108,7 +135,7 @@ def run_ltsf(
     summary["test_windows"] = len(parts["test"]) - lookback - horizon + 1
     summary["last_value"] = _last_value_errors(parts["test"].to_numpy(), lookback, horizon)
     summary["seeds"] = records
-    return summary
+    return LtsfResult(summary)
 
 
 def _last_value_errors(values: np.ndarray, lookback: int, horizon: int) -> dict[str, float]:

@@ -31,6 +31,7 @@ from seqcast.evaluation import metrics
 from seqcast.evaluation.kstep import kstep_errors
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import create_model
+from seqcast.results import json_ready, results_dir, write_json
 from seqcast.training import seeded
 
 
@@ -44,6 +45,11 @@ class PresetResult:
     figures: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     images: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The figures short enough to show (not the per-epoch training loss)."""
+        return {k: v for k, v in self.figures.items() if k != "train_loss"}
 
 
 def sine_mlp(folder: Path, seed: int = 0) -> PresetResult:
@@ -265,6 +271,35 @@ def find_preset(name: str) -> Callable[[Path], PresetResult]:
     return PRESETS[name]
 
 
-def run_preset(name: str, folder: Path) -> PresetResult:
-    """Run the preset ``name``, writing its pictures into ``folder``."""
-    return find_preset(name)(folder)
+def run_preset(name: str, folder: str | Path) -> PresetResult:
+    """Run the preset ``name`` into a new ``folder`` (refused if it exists; it appears only
+    when complete): its pictures, preset.json (figures and tables) and report.html."""
+    from seqcast.report import write_report
+
+    run = find_preset(name)  # before any folder is made
+    folder = Path(folder)
+    with results_dir(folder) as tmp:
+        result = run(tmp)
+        write_json(
+            tmp / "preset.json",
+            json_ready(
+                {
+                    "preset": name,
+                    "description": result.description,
+                    "figures": result.figures,
+                    "tables": {
+                        k: v.reset_index().to_dict("records") for k, v in result.tables.items()
+                    },
+                }
+            ),
+        )
+        write_report(
+            tmp / "report.html",
+            f"seqcast preset {name}: {result.description}",
+            result.facts,
+            {
+                **{caption: tmp / file for caption, file in result.images.items()},
+                **result.tables,
+            },
+        )
+    return result

@@ -73,7 +73,12 @@ def load_model(path: str | Path) -> Forecaster:
     model it holds. A file of a model that cannot be saved, or any other file, is refused."""
     from seqcast.checkpoint import load_checkpoint
 
-    payload = load_checkpoint(path)
+    return model_from_checkpoint(load_checkpoint(path), path)
+
+
+def model_from_checkpoint(payload: dict[str, Any], path: str | Path) -> Forecaster:
+    """The forecaster a checkpoint's content (``seqcast.checkpoint.load_checkpoint``) holds;
+    ``path`` names the file in errors."""
     cls = model_class(str(payload.get("model")))
     from_checkpoint = getattr(cls, "from_checkpoint", None)
     if from_checkpoint is None:

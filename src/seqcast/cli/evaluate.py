@@ -1,0 +1,228 @@
+"""``seqcast backtest`` and ``seqcast benchmark``: one model, or every model, scored on the
+same rolling origins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from seqcast.cli.app import app, out
+from seqcast.cli.options import (
+    EndOpt,
+    RefitOpt,
+    StartOpt,
+    TrainStartOpt,
+    column_names,
+    data_options,
+    model_names,
+    number,
+)
+from seqcast.data.sources import DataSource
+from seqcast.evaluation.backtest import backtest as run_backtest
+from seqcast.evaluation.benchmark import run_benchmark
+from seqcast.models.registry import create_model, parse_overrides
+from seqcast.results import check_new, fresh_path
+
+SeasonOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--season",
+        min=1,
+        help="Season m of MASE's scale (default: the dataset's, else 1); benchmark also "
+        "gives it to models with a season parameter.",
+    ),
+]
+
+
+@app.command()
+@data_options()
+def backtest(
+    target: Annotated[
+        str, typer.Option("--target", help="Column to forecast (comma-separated for several).")
+    ],
+    model: Annotated[str, typer.Option("--model", help="A registered model name.")],
+    start: Annotated[
+        str,
+        typer.Option(
+            "--start", help="First date of the range holding each forecast's first step (+1)."
+        ),
+    ],
+    end: Annotated[
+        str,
+        typer.Option(
+            "--end", help="Last date of that range (partial dates work: 2019-05 is all of May)."
+        ),
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="New folder for the results.")],
+    source: DataSource,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Model parameter as key=value (repeatable), e.g. --set season=7."
+        ),
+    ] = None,
+    horizon: Annotated[
+        int,
+        typer.Option("--horizon", min=1, help="Steps forecast from each origin (errors per step)."),
+    ] = 1,
+    refit: RefitOpt = False,
+    train_start: TrainStartOpt = None,
+    season: SeasonOpt = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, help="Processes to share the origins among (useful with --refit)."
+        ),
+    ] = 1,
+) -> None:
+    """Rolling-origin backtest of one model: forecast --horizon steps from every origin.
+
+    Each origin is the day (step) before a date in --start..--end. Writes OUT/metrics.json
+    (overall, per-horizon and per-target errors), OUT/forecasts.csv and OUT/per_horizon.csv.
+
+    Examples: seqcast backtest --dataset ridership --target rail --model seasonal_naive
+    --set season=7 --start 2019-03-01 --end 2019-05-31 --out results/naive7
+
+    The book's daily-refit SARIMA: seqcast backtest --dataset ridership --target rail
+    --model arima --set order=1,0,0 --set seasonal_order=0,1,1,7 --start 2019-03-01
+    --end 2019-05-31 --train-start 2019-01-01 --refit --out results/sarima
+    """
+    check_new(out_dir)
+    frame = source.load()
+    forecaster = create_model(model, **parse_overrides(model, settings or []))
+    info = source.info
+    result = run_backtest(
+        forecaster,
+        frame,
+        column_names(target),
+        start,
+        end,
+        horizon,
+        refit=refit,
+        train_start=train_start,
+        season=season or (info.season if info else 1),
+        workers=workers,
+    )
+    result.save(out_dir)
+    table = Table(
+        title=f"{result.model} on {', '.join(result.targets)}: "
+        f"{result.n_forecasts} forecasts of {horizon} step(s)"
+    )
+    for column in ("mae", "rmse", "mape %", "smape %", "mase"):
+        table.add_column(column, justify="right")
+    m = result.metrics
+    table.add_row(*(number(m[k]) for k in ("mae", "rmse", "mape", "smape", "mase")))
+    out.print(table)
+    out.print(f"results in {out_dir}")
+
+
+@app.command()
+@data_options(default="co2")
+def benchmark(
+    source: DataSource,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            "--models", help="Comma-separated model names (default: every registered model)."
+        ),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Column to forecast (default: the dataset's).")
+    ] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    horizon: Annotated[
+        int | None,
+        typer.Option(
+            "--horizon", min=1, help="Steps forecast from each origin (errors reported per step)."
+        ),
+    ] = None,
+    refit: RefitOpt = False,
+    train_start: TrainStartOpt = None,
+    season: SeasonOpt = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="New folder for the results (default: results/benchmark-NAME-TIME)."
+        ),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="Run a preset experiment instead: sine-mlp, sine-lstm, hello or ridership "
+            "(see docs/presets.md).",
+        ),
+    ] = None,
+) -> None:
+    """Every chosen model through the same rolling-origin backtest, ranked by MAE.
+
+    With no options: every model on the built-in co2 dataset, 52 weeks ahead from each week
+    of 1997-2000. Writes leaderboard.csv/.json, per_horizon.csv (MAE per step and model),
+    forecasts.csv, pictures (series.png, acf_pacf.png, forecasts.png, per_horizon.png) and
+    report.html (all of it in one self-contained page) into a new folder.
+
+    --preset NAME runs a seed experiment (sine-mlp, sine-lstm, hello) or the book's
+    ridership ladder (ridership, about 8 minutes) instead and writes preset.json, its
+    pictures and report.html.
+    """
+    if preset is not None:
+        _preset(preset, out_dir)
+        return
+    if out_dir is not None:
+        check_new(out_dir)
+    board = run_benchmark(
+        source,
+        models=model_names(models),
+        target=column_names(target) if target is not None else None,
+        start=start,
+        end=end,
+        horizon=horizon,
+        refit=refit,
+        train_start=train_start,
+        season=season,
+    )
+    destination = board.save(out_dir or fresh_path(Path("results"), f"benchmark-{source.name}"))
+    first = board.results[0]
+    table = Table(
+        title=f"{source.name}: {', '.join(first.targets)}, {first.n_forecasts} "
+        f"origins, {first.horizon} step(s) ahead"
+    )
+    for column in ("rank", "model", "mae", "rmse", "mape %", "mase", "seconds"):
+        if column == "model":
+            table.add_column(column, no_wrap=True)
+        else:
+            table.add_column(column, justify="right")
+    for row in board.leaderboard.itertuples():
+        table.add_row(
+            str(row.rank),
+            str(row.model),
+            number(row.mae),
+            number(row.rmse),
+            number(row.mape),
+            number(row.mase),
+            f"{row.seconds:.2f}",
+        )
+    out.print(table)
+    out.print(f"results in {destination}")
+
+
+def _preset(name: str, out_dir: Path | None) -> None:
+    """One seed experiment into a new folder, and its figures and tables printed."""
+    from seqcast.experiments.presets import find_preset, run_preset
+
+    find_preset(name)  # an unknown name fails before any folder is named
+    destination = out_dir or fresh_path(Path("results"), f"preset-{name}")
+    check_new(destination)
+    result = run_preset(name, destination)
+    out.print(f"[bold]{name}[/bold]: {escape(result.description)}")
+    for key, value in result.facts.items():
+        out.print(f"  {key}: {escape(str(value))}")
+    for table_name, table in result.tables.items():
+        out.print(f"  {table_name}:")
+        out.print(escape(table.to_string()))
+    out.print(f"results in {destination}")

@@ -1,0 +1,238 @@
+"""``seqcast fit``, ``forecast``, ``kstep`` and ``explain``: training a neural model, using a
+saved one, and looking inside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from seqcast.cli.app import app, out
+from seqcast.cli.options import TrainStartOpt, column_names, data_options, integers, number
+from seqcast.data.io import load_frame
+from seqcast.data.sources import DataSource
+from seqcast.models.registry import parse_overrides
+from seqcast.results import check_new
+
+
+@app.command()
+@data_options()
+def fit(
+    target: Annotated[
+        str, typer.Option("--target", help="Column(s) to forecast, comma-separated.")
+    ],
+    model: Annotated[str, typer.Option("--model", help="A neural model name (rnn, gru, ...).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="New folder for model.pt and more.")],
+    source: DataSource,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Parameter as key=value, e.g. --set train.patience=50."),
+    ] = None,
+    train_start: TrainStartOpt = None,
+    train_end: Annotated[
+        str | None, typer.Option("--train-end", help="Last date trained on.")
+    ] = None,
+    valid_start: Annotated[
+        str | None, typer.Option("--valid-start", help="First date of the validation part.")
+    ] = None,
+    valid_end: Annotated[
+        str | None, typer.Option("--valid-end", help="Last date of the validation part.")
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option("--resume", help="Continue training from this checkpoint.")
+    ] = None,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
+    ] = True,
+) -> None:
+    """Train a neural model and save it: OUT/model.pt (checkpoint), OUT/training.json and
+    OUT/learning_curve.png (training loss and validation MAE per epoch).
+
+    Early stopping watches --valid-start..--valid-end when given (windows made from that
+    part alone), else the last train.valid_fraction of the training windows. Ctrl-C saves
+    OUT.interrupted.pt beside OUT (the last completed epoch), which --resume continues
+    exactly as the run would have gone on; --resume of a finished model.pt with a larger
+    train.epochs trains on.
+
+    Example: seqcast fit --dataset ridership --target rail --model gru --set input_len=56
+    --train-start 2016-01 --train-end 2018-12 --valid-start 2019-01 --valid-end 2019-05
+    --out results/gru
+    """
+    from seqcast.runs import fit_model
+
+    check_new(out_dir)
+    params = parse_overrides(model, settings or [])
+    params.setdefault("train", {}).setdefault("progress", progress)
+    given = valid_start is not None or valid_end is not None
+    validation = (valid_start, valid_end) if given else None
+    run = fit_model(
+        model,
+        source,
+        column_names(target),
+        params,
+        train_range=(train_start, train_end),
+        valid_range=validation,
+        resume=resume,
+        interrupt_checkpoint=out_dir.with_name(out_dir.name + ".interrupted.pt"),
+    )
+    run.save(out_dir)
+    record = run.model.training_
+    out.print(
+        f"{model}: {record.epochs} epochs, best epoch {record.best_epoch}, validation "
+        f"MAE {number(min(record.valid_mae, default=float('nan')))}; {record.stopped}"
+    )
+    out.print(f"results in {out_dir}")
+
+
+@app.command()
+@data_options(required=False)
+def forecast(
+    checkpoint: Annotated[Path, typer.Option("--checkpoint", help="A model.pt from seqcast fit.")],
+    horizon: Annotated[int, typer.Option("--horizon", min=1, help="Steps to forecast.")],
+    source: DataSource | None,
+    origin: Annotated[
+        str | None,
+        typer.Option(
+            "--origin",
+            help="Forecast from this date instead of the latest data: the model sees the "
+            "data up to it, and the truth after it is shown beside the forecast.",
+        ),
+    ] = None,
+    future: Annotated[
+        Path | None,
+        typer.Option(
+            "--future",
+            help="CSV of the known-ahead columns for the forecast steps, dated in its "
+            "--future-date-column.",
+        ),
+    ] = None,
+    future_date_column: Annotated[
+        str, typer.Option("--future-date-column", help="The column of --future holding dates.")
+    ] = "date",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="New folder for forecast.csv and forecast.png."),
+    ] = None,
+) -> None:
+    """Forecast --horizon steps after the latest data (or after --origin) with a saved model.
+
+    The data is reloaded from where the model was trained (its dataset or CSV) unless
+    --dataset or --csv names another source. Models with known-ahead columns need --future,
+    except from an --origin inside the data, whose own later rows supply them.
+    """
+    from seqcast.runs import forecast as run_forecast
+    from seqcast.runs import open_checkpoint
+
+    if out_dir is not None:
+        check_new(out_dir)
+    model, frame = open_checkpoint(checkpoint, source)
+    known = None
+    if future is not None:
+        known = load_frame(future, future_date_column, freq=model.freq_.freqstr)
+    run = run_forecast(model, frame, horizon, origin=origin, future=known)
+    truth = run.truth
+    table = Table(title=f"{model.name}: {horizon} steps after {run.history.index[-1]}")
+    table.add_column("time")
+    for column in run.forecast.columns:
+        table.add_column(str(column), justify="right")
+        if not truth.empty:
+            table.add_column(f"{column} (truth)", justify="right")
+    for stamp, row in run.forecast.iterrows():
+        cells = []
+        for name in run.forecast.columns:
+            cells.append(number(row[name]))
+            if not truth.empty:
+                cells.append(number(truth[name].get(stamp, float("nan"))))
+        table.add_row(str(stamp), *cells)
+    out.print(table)
+    if out_dir is not None:
+        run.save(out_dir)
+        out.print(f"results in {out_dir}")
+
+
+@app.command()
+@data_options(required=False)
+def kstep(
+    checkpoint: Annotated[
+        Path, typer.Option("--checkpoint", help="A model.pt of a one-step (recursive) model.")
+    ],
+    source: DataSource | None,
+    ks: Annotated[
+        str, typer.Option("--ks", help="Steps ahead to score, comma-separated.")
+    ] = "1,4,16,64",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="New folder for kstep.csv, predictions.csv, kstep.png."),
+    ] = None,
+) -> None:
+    """How errors pile up when a one-step model is fed its own predictions.
+
+    From every origin in the data a recursive forecast of max(k) steps is made; its k-th
+    step is the k-step-ahead prediction. Prints MSE and MAE per k over the whole series
+    (the model's own data unless --dataset or --csv names another).
+
+    Example: seqcast fit --dataset sine --target x --model mlp --set input_len=4 --out m;
+    seqcast kstep --checkpoint m/model.pt --ks 1,4,16,64
+    """
+    from seqcast.evaluation.kstep import kstep_errors
+    from seqcast.runs import open_checkpoint
+
+    steps = integers("--ks", ks)
+    if out_dir is not None:
+        check_new(out_dir)
+    model, frame = open_checkpoint(checkpoint, source)
+    analysis = kstep_errors(model, frame, steps)
+    table = Table(title=f"{model.name}: k-step-ahead errors over {len(frame)} steps")
+    for column in ("k", "MSE", "MAE", "predictions"):
+        table.add_column(column, justify="right")
+    for k, row in analysis.errors.iterrows():
+        table.add_row(str(k), number(row["mse"]), number(row["mae"]), str(int(row["count"])))
+    out.print(table)
+    if out_dir is not None:
+        analysis.save(out_dir)
+        out.print(f"results in {out_dir}")
+
+
+@app.command("explain")
+def explain_command(
+    model: Annotated[str, typer.Argument(help="A neural model name (segrnn, gru, ...).")],
+    batch: Annotated[int, typer.Option("--batch", min=1, help="B, windows in the batch.")] = 16,
+    channels: Annotated[
+        int, typer.Option("--channels", min=1, help="C, input channels (all forecast).")
+    ] = 1,
+    horizon: Annotated[
+        int | None, typer.Option("--horizon", min=1, help="H, steps forecast at once.")
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Parameter as key=value, e.g. --set input_len=60."),
+    ] = None,
+) -> None:
+    """Print each layer's output shape for one batch, and the parameter counts.
+
+    The shapes come from a real forward pass on a random batch [B, L, C] (L is the model's
+    input_len), recorded by forward hooks in the order outputs appear; a layer used several
+    times (RMF's head) shows its first call and the number of calls. A layer's parameters
+    include its children's.
+
+    Example: seqcast explain segrnn --set input_len=60 --set seg_len=12 --set
+    hidden_size=512 --batch 16 --channels 7 --horizon 24
+    """
+    from seqcast.explain import explain
+
+    result = explain(model, batch, channels, horizon, parse_overrides(model, settings or []))
+    table = Table(title=f"{model}: input {result.input_shape}")
+    for column in ("layer", "type", "output shape", "parameters"):
+        table.add_column(column, justify="right" if column == "parameters" else "left")
+    for stage in result.stages:
+        shapes = ", ".join(str(shape) for shape in stage.shapes)
+        calls = f" (x{stage.calls} calls)" if stage.calls > 1 else ""
+        table.add_row(stage.name, stage.kind, shapes + calls, f"{stage.params:,}")
+    out.print(table)
+    out.print(
+        f"input {result.input_shape} -> output {result.output_shape}, read as the forecast "
+        f"[B, H, C] {result.forecast_shape}"
+    )
+    out.print(f"parameters: {result.params:,}")

@@ -1,0 +1,174 @@
+"""Options several commands share, declared once, and the small parsers behind them.
+
+``data_options`` gives a command the six options that say where the data comes from
+(``--dataset``, ``--csv``, ``--date-column``, ``--freq``, ``--fill``, ``--data-dir``); the
+command receives them as one ``source: DataSource``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from seqcast.data.datasets import DATA_DIR_VARIABLE
+from seqcast.data.io import FILL_METHODS
+from seqcast.data.sources import DataSource
+from seqcast.errors import SeqcastError
+from seqcast.models.registry import model_class
+
+C = TypeVar("C", bound=Callable[..., Any])
+
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help=f"Folder holding dataset files (overrides ${DATA_DIR_VARIABLE})."
+    ),
+]
+DATA_OPTIONS: dict[str, Any] = {
+    "dataset": Annotated[
+        str | None, typer.Option("--dataset", help="A built-in dataset (see `seqcast datasets`).")
+    ],
+    "csv": Annotated[
+        Path | None,
+        typer.Option("--csv", help="A CSV or Parquet file of your own (with --date-column)."),
+    ],
+    "date_column": Annotated[
+        str | None,
+        typer.Option("--date-column", help="The column of --csv holding the timestamps."),
+    ],
+    "freq": Annotated[
+        str | None,
+        typer.Option(
+            "--freq", help="Frequency of --csv (D, h, W-SAT, ...); inferred when omitted."
+        ),
+    ],
+    "fill": Annotated[
+        str | None,
+        typer.Option(
+            "--fill",
+            help=f"Fill missing values of --csv: {' or '.join(FILL_METHODS)}. "
+            "By default they are an error.",
+        ),
+    ],
+    "data_dir": DataDirOpt,
+}
+
+
+def data_options(*, required: bool = True, default: str | None = None) -> Callable[[C], C]:
+    """Add the data-source options to a command, which takes them as ``source``.
+
+    With neither ``--dataset`` nor ``--csv``: the dataset ``default`` when there is one,
+    else None when the source is not ``required``, else an error.
+    """
+
+    def decorate(command: C) -> C:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.name != "source"]
+        shared = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
+            for name, hint in DATA_OPTIONS.items()
+        ]
+
+        @functools.wraps(command)
+        def with_source(**values: Any) -> Any:
+            options = {name: values.pop(name) for name in DATA_OPTIONS}
+            return command(source=_source(options, required, default), **values)
+
+        with_source.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*own, *shared]
+        )
+        return with_source  # type: ignore[return-value]
+
+    return decorate
+
+
+def _source(options: dict[str, Any], required: bool, default: str | None) -> DataSource | None:
+    dataset, csv = options["dataset"], options["csv"]
+    if dataset is None and csv is None:
+        if default is not None:
+            dataset = default
+        elif not required:
+            return None
+    return DataSource(
+        dataset=dataset,
+        csv=str(csv) if csv is not None else None,
+        date_column=options["date_column"],
+        freq=options["freq"],
+        fill=options["fill"],
+        data_dir=str(options["data_dir"]) if options["data_dir"] is not None else None,
+    )
+
+
+StartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--start", help="First date of the range holding each forecast's first step (+1)."
+    ),
+]
+EndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--end", help="Last date of that range (partial dates work: 2019-05 is all of May)."
+    ),
+]
+RefitOpt = Annotated[
+    bool, typer.Option("--refit", help="Refit the model at every origin on the data up to it.")
+]
+TrainStartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--train-start", help="First date any fit may use (default: the start of the data)."
+    ),
+]
+SettingsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Model parameter as key=value (repeatable), e.g. --set season=7."),
+]
+
+
+def integers(option: str, text: str) -> list[int]:
+    """``"1,4,16"`` -> [1, 4, 16]; anything else is an error naming ``option``."""
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise SeqcastError(f"{option} takes comma-separated integers, got {text!r}") from None
+    if not values or any(v < 0 for v in values):
+        raise SeqcastError(f"{option} takes comma-separated integers >= 0, got {text!r}")
+    return values
+
+
+def column_names(text: str) -> list[str]:
+    """``"bus, rail"`` -> ["bus", "rail"] (--target)."""
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise SeqcastError("--target names no column")
+    return names
+
+
+def model_names(text: str | None) -> list[str] | None:
+    """``--models a,b``: registered names, each once; None when the option is absent."""
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise SeqcastError("--models names no model")
+    if len(set(names)) != len(names):
+        raise SeqcastError(f"--models names a model twice: {text}")
+    for name in names:
+        model_class(name)  # unknown names fail here, listing the valid ones
+    return names
+
+
+def number(value: object) -> str:
+    """A figure as a table shows it: 4 significant digits, thousands separated, n/a for NaN."""
+    value = float(value)  # type: ignore[arg-type]
+    if value != value:  # NaN
+        return "n/a"
+    if abs(value) < 1000:
+        return f"{value:.4g}"
+    return f"{value:,.1f}" if abs(value) < 1e7 else f"{value:.3e}"

@@ -1,0 +1,170 @@
+"""Training one neural model into a folder, and forecasting with a saved one: one call each.
+
+``fit_model`` trains on a date range of a data source (early-stopping on another range when
+given) and returns a ``FitRun``; its ``save(folder)`` writes model.pt (a checkpoint that
+records the data source), training.json and learning_curve.png. ``open_checkpoint`` gives a
+saved model with the data it was trained on (or other data). ``forecast`` forecasts from
+the end of the data or from an origin inside it, with the truth beside the forecast when
+there is one, as a ``ForecastRun`` whose ``save(folder)`` writes forecast.csv and
+forecast.png.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from seqcast.data.sources import DataSource
+from seqcast.data.splits import date_slice
+from seqcast.errors import SeqcastError
+from seqcast.models.neural import NeuralForecaster
+from seqcast.models.registry import create_model, model_class, model_from_checkpoint
+from seqcast.results import json_ready, results_dir, write_json
+
+
+@dataclass
+class FitRun:
+    """A trained model, the data source, and the first and last dates it trained on."""
+
+    model: NeuralForecaster
+    source: DataSource
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+    def summary(self) -> dict[str, Any]:
+        """training.json: settings, dates, epochs, best epoch and validation MAE, seconds per
+        epoch, parameter count and the per-epoch history."""
+        record = self.model.training_
+        return json_ready(
+            {
+                "model": self.model.name,
+                "params": self.model.params(),
+                "targets": self.model.targets_,
+                "first": str(self.first),
+                "last": str(self.last),
+                "epochs": record.epochs,
+                "best_epoch": record.best_epoch,
+                "best_valid_mae": min(record.valid_mae, default=None),
+                "seconds_per_epoch": sum(record.seconds) / max(record.epochs, 1),
+                "parameters": sum(p.numel() for p in self.model.module_.parameters()),
+                "history": record.to_dict(),
+            }
+        )
+
+    def save(self, folder: str | Path) -> Path:
+        """Write a new ``folder``: model.pt, training.json and learning_curve.png."""
+        from seqcast.plots import plot_learning_curve
+
+        folder = Path(folder)
+        with results_dir(folder) as tmp:
+            self.model.save(tmp / "model.pt", data_source=self.source.to_dict())
+            record = self.model.training_
+            plot_learning_curve(record.train_loss, record.valid_mae, tmp / "learning_curve.png")
+            write_json(tmp / "training.json", self.summary())
+        return folder
+
+
+def fit_model(
+    name: str,
+    source: DataSource,
+    targets: str | Sequence[str],
+    params: dict[str, Any] | None = None,
+    *,
+    train_range: tuple[str | None, str | None] = (None, None),
+    valid_range: tuple[str | None, str | None] | None = None,
+    resume: str | Path | None = None,
+    interrupt_checkpoint: str | Path | None = None,
+) -> FitRun:
+    """Train the neural model ``name`` (with ``params``) on ``source`` between the dates of
+    ``train_range`` (inclusive; None: the data's first or last), early-stopping on
+    ``valid_range`` when given (else on the last ``train.valid_fraction`` of the windows).
+    ``resume`` and ``interrupt_checkpoint`` are as in ``NeuralForecaster.fit``."""
+    if not issubclass(model_class(name), NeuralForecaster):
+        raise SeqcastError(f"{name} has no checkpoint to save; fit takes a neural model")
+    model = create_model(name, **(params or {}))
+    assert isinstance(model, NeuralForecaster)
+    frame = source.load()
+    part = date_slice(frame, *train_range, what="training range")
+    valid = date_slice(frame, *valid_range, what="validation range") if valid_range else None
+    model.fit(part, targets, valid=valid, resume=resume, interrupt_checkpoint=interrupt_checkpoint)
+    return FitRun(model, source, part.index[0], part.index[-1])
+
+
+def open_checkpoint(
+    path: str | Path, source: DataSource | None = None
+) -> tuple[NeuralForecaster, pd.DataFrame]:
+    """The model saved in ``path`` and the data of ``source`` (default: the source the
+    checkpoint records, so the latest values of the data it was trained on)."""
+    from seqcast.checkpoint import load_checkpoint
+
+    payload = load_checkpoint(path)
+    model = model_from_checkpoint(payload, path)
+    if not isinstance(model, NeuralForecaster):
+        raise SeqcastError(f"{path} holds a {model.name} model, not a neural one")
+    if source is None:
+        if not payload.get("data_source"):
+            raise SeqcastError(
+                f"{path} does not say where its data came from; give --dataset or --csv"
+            )
+        source = DataSource.from_dict(payload["data_source"])
+    return model, source.load()
+
+
+@dataclass
+class ForecastRun:
+    """``forecast`` (n, K) after the last row of ``history``, the ``truth`` of those steps
+    where the data has them (possibly none), and the whole ``data``."""
+
+    model: NeuralForecaster
+    data: pd.DataFrame
+    history: pd.DataFrame
+    forecast: pd.DataFrame
+    truth: pd.DataFrame
+
+    def table(self) -> pd.DataFrame:
+        """The forecast, with a ``COLUMN (truth)`` column beside each where there is truth."""
+        if self.truth.empty:
+            return self.forecast
+        return self.forecast.join(self.truth.add_suffix(" (truth)"))
+
+    def save(self, folder: str | Path) -> Path:
+        """Write a new ``folder``: forecast.csv (``table``) and forecast.png (the first
+        target's last 4·n steps before the origin, the forecast and the truth)."""
+        from seqcast.plots import plot_forecasts
+
+        folder = Path(folder)
+        n = len(self.forecast)
+        target = self.model.targets_[0]
+        origin = len(self.history)
+        with results_dir(folder) as tmp:
+            self.table().to_csv(tmp / "forecast.csv")
+            plot_forecasts(
+                self.data[target].iloc[max(0, origin - 4 * n) : origin + n],
+                {"forecast": self.forecast[target]},
+                tmp / "forecast.png",
+                f"{self.model.name}: {target}, {n} steps after {self.history.index[-1]}",
+            )
+        return folder
+
+
+def forecast(
+    model: NeuralForecaster,
+    data: pd.DataFrame,
+    horizon: int,
+    *,
+    origin: str | None = None,
+    future: pd.DataFrame | None = None,
+) -> ForecastRun:
+    """Forecast ``horizon`` steps after ``data`` or, with ``origin``, after that date
+    (the model sees the data up to it). Known-ahead columns come from ``future``, or for an
+    origin inside the data from the data's own later rows."""
+    history = data if origin is None else date_slice(data, None, origin, what="--origin")
+    if future is None and model.known_ahead and len(history) < len(data):
+        future = data.iloc[len(history) :]
+    result = model.predict(horizon, history=history, future=future)
+    truth = data[model.targets_].iloc[len(history) : len(history) + horizon]
+    return ForecastRun(model, data, history, result, truth)

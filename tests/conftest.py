@@ -4,11 +4,20 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Tests write nothing into the repository: no example database, and hypothesis's own files
+# (constants it collects while importing the tests) in a temporary folder.
+settings.register_profile("seqcast", database=None)
+settings.load_profile("seqcast")
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="seqcast-hypothesis-"))
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("SEQCAST_DATA_DIR", str(REPO.parent / "shared" / "data"))

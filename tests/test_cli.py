@@ -135,8 +135,12 @@ def test_benchmark_ranks_every_model_by_mae(
     board = pd.read_csv(out / "leaderboard.csv")
     assert set(board["model"]) == set(models.split(","))
     assert board["mae"].is_monotonic_increasing
-    assert board["model"].iloc[0] == "nlinear"  # a learned linear map beats the baselines here
-    assert board["model"].iloc[1] == "seasonal_naive"  # weekly CO2 has a strong yearly cycle
+    assert board["rank"].tolist() == list(range(1, 7))
+    # The statistical models are deterministic: their order is known (docs/benchmarks.md).
+    fixed = board[board["model"] != "nlinear"]["model"].tolist()
+    assert fixed == ["seasonal_naive", "drift", "naive", "arima", "mean"]
+    mae = board.set_index("model")["mae"]
+    assert mae["nlinear"] < 0.5 * mae["naive"]  # the learned linear map does learn the cycle
     assert (board["n_forecasts"] == 209).all()
     payload = json.loads((out / "leaderboard.json").read_text())
     assert [r["model"] for r in payload["leaderboard"]] == board["model"].tolist()

@@ -316,6 +316,8 @@ def test_ctrl_c_saves_a_checkpoint(tmp_path: Path) -> None:
     for line in process.stderr:  # not a terminal: one line per epoch
         if line.startswith("epoch 2/100000"):
             break
+    else:
+        pytest.fail(f"the fit ended without reporting two epochs (exit {process.wait()})")
     os.kill(process.pid, signal.SIGINT)
     assert process.wait(timeout=60) != 0
     loaded = load_model(path)

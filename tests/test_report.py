@@ -1,4 +1,7 @@
-"""report.html: self-contained, and rendered for real in headless Chromium."""
+"""report.html: self-contained, and rendered for real in headless Chromium.
+
+The browser test's screenshot goes to the test's temporary folder, or to
+``$SEQCAST_ARTIFACTS_DIR`` when that is set (to look at it afterwards)."""
 
 from __future__ import annotations
 
@@ -10,12 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO
 from conftest import run_cli as run
+from selenium import webdriver
 
 from seqcast.report import write_report
 
-ARTIFACTS = REPO / "tests" / "artifacts"  # screenshots kept for people to look at
 PNG = base64.b64decode(  # a 1x1 picture
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
@@ -51,7 +53,6 @@ def test_benchmark_report_renders_in_chromium(
         if os.environ.get("CI"):
             pytest.fail("CI needs chromium and chromedriver (.ci/run installs them)")
         pytest.skip("chromium or chromedriver not installed")
-    webdriver = pytest.importorskip("selenium.webdriver")
     out = tmp_path / "bench"
     models = ["naive", "seasonal_naive", "drift", "mean"]
     code, stdout, _ = run(["benchmark", "--models", ",".join(models), "--out", str(out)], capsys)
@@ -92,7 +93,10 @@ def test_benchmark_report_renders_in_chromium(
             "return document.querySelectorAll('#mae-per-step-ahead tbody tr').length;"
         )
         assert steps == 52
-        ARTIFACTS.mkdir(exist_ok=True)
-        assert browser.save_screenshot(str(ARTIFACTS / "benchmark_report.png"))
+        artifacts = Path(os.environ.get("SEQCAST_ARTIFACTS_DIR") or tmp_path)
+        artifacts.mkdir(parents=True, exist_ok=True)
+        screenshot = artifacts / "benchmark_report.png"
+        assert browser.save_screenshot(str(screenshot))
+        assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
         browser.quit()

@@ -18,12 +18,14 @@ from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.evaluation.benchmark import Benchmark, benchmark, run_benchmark
 from seqcast.models.registry import create_model, list_models, load_model, register_model
+from seqcast.version import __version__
 
 __all__ = [
     "BacktestResult",
     "Benchmark",
     "DataSource",
     "SeqcastError",
+    "__version__",
     "backtest",
     "benchmark",
     "create_model",
@@ -36,4 +38,3 @@ __all__ = [
     "register_model",
     "run_benchmark",
 ]
-__version__ = "0.1.0"

@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from seqcast import __version__
 from seqcast.errors import SeqcastError
+from seqcast.version import __version__
 
 app = typer.Typer(
     help="Forecast time series with neural networks, measured against honest baselines.",

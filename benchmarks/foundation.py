@@ -59,7 +59,7 @@ def main() -> None:
     seconds = time.perf_counter() - clock
     rows.append(
         {
-            "figure": "`seqcast benchmark` (co2, 4 baselines, 209 origins x 52 weeks), "
+            "figure": "`seqcast benchmark` (co2, every model, 209 origins x 52 weeks), "
             "whole process, s",
             "reference": None,
             "measured": round(seconds, 2),

@@ -256,6 +256,11 @@ def test_bad_input_is_one_line_and_writes_nothing(
             "day,value\n2021-01-01,1\n2021-01-02,\n2021-01-03,3\n",
             "1 missing values, first at 2021-01-02",
         ),
+        (
+            "an infinite value",
+            "day,value\n2021-01-01,1\n2021-01-02,inf\n2021-01-03,3\n",
+            "column 'value' of {path} has 1 non-finite values (inf), first at 2021-01-02",
+        ),
     ],
 )
 def test_bad_files(
@@ -282,7 +287,7 @@ def test_bad_files(
         ],
         capsys,
     )
-    assert code == 1 and message in err and "Traceback" not in err
+    assert code == 1 and message.format(path=path) in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
 

@@ -148,3 +148,20 @@ def test_empty_file_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(SeqcastError, match="cannot read"):
         load_frame(tmp_path / "empty.csv", "when")
+
+
+def test_non_finite_values_name_the_column_and_the_first_dates(tmp_path: Path) -> None:
+    dates = [f"2020-01-0{d}" for d in range(1, 8)]
+    values = [1.0, np.inf, 3.0, -np.inf, np.inf, 6.0, 7.0]
+    with pytest.raises(
+        SeqcastError,
+        match=r"column 'y' of the data has 3 non-finite values \(inf\), first at 2020-01-02, "
+        r"2020-01-04 \.\. 2020-01-05",
+    ):
+        prepare_frame(raw(dates, values), "when")
+    with pytest.raises(SeqcastError, match="column 'z' of .*has 1 non-finite values"):
+        prepare_frame(raw(dates[:3], [1.0, 2.0, 3.0], z=[0.0, np.inf, 1.0]), "when", fill="ffill")
+    path = tmp_path / "inf.csv"
+    path.write_text("when,y\n2020-01-01,1\n2020-01-02,inf\n")
+    with pytest.raises(SeqcastError, match=r"inf\.csv has 1 non-finite values \(inf\), first at"):
+        load_frame(path, "when")

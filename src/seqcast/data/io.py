@@ -95,6 +95,7 @@ def prepare_frame(
     df = _drop_duplicates(df, source, notes)
     offset = _frequency(time_index(df), freq, source)
     df = _regularise(df, offset, notes)
+    refuse_non_finite(df, source)
     df = _handle_missing(df, fill, source, notes)
     df.attrs["notes"] = notes
     df.attrs["source"] = source
@@ -123,6 +124,21 @@ def require_numeric(df: pd.DataFrame, columns: Sequence[str], source: str | None
                 f"{_fmt(df.index[row])}"
             )
         raise SeqcastError(f"column {column!r} of {source} is not numeric (dtype {values.dtype})")
+
+
+def refuse_non_finite(df: pd.DataFrame, source: str) -> None:
+    """Raise naming the column and its first dates if a numeric column holds inf or -inf
+    (missing values are handled, and named, on their own)."""
+    numeric = df.select_dtypes("number")
+    for column in numeric.columns:
+        bad = np.isinf(numeric[column].to_numpy(dtype=float))
+        if bad.any():
+            dates = time_index(df)[bad]
+            raise SeqcastError(
+                f"column {column!r} of {source} has {int(bad.sum())} non-finite values (inf), "
+                f"first at {_describe_runs(dates, time_index(df).freq)}; "
+                "remove or replace them"
+            )
 
 
 def _index_by_time(frame: pd.DataFrame, date_column: str | None, source: str) -> pd.DataFrame:

@@ -186,7 +186,7 @@ BAD_INPUTS = {
     ),
     "unknown model": (
         ["--csv", "{csv}", "--date-column", "day", "--model", "prophet"],
-        "unknown model 'prophet'; choose one of arima, conv_gru, dlinear, drift",
+        "unknown model 'prophet'; choose one of arima, comb, conv_gru, damped, dlinear",
     ),
     "unknown dataset": (["--dataset", "stocks"], "unknown dataset 'stocks'; choose one of co2"),
     "unknown --set key": (
@@ -313,5 +313,6 @@ def test_console_script_help_and_error() -> None:
     )
     assert failed.returncode == 1
     assert failed.stderr.strip().splitlines() == [
-        "error: unknown dataset 'nope'; choose one of co2, sine, sine40, ridership, etth1, etth2"
+        "error: unknown dataset 'nope'; choose one of co2, sine, sine40, ridership, etth1, "
+        "etth2, m4-hourly, m4-daily, m4-weekly, m4-monthly, m4-quarterly, m4-yearly"
     ]

@@ -20,7 +20,8 @@ from seqcast.data import datasets
 
 def test_every_dataset_is_listed_with_its_facts() -> None:
     names = [d.name for d in list_datasets()]
-    assert names == ["co2", "sine", "sine40", "ridership", "etth1", "etth2"]
+    m4 = ["m4-hourly", "m4-daily", "m4-weekly", "m4-monthly", "m4-quarterly", "m4-yearly"]
+    assert names == ["co2", "sine", "sine40", "ridership", "etth1", "etth2", *m4]
     with pytest.raises(SeqcastError, match="unknown dataset 'nope'; choose one of co2, sine"):
         load_dataset("nope")
 
@@ -154,8 +155,8 @@ def test_a_local_file_that_differs_is_used_with_a_note(tmp_path: Path) -> None:
 
 def _serve_from(monkeypatch: pytest.MonkeyPatch, name: str, url: str) -> None:
     info, loader = datasets._DATASETS[name]
-    assert info.remote is not None
-    moved = replace(info, remote=replace(info.remote, url=url))
+    (remote,) = info.files
+    moved = replace(info, files=(replace(remote, url=url),))
     monkeypatch.setitem(datasets._DATASETS, name, (moved, loader))
 
 

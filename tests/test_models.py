@@ -82,7 +82,7 @@ def test_fit_refuses_bad_data(daily: pd.DataFrame) -> None:
 
 def test_registry_errors_list_what_is_valid() -> None:
     with pytest.raises(
-        SeqcastError, match="unknown model 'arima2'; choose one of arima, conv_gru, dlinear"
+        SeqcastError, match="unknown model 'arima2'; choose one of arima, comb, conv_gru, damped"
     ):
         create_model("arima2")
     with pytest.raises(

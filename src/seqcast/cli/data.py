@@ -20,18 +20,19 @@ def datasets(data_dir: DataDirOpt = None) -> None:
     for column in ("name", "freq", "rows", "columns", "season", "available", "source"):
         table.add_column(column, overflow="fold")
     for info in list_datasets():
-        if info.remote is None:
+        names = [remote.filename for remote in info.files]
+        if not names:
             where = "built in"
-        elif folder and (Path(folder) / info.remote.filename).is_file():
+        elif folder and all((Path(folder) / name).is_file() for name in names):
             where = f"in {folder}"
-        elif (cache_dir() / info.remote.filename).is_file():
+        elif all((cache_dir() / name).is_file() for name in names):
             where = "cached"
         else:
             where = "download on first use"
         table.add_row(
-            info.name,
+            info.name + (" (panel)" if info.panel else ""),
             info.freq,
-            f"{info.n_rows:,}",
+            f"{info.n_rows:,}" if info.n_rows else "",
             ", ".join(info.columns),
             str(info.season),
             where,

@@ -1,11 +1,15 @@
 """Built-in datasets, by name.
 
-``co2``, ``sine`` and ``sine40`` need no files. ``ridership``, ``etth1`` and ``etth2`` are
-public files, looked for in this order:
+``co2``, ``sine`` and ``sine40`` need no files. ``ridership``, ``etth1``, ``etth2`` and the
+M4 groups ``m4-hourly``, ``m4-daily``, ``m4-weekly``, ``m4-monthly``, ``m4-quarterly`` and
+``m4-yearly`` (panels: many series each, see ``seqcast.data.m4``) are public files, looked
+for in this order:
 
 1. the folder given as ``data_dir`` (CLI ``--data-dir``) or ``$SEQCAST_DATA_DIR``;
 2. the cache, ``$SEQCAST_CACHE_DIR`` (default ``~/.cache/seqcast``);
 3. their public address: downloaded once, checked against the published sha256, cached.
+   Of the M4 files only the hourly ones have a sha256 recorded here; the others are used
+   unchecked, and the loading notes say so.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast.data.io import prepare_frame
+from seqcast.data.m4 import GROUPS, M4_URL, M4Group, read_m4
 from seqcast.errors import SeqcastError
 
 DATA_DIR_VARIABLE = "SEQCAST_DATA_DIR"
@@ -34,26 +39,31 @@ DOWNLOAD_TIMEOUT_S = 60
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """A public file: its name on disk, where to fetch it and the sha256 of that file.
+    """A public file: its name on disk, where to fetch it and the sha256 of that file
+    (None where no checksum is known: the file is then used unchecked, with a note).
 
     ``member`` is the path of the file inside ``url`` when ``url`` is a .tgz archive.
     """
 
     filename: str
     url: str
-    sha256: str
+    sha256: str | None
     member: str | None = None
 
 
 @dataclass(frozen=True)
 class BacktestDefaults:
-    """What ``seqcast benchmark`` does on a dataset when not told otherwise."""
+    """What ``seqcast benchmark`` does on a dataset when not told otherwise: the target and
+    horizon; for one series the range of first forecast steps (``start``..``end``) and the
+    first date fitted; for a panel the number of ``windows`` of H steps held out at the end
+    of every series."""
 
     target: str
     horizon: int
-    start: str
-    end: str
+    start: str | None = None
+    end: str | None = None
     train_start: str | None = None
+    windows: int = 1
 
 
 @dataclass(frozen=True)
@@ -66,10 +76,14 @@ class DatasetInfo:
     season: int
     source: str
     benchmark: BacktestDefaults
-    remote: RemoteFile | None = None
+    files: tuple[RemoteFile, ...] = ()
+    panel: bool = False  # many series: a (series id, time)-indexed table (seqcast.data.panel)
 
 
-def _co2(_: Path | None) -> pd.DataFrame:
+Loader = Callable[[list[Path]], pd.DataFrame]  # the dataset from the paths of its files
+
+
+def _co2(_: list[Path]) -> pd.DataFrame:
     from statsmodels.datasets import co2
 
     raw = co2.load_pandas().data.rename_axis("date")
@@ -78,7 +92,7 @@ def _co2(_: Path | None) -> pd.DataFrame:
     return frame
 
 
-def _sine(_: Path | None) -> pd.DataFrame:
+def _sine(_: list[Path]) -> pd.DataFrame:
     t = np.arange(1, 1001)
     noise = np.random.default_rng(0).normal(0.0, 0.2, size=t.size)
     index = pd.date_range("2000-01-01", periods=t.size, freq="D", name="date")
@@ -87,7 +101,7 @@ def _sine(_: Path | None) -> pd.DataFrame:
     return frame
 
 
-def _sine40(_: Path | None) -> pd.DataFrame:
+def _sine40(_: list[Path]) -> pd.DataFrame:
     t = np.arange(800)
     index = pd.date_range("2000-01-01", periods=t.size, freq="D", name="date")
     frame = pd.DataFrame({"x": np.sin(2 * np.pi * t / 40)}, index=index)
@@ -95,8 +109,8 @@ def _sine40(_: Path | None) -> pd.DataFrame:
     return frame
 
 
-def _ridership(path: Path | None) -> pd.DataFrame:
-    assert path is not None
+def _ridership(paths: list[Path]) -> pd.DataFrame:
+    (path,) = paths
     raw = pd.read_csv(path)
     raw = raw.rename(columns={"service_date": "date", "rail_boardings": "rail"})
     raw = raw.drop(columns=["total_rides"])  # bus + rail
@@ -106,8 +120,8 @@ def _ridership(path: Path | None) -> pd.DataFrame:
     )
 
 
-def _ett(path: Path | None) -> pd.DataFrame:
-    assert path is not None
+def _ett(paths: list[Path]) -> pd.DataFrame:
+    (path,) = paths
     return prepare_frame(pd.read_csv(path), "date", freq="h", source=str(path))
 
 
@@ -116,9 +130,7 @@ _ETT_URL = "https://raw.githubusercontent.com/zhouhaoyi/ETDataset/main/ETT-small
 _ETT_BENCHMARK = BacktestDefaults("OT", 96, "2017-10-24 00:00", "2018-02-17 00:00")
 
 
-def _ett_entry(
-    station: int, sha256: str
-) -> tuple[DatasetInfo, Callable[[Path | None], pd.DataFrame]]:
+def _ett_entry(station: int, sha256: str) -> tuple[DatasetInfo, Loader]:
     """ETTh1 and ETTh2 differ only in the station and the file."""
     filename = f"ETTh{station}.csv"
     info = DatasetInfo(
@@ -130,12 +142,40 @@ def _ett_entry(
         24,
         "github.com/zhouhaoyi/ETDataset",
         _ETT_BENCHMARK,
-        RemoteFile(filename, _ETT_URL + filename, sha256),
+        (RemoteFile(filename, _ETT_URL + filename, sha256),),
     )
     return info, _ett
 
 
-_DATASETS: dict[str, tuple[DatasetInfo, Callable[[Path | None], pd.DataFrame]]] = {
+def _m4_entry(group: M4Group) -> tuple[DatasetInfo, Loader]:
+    """An M4 group: its train and test files, horizon and season."""
+    files = (
+        RemoteFile(
+            f"{group.prefix}-train.csv",
+            f"{M4_URL}Train/{group.prefix}-train.csv",
+            group.train_sha256,
+        ),
+        RemoteFile(
+            f"{group.prefix}-test.csv", f"{M4_URL}Test/{group.prefix}-test.csv", group.test_sha256
+        ),
+    )
+    info = DatasetInfo(
+        group.name,
+        f"M4 competition, {group.prefix} group: {group.series:,} series, horizon "
+        f"{group.horizon} (a panel; the test file's values are the last {group.horizon})",
+        group.freq,
+        0,  # rows: the sum of the series' lengths, known once read
+        ("y",),
+        group.season,
+        "github.com/Mcompetitions/M4-methods",
+        BacktestDefaults("y", group.horizon, windows=1),
+        files,
+        panel=True,
+    )
+    return info, lambda paths: read_m4(group, *paths)
+
+
+_DATASETS: dict[str, tuple[DatasetInfo, Loader]] = {
     info.name: (info, loader)
     for info, loader in [
         (
@@ -187,17 +227,20 @@ _DATASETS: dict[str, tuple[DatasetInfo, Callable[[Path | None], pd.DataFrame]]] 
                 7,
                 "github.com/ageron/data",
                 BacktestDefaults("rail", 14, "2019-01-01", "2019-05-31", train_start="2016-01-01"),
-                RemoteFile(
-                    "CTA_-_Ridership_-_Daily_Boarding_Totals.csv",
-                    "https://github.com/ageron/data/raw/main/ridership.tgz",
-                    "34faaba085ca21434b7dd3e0abcbaf8cde5be3a4f170dda1c8caef72c5c4bd06",
-                    member="ridership/CTA_-_Ridership_-_Daily_Boarding_Totals.csv",
+                (
+                    RemoteFile(
+                        "CTA_-_Ridership_-_Daily_Boarding_Totals.csv",
+                        "https://github.com/ageron/data/raw/main/ridership.tgz",
+                        "34faaba085ca21434b7dd3e0abcbaf8cde5be3a4f170dda1c8caef72c5c4bd06",
+                        member="ridership/CTA_-_Ridership_-_Daily_Boarding_Totals.csv",
+                    ),
                 ),
             ),
             _ridership,
         ),
         _ett_entry(1, "f18de3ad269cef59bb07b5438d79bb3042d3be49bdeecf01c1cd6d29695ee066"),
         _ett_entry(2, "a3dc2c597b9218c7ce1cd55eb77b283fd459a1d09d753063f944967dd6b9218b"),
+        *(_m4_entry(group) for group in GROUPS.values()),
     ]
 }
 
@@ -221,8 +264,12 @@ def load_dataset(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     """
     info = dataset_info(name)
     loader = _DATASETS[name][1]
-    path, notes = (None, []) if info.remote is None else locate(info.remote, data_dir)
-    frame = loader(path)
+    paths, notes = [], []
+    for remote in info.files:
+        path, found = locate(remote, data_dir)
+        paths.append(path)
+        notes += found
+    frame = loader(paths)
     frame.attrs["notes"] = notes + list(frame.attrs.get("notes", []))
     frame.attrs.setdefault("source", f"dataset {name!r}")
     return frame
@@ -235,11 +282,11 @@ def locate(remote: RemoteFile, data_dir: str | Path | None = None) -> tuple[Path
         candidate = Path(folder).expanduser() / remote.filename
         if candidate.is_file():
             notes = [f"read {candidate}"]
-            if _sha256(candidate) != remote.sha256:
+            if remote.sha256 is not None and _sha256(candidate) != remote.sha256:
                 notes.append(f"{candidate} differs from the published file (sha256 mismatch)")
             return candidate, notes
     cached = cache_dir() / remote.filename
-    if cached.is_file() and _sha256(cached) == remote.sha256:
+    if cached.is_file() and remote.sha256 in (None, _sha256(cached)):
         return cached, [f"read {cached} (cache)"]
     try:
         _download(remote, cached)
@@ -251,7 +298,8 @@ def locate(remote: RemoteFile, data_dir: str | Path | None = None) -> tuple[Path
             f"downloading {remote.url} failed ({reason}); put the file in a folder and set "
             f"{DATA_DIR_VARIABLE} to it (or pass --data-dir)"
         ) from exc
-    return cached, [f"downloaded {remote.url} to {cached} (sha256 checked)"]
+    checked = "sha256 checked" if remote.sha256 else "no published sha256 to check it against"
+    return cached, [f"downloaded {remote.url} to {cached} ({checked})"]
 
 
 def cache_dir() -> Path:
@@ -282,7 +330,7 @@ def _download(remote: RemoteFile, target: Path) -> None:
                     shutil.copyfileobj(member, out)
             fetched = extracted
         digest = _sha256(fetched)
-        if digest != remote.sha256:
+        if remote.sha256 is not None and digest != remote.sha256:
             raise SeqcastError(
                 f"{remote.filename} downloaded from {remote.url} has sha256 {digest}, expected "
                 f"{remote.sha256}; not using it"

@@ -46,6 +46,14 @@ def load_frame(
     fill : ``"interpolate"`` or ``"ffill"`` to fill missing values; by default they are an
         error that names the first missing dates.
     """
+    raw = read_table(path, date_column)
+    return prepare_frame(raw, date_column, columns=columns, freq=freq, fill=fill, source=str(path))
+
+
+def read_table(path: str | Path, date_column: str) -> pd.DataFrame:
+    """The raw rows of a CSV (optionally compressed) or Parquet file; a missing or unreadable
+    file is an error naming it. A Parquet file indexed by ``date_column`` gets it back as a
+    column."""
     path = Path(path)
     if not path.is_file():
         raise SeqcastError(f"file not found: {path}")
@@ -54,12 +62,11 @@ def load_frame(
             raw = pd.read_parquet(path)
             if date_column not in raw.columns and raw.index.name == date_column:
                 raw = raw.reset_index()
-        else:
-            raw = pd.read_csv(path)
+            return raw
+        return pd.read_csv(path)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SeqcastError(f"cannot read {path}: {first_line}") from exc
-    return prepare_frame(raw, date_column, columns=columns, freq=freq, fill=fill, source=str(path))
 
 
 def prepare_frame(

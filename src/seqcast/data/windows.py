@@ -99,6 +99,7 @@ class Windows:
     length: int
     horizon: int
     steps: np.ndarray  # (S,)
+    series: np.ndarray | None = None  # (N,) which series each window is from (panels)
 
     def __post_init__(self) -> None:
         if len(self.starts) and (
@@ -124,6 +125,27 @@ class Windows:
         scored = np.asarray([length - 1] if steps is None else list(steps), dtype=np.int64)
         return cls(values, targets, np.arange(count), length, horizon, scored)
 
+    @classmethod
+    def over_series(
+        cls,
+        values: np.ndarray,
+        targets: np.ndarray,
+        lengths: np.ndarray,
+        length: int,
+        horizon: int,
+        steps: Sequence[int] | None = None,
+    ) -> Windows:
+        """Every window inside one series of a panel: ``values`` holds the series one after
+        another, ``lengths`` (N_series,) their rows. A series gives T_i - L - H + 1 windows
+        (none when shorter); ``series`` says which series each window is from."""
+        ends = np.cumsum(lengths)
+        firsts = ends - lengths
+        counts = np.maximum(np.asarray(lengths) - length - horizon + 1, 0)
+        starts = np.concatenate([f + np.arange(c) for f, c in zip(firsts, counts, strict=True)])
+        series = np.repeat(np.arange(len(lengths)), counts)
+        scored = np.asarray([length - 1] if steps is None else list(steps), dtype=np.int64)
+        return cls(values, targets, starts.astype(np.int64), length, horizon, scored, series)
+
     def batch(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Inputs (B, L, C) and targets (B, S, H, K) of the windows ``index`` (copies)."""
         starts = self.starts[index]  # (B,)
@@ -133,7 +155,8 @@ class Windows:
 
     def take(self, index: np.ndarray | slice) -> Windows:
         """The windows ``index`` of these, over the same arrays."""
-        return dataclasses.replace(self, starts=self.starts[index])
+        series = None if self.series is None else self.series[index]
+        return dataclasses.replace(self, starts=self.starts[index], series=series)
 
     def __len__(self) -> int:
         return len(self.starts)

@@ -21,7 +21,11 @@ def _series(n: int = 60, seed: int = 3) -> pd.DataFrame:
 def _ar1_model(data: pd.DataFrame, phi: float) -> NeuralForecaster:
     """A fitted one-lag linear model whose weights are then set to x[t+1] = phi * x[t]."""
     model = create_model(
-        "linear", input_len=1, scaling="none", train={"epochs": 1, "valid_fraction": 0.0}
+        "linear",
+        input_len=1,
+        scaling="none",
+        norm="none",
+        train={"epochs": 1, "valid_fraction": 0.0},
     )
     assert isinstance(model, NeuralForecaster)
     model.fit(data, "x")

@@ -41,6 +41,9 @@ Precision = Literal["fp32", "bf16"]
 class TrainConfig:
     """How a neural forecaster is trained (``--set train.KEY=VALUE`` on the CLI).
 
+    valid_fraction : one series: the share of the last windows that validate (0: none).
+    valid_steps : a panel: the last steps of every series whose windows validate (0: the
+        model's horizon); ``valid_fraction`` 0 turns validation off here too.
     monitor : the validation metric early stopping watches, ``mae`` or ``mse``.
     lr_schedule : ``constant``; ``halve`` (x0.5 after every epoch, DLinear's); ``segrnn``
         (the SegRNN reference's: epoch 1 at lr/25, epochs 2-4 at lr, then x0.8 per epoch).
@@ -60,6 +63,7 @@ class TrainConfig:
     patience: int = 10
     clip_norm: float | None = None
     valid_fraction: float = 0.2
+    valid_steps: int = 0
     seed: int = 0
     progress: bool = False
     monitor: Monitor = "mae"
@@ -73,6 +77,7 @@ class TrainConfig:
             (self.lr > 0, "lr must be positive"),
             (self.patience >= 1, "patience must be at least 1"),
             (0 <= self.valid_fraction < 1, "valid_fraction must lie in [0, 1)"),
+            (self.valid_steps >= 0, "valid_steps must be 0 or more"),
             (self.clip_norm is None or self.clip_norm > 0, "clip_norm must be positive"),
             (self.optimizer in ("sgd", "adam", "adamw"), "optimizer must be sgd, adam or adamw"),
             (self.loss in ("mse", "mae", "huber"), "loss must be mse, mae or huber"),

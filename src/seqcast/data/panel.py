@@ -183,6 +183,37 @@ def require_numeric_panel(panel: pd.DataFrame, columns: Sequence[str]) -> None:
         )
 
 
+def check_panel(panel: pd.DataFrame, targets: Sequence[str], min_history: int, what: str) -> None:
+    """Raise, naming the series, unless ``panel`` is a panel whose series each lie together,
+    in time order, on the panel's regular grid, with numeric and complete ``targets`` and at
+    least ``min_history`` steps (``what`` needs them)."""
+    if not is_panel(panel):
+        raise SeqcastError(
+            "expected a panel: a DataFrame indexed by (series id, timestamp); "
+            "seqcast.data.panel.prepare_panel makes one"
+        )
+    codes = pd.factorize(panel.index.get_level_values(0))[0]
+    if (np.diff(codes) < 0).any() or len(np.unique(codes)) != 1 + int(np.sum(np.diff(codes) != 0)):
+        raise SeqcastError("the rows of each series of the panel must lie together")
+    offset = panel_freq(panel)
+    times = pd.DatetimeIndex(panel.index.get_level_values(1))
+    for key, start, length in zip(
+        series_ids(panel), series_starts(panel), series_lengths(panel), strict=True
+    ):
+        own = times[start : start + length]
+        if not own.equals(pd.date_range(own[0], periods=length, freq=offset)):
+            raise SeqcastError(
+                f"series {key!r} is not on the panel's regular {offset.freqstr!r} grid "
+                "(out of order, a gap, or a duplicate timestamp)"
+            )
+    require_numeric_panel(panel, targets)
+    missing = panel[list(targets)].isna().any(axis=1).to_numpy()
+    if missing.any():
+        key, when = panel.index[int(np.argmax(missing))]
+        raise SeqcastError(f"series {key!r} has a missing target value at {pd.Timestamp(when)}")
+    check_lengths(panel, min_history, what)
+
+
 def check_lengths(panel: pd.DataFrame, needed: int, what: str) -> None:
     """Raise naming the first series shorter than ``needed`` steps (``what`` needs them)."""
     lengths = series_lengths(panel)

@@ -110,6 +110,7 @@ def run_rung(data: pd.DataFrame, rung: Rung, seed: int, epochs: int = 500) -> di
         rung.model,
         input_len=56,
         scaling=rung.recipe.get("scaling", "none"),
+        norm="none",  # the book normalises nothing per window
         **rung.params,
         train={
             "optimizer": rung.recipe.get("optimizer", "sgd"),
@@ -145,6 +146,6 @@ def per_step_mae(model: NeuralForecaster, valid: pd.DataFrame) -> list[float]:
     x, y = windows.batch(np.arange(len(windows)))  # (N, L, C), (N, S, H, K)
     with torch.no_grad():
         prediction = model.module_(torch.from_numpy(x))[:, -1].reshape(y[:, -1].shape)
-    units = float(model.scale_[0]) * SCALE  # the target's scaler, then the /1e6
+    units = float(model.channels_.scale[0]) * SCALE  # the target's scaler, then the /1e6
     predicted, actual = prediction.numpy() * units, y[:, -1] * units  # (N, H, K) in riders
     return [round(metrics.mae(actual[:, h], predicted[:, h]), 1) for h in range(y.shape[2])]

@@ -33,6 +33,7 @@ _SEGRNN_PAPER: dict[str, Any] = {
     },
 }
 _LINEAR_PAPER: dict[str, Any] = {  # DLinear's ETTh1 scripts
+    "norm": "none",
     "train": {
         "batch_size": 32,
         "optimizer": "adam",
@@ -53,7 +54,7 @@ LTSF_SETTINGS: dict[str, dict[str, Any]] = {
     },
     "dlinear": _LINEAR_PAPER,
     "nlinear": _LINEAR_PAPER,
-    "none": {"train": {"loss": "mse", "monitor": "mse"}},
+    "none": {"norm": "none", "train": {"loss": "mse", "monitor": "mse"}},
 }
 
 

@@ -62,6 +62,7 @@ def sine_mlp(folder: Path, seed: int = 0) -> PresetResult:
         input_len=tau,
         hidden_size=10,
         scaling="none",
+        norm="none",
         train={
             "batch_size": 16,
             "optimizer": "adam",
@@ -125,6 +126,7 @@ def sine_lstm(folder: Path, seed: int = 42) -> PresetResult:
         input_len=window,
         hidden_size=50,
         scaling="none",
+        norm="none",
         train={
             "batch_size": 1,
             "optimizer": "sgd",

@@ -7,12 +7,18 @@ after the data it was fitted on, as a DataFrame indexed by those timestamps with
 per target. ``predict(n, history=frame)`` forecasts the steps after ``frame`` instead, with
 the parameters learned in ``fit`` (a rolling-origin backtest without refitting does this).
 ``future`` holds the known-ahead columns of the forecast steps for models that use them.
+
+Given a panel (many series, ``seqcast.data.panel``), ``fit`` fits one copy of a local model
+to each series, over ``workers`` processes (the same models for any number of them), and a
+global model (the neural ones) trains once on every series; ``predict`` then returns a panel
+of the ``n`` steps after each series.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import Any, ClassVar, TypeVar
 
@@ -21,7 +27,16 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from seqcast.data.io import require_numeric, time_index
+from seqcast.data.panel import (
+    check_panel,
+    from_series,
+    is_panel,
+    iter_series,
+    panel_freq,
+    series_ids,
+)
 from seqcast.errors import SeqcastError
+from seqcast.processes import process_map
 
 F = TypeVar("F", bound="Forecaster")
 
@@ -30,24 +45,50 @@ F = TypeVar("F", bound="Forecaster")
 class Forecaster:
     name: ClassVar[str] = "forecaster"  # set by @register_model
 
-    def fit(self: F, data: pd.DataFrame, targets: str | Sequence[str] | None = None) -> F:
-        """Learn from ``data`` (a DataFrame with a regular DatetimeIndex) to forecast ``targets``
-        (column names; default: every column)."""
+    def fit(
+        self: F,
+        data: pd.DataFrame,
+        targets: str | Sequence[str] | None = None,
+        *,
+        workers: int = 1,
+    ) -> F:
+        """Learn from ``data`` (a DataFrame with a regular DatetimeIndex, or a panel) to
+        forecast ``targets`` (column names; default: every column). On a panel, ``workers``
+        processes share the series."""
         self._start_fit(data, targets)
-        self._fit(data)
+        if self.series_ids_ is None:
+            self._fit(data)
+        else:
+            self._fit_panel(data, workers)
         return self
 
     def _start_fit(self, data: pd.DataFrame, targets: str | Sequence[str] | None) -> None:
-        """Check ``data`` and record the targets, the frequency and the data itself."""
-        check_series(data)
-        names = [targets] if isinstance(targets, str) else list(targets or data.columns)
-        require_numeric(data, names)
-        self._check_history(data, names)
+        """Check ``data`` and record the targets, the frequency, the series (None for one
+        series) and the data itself."""
+        if is_panel(data):
+            names = [targets] if isinstance(targets, str) else list(targets or data.columns)
+            check_panel(data, names, self.min_history, self.name)
+            self.series_ids_: list[Any] | None = series_ids(data)
+            self.freq_: BaseOffset = panel_freq(data)
+        else:
+            check_series(data)
+            names = [targets] if isinstance(targets, str) else list(targets or data.columns)
+            require_numeric(data, names)
+            self._check_history(data, names)
+            self.series_ids_ = None
+            freq = time_index(data).freq
+            assert freq is not None  # check_series refused data without one
+            self.freq_ = freq
         self.targets_: list[str] = names
-        freq = time_index(data).freq
-        assert freq is not None  # check_series refused data without one
-        self.freq_: BaseOffset = freq
         self.history_: pd.DataFrame = data
+
+    def _fit_panel(self, panel: pd.DataFrame, workers: int) -> None:
+        """One copy of this model fitted to each series (a global model overrides this)."""
+        task = functools.partial(_fit_copy, self.clone(), self.targets_)
+        models = process_map(task, [frame for _, frame in iter_series(panel)], workers)
+        self.series_models_: dict[Any, Forecaster] = dict(
+            zip(series_ids(panel), models, strict=True)
+        )
 
     def predict(
         self, n: int, history: pd.DataFrame | None = None, future: pd.DataFrame | None = None
@@ -64,6 +105,15 @@ class Forecaster:
             raise SeqcastError(
                 f"the number of steps to forecast must be a positive integer, got {n!r}"
             )
+        if getattr(self, "series_ids_", None) is not None:
+            if history is not None:
+                check_panel(history, self.targets_, self.min_history, self.name)
+                if panel_freq(history) != self.freq_:
+                    raise SeqcastError(
+                        f"history has frequency {panel_freq(history).freqstr}, the model "
+                        f"was fitted on {self.freq_.freqstr}"
+                    )
+            return self._predict_panel(n, history, future)
         if history is None:
             if not hasattr(self, "history_"):
                 raise SeqcastError(
@@ -87,6 +137,21 @@ class Forecaster:
         return pd.DataFrame(
             values.reshape(n, len(self.targets_)), index=index, columns=self.targets_
         )
+
+    def _predict_panel(
+        self, n: int, history: pd.DataFrame | None, future: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        """A panel of the ``n`` steps after each series of ``history`` (default: the fitted
+        panel), each forecast by its own series' model (a global model overrides this)."""
+        futures = dict(iter_series(future)) if future is not None else {}
+        parts = {}
+        for key, frame in iter_series(history if history is not None else self.history_):
+            if key not in self.series_models_:
+                raise SeqcastError(f"{self.name} was not fitted on a series {key!r}")
+            model = self.series_models_[key]
+            seen = None if history is None else frame  # None: from the data it was fitted on
+            parts[key] = model.predict(n, history=seen, future=futures.get(key))
+        return from_series(parts, str(self.history_.index.names[0]))
 
     @property
     def min_history(self) -> int:
@@ -148,6 +213,11 @@ class Forecaster:
             )
         if data[list(targets)].isna().to_numpy().any():
             raise SeqcastError(f"{self.name}: the target columns have missing values")
+
+
+def _fit_copy(template: Forecaster, targets: list[str], series: pd.DataFrame) -> Forecaster:
+    """A copy of ``template`` fitted to one series (a task that can run in a worker)."""
+    return template.clone().fit(series, targets)
 
 
 def check_series(data: object) -> None:

@@ -1,18 +1,25 @@
-"""What every neural forecaster shares: windows, scaling, strategies, covariates, checkpoints.
+"""What every neural forecaster shares: windows, scaling, strategies, covariates, panels,
+checkpoints.
 
 Symbols: B batch (or origins), L input length, C input channels, S output positions, H
 horizon, K target columns.
 
 A subclass only says how to build its ``nn.Module`` (inputs (B, L, C) -> outputs
-(B, S, H·K)) and which input steps its S outputs belong to. The forecaster turns the
-DataFrame into scaled input channels (targets, then ``covariates``, then a one-hot of each
-``known_ahead`` column's *next* value), trains with ``seqcast.training``, and forecasts with
-one of three strategies:
+(B, S, H·K)) and which input steps its S outputs belong to. The forecaster turns the data
+into input channels (``seqcast.models.channels``: targets and ``covariates``, one-hots of
+``known_ahead`` columns, ``static`` columns, the series number), wraps the network in a
+per-window normalisation (``norm``) and, on a panel, a learned series embedding
+(``id_embedding``), trains with ``seqcast.training``, and forecasts with one of three
+strategies:
 
 - ``recursive``: a one-step model fed its own predictions (targets are its only inputs
   after the first step, so numeric covariates are refused beyond one step);
 - ``direct``: H outputs from the window's last step;
 - ``seq2seq``: H outputs at every step, the loss on all of them; forecasts use the last.
+
+Given a panel (``seqcast.data.panel``) the forecaster is a global model: one network trained
+on windows drawn from every series (none crossing from one series into the next), validated
+on the last steps of every series, and forecasting every series in one batched pass.
 """
 
 from __future__ import annotations
@@ -26,14 +33,17 @@ from typing import Any, ClassVar, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from seqcast.data.io import require_numeric
+from seqcast.data.panel import check_lengths, from_series, is_panel, iter_series, series_lengths
 from seqcast.data.windows import Windows
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
+from seqcast.models.channels import Channels
 from seqcast.training import History, NonFiniteLoss, TrainConfig, TrainState
 
 Strategy = Literal["recursive", "direct", "seq2seq"]
 Scaling = Literal["standard", "minmax", "none"]
+Norm = Literal["revin", "last", "mean", "none"]
+NORMS = ("revin", "last", "mean", "none")  # seqcast.networks.norms.NORMS, kept torch-free
 N = TypeVar("N", bound="NeuralForecaster")
 
 
@@ -48,7 +58,14 @@ class NeuralForecaster(Forecaster):
     known_ahead : categorical columns known in advance (e.g. ``day_type``); step t's input
         holds a one-hot of step t+1's value, so forecasts need them for the future too.
     scaling : per-column ``standard`` or ``minmax`` scaling fitted on the training part, or
-        ``none``.
+        ``none`` (on a panel only with ``norm`` none: a per-window normalisation replaces it).
+    norm : per-window normalisation of the numeric inputs, undone on the forecast:
+        ``revin`` (mean 0, deviation 1, then a learned affine map), ``last`` (minus the last
+        value), ``mean`` (over the mean absolute value) or ``none``. RevIN and mean keep a
+        forecast in proportion to its series, so series of any size share one network.
+    static : numeric columns constant within each series (a panel's per-series facts),
+        given to the network at every step.
+    id_embedding : on a panel, the size of a learned vector per series (0: none).
     train : a ``TrainConfig`` (or a dict of its fields).
     """
 
@@ -58,15 +75,20 @@ class NeuralForecaster(Forecaster):
     covariates: tuple[str, ...] = ()
     known_ahead: tuple[str, ...] = ()
     scaling: Scaling = "standard"
+    norm: Norm = "revin"
+    static: tuple[str, ...] = ()
+    id_embedding: int = 0
     train: TrainConfig = field(default_factory=TrainConfig)
 
     sequence_output: ClassVar[bool] = False  # outputs at every input step (seq2seq-capable)
+    normalises_itself: ClassVar[bool] = False  # the network applies ``norm`` on its own
 
     def __post_init__(self) -> None:
         if isinstance(self.train, dict):
             self.train = make_train_config(self.train)
         self.covariates = tuple(self.covariates)
         self.known_ahead = tuple(self.known_ahead)
+        self.static = tuple(self.static)
         if self.input_len < 1 or self.horizon < 1:
             raise SeqcastError(f"{self.name}: input_len and horizon must be at least 1")
         if self.strategy not in ("recursive", "direct", "seq2seq"):
@@ -84,6 +106,10 @@ class NeuralForecaster(Forecaster):
             )
         if self.scaling not in ("standard", "minmax", "none"):
             raise SeqcastError(f"{self.name}: scaling must be standard, minmax or none")
+        if self.norm not in NORMS:
+            raise SeqcastError(f"{self.name}: norm must be one of {', '.join(NORMS)}")
+        if self.id_embedding < 0:
+            raise SeqcastError(f"{self.name}: id_embedding must be 0 or more")
 
     @classmethod
     def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
@@ -116,6 +142,21 @@ class NeuralForecaster(Forecaster):
         """The input positions the module's S outputs belong to (their targets follow them)."""
         return list(range(length)) if self.sequence_output else [length - 1]
 
+    def network(self, n_inputs: int, n_targets: int) -> Any:
+        """``build``'s network, given a learned embedding of the series number (panels with
+        ``id_embedding``) and per-window normalisation (``norm``, unless the network
+        normalises itself). Inputs (B, L, n_inputs) -> outputs (B, S, H·n_targets)."""
+        from seqcast.networks.norms import SeriesEmbedding, WindowNormalised
+
+        numbered = self.channels_.series_ids is not None
+        inner = n_inputs - 1 + self.id_embedding if numbered else n_inputs
+        net = self.build(inner, n_targets)
+        if numbered:
+            net = SeriesEmbedding(net, len(self.channels_.series_ids or []), self.id_embedding)
+        if self.norm != "none" and not self.normalises_itself:
+            net = WindowNormalised(net, self.norm, self.channels_.normalised, n_targets)
+        return net
+
     # --- the forecaster contract ----------------------------------------------------------
 
     @property
@@ -131,18 +172,22 @@ class NeuralForecaster(Forecaster):
         data: pd.DataFrame,
         targets: str | Sequence[str] | None = None,
         *,
+        workers: int = 1,
         valid: pd.DataFrame | None = None,
         resume: str | Path | None = None,
         interrupt_checkpoint: str | Path | None = None,
         on_epoch: Callable[[History], None] | None = None,
     ) -> N:
-        """Train on ``data``; early-stop on ``valid`` (a later DataFrame, windowed on its own)
-        or else on the last ``train.valid_fraction`` of the windows.
+        """Train on ``data`` (a series, or a panel: one network for every series) and
+        early-stop on ``valid`` (later data of the same kind, windowed on its own) or else
+        on held-out windows: for a series the last ``train.valid_fraction`` of them, for a
+        panel those whose targets lie in the last ``train.valid_steps`` (default: the
+        horizon) of every series (with ``valid_fraction`` 0, none).
 
         ``resume`` continues the training saved in a checkpoint (same settings; a larger
         ``train.epochs`` trains on) exactly as the run would have gone on. Ctrl-C first saves
         the last completed epoch to ``interrupt_checkpoint``. ``on_epoch`` sees the history
-        after every epoch.
+        after every epoch. ``workers`` is unused: training is one process.
         """
         self._start_fit(data, targets)
         self._fit(
@@ -165,20 +210,21 @@ class NeuralForecaster(Forecaster):
     ) -> None:
         from seqcast.training import matmul_precision, seeded, train
 
-        require_numeric(data, self.covariates)
-        missing = [c for c in self.known_ahead if c not in data.columns]
-        if missing:
-            raise SeqcastError(f"{self.name}: no known-ahead column {missing[0]!r} in the data")
-        self.categories_ = {c: sorted(map(str, data[c].unique())) for c in self.known_ahead}
         numeric = list(dict.fromkeys([*self.targets_, *self.covariates]))
-        self.numeric_ = numeric
-        values = data[numeric].to_numpy(dtype=float)
-        self.shift_, self.scale_ = _scaler(values, self.scaling)
+        panel = is_panel(data)
+        if panel:  # every series must give at least one window
+            check_lengths(data, self.input_len + self.network_horizon, self.name)
+        # On a panel the per-window normalisation replaces the global scaler, whose one
+        # shift for every series would break its proportionality (only norm none keeps it).
+        scaling = "none" if panel and self.norm != "none" else self.scaling
+        self.channels_ = Channels.learn(
+            data, numeric, self.known_ahead, self.static, scaling, self.id_embedding > 0
+        )
         train_windows = self.windows(data)
         if len(train_windows) < 1:
             raise SeqcastError(
-                f"{self.name}: {len(data)} steps are too few for windows of "
-                f"{self.input_len} steps and {self.network_horizon} targets"
+                f"{self.name}: the data is too short for one window of {self.input_len} "
+                f"steps and {self.network_horizon} targets"
             )
         valid_windows: Windows | None = None
         if valid is not None:
@@ -189,12 +235,8 @@ class NeuralForecaster(Forecaster):
                     f"window of {self.input_len} steps and {self.network_horizon} targets"
                 )
         elif self.train.valid_fraction > 0:
-            cut = round(len(train_windows) * (1 - self.train.valid_fraction))
-            if 0 < cut < len(train_windows):  # else too few windows to set any aside
-                train_windows, valid_windows = (
-                    train_windows.take(slice(cut)),
-                    train_windows.take(slice(cut, None)),
-                )
+            ends = np.cumsum(series_lengths(data)) if is_panel(data) else None
+            train_windows, valid_windows = self._hold_out(train_windows, ends)
         self.n_inputs_ = train_windows.values.shape[1]
         resumed = self._resume_state(resume) if resume is not None else None
 
@@ -204,13 +246,13 @@ class NeuralForecaster(Forecaster):
 
         try:
             with seeded(self.train.seed), matmul_precision(self.train.precision):
-                self.module_ = self.build(self.n_inputs_, len(self.targets_))
+                self.module_ = self.network(self.n_inputs_, len(self.targets_))
                 self.train_state_: TrainState = train(
                     self.module_,
                     train_windows,
                     valid_windows,
                     self.train,
-                    self.scale_[: len(self.targets_)],
+                    self.channels_.scale[: len(self.targets_)],
                     resume=resumed,
                     on_epoch=on_epoch,
                     on_interrupt=save_interrupted,
@@ -219,6 +261,25 @@ class NeuralForecaster(Forecaster):
             self.training_: History = History(stopped="non-finite loss")
             raise
         self.training_ = self.train_state_.history
+
+    def _hold_out(
+        self, windows: Windows, ends: np.ndarray | None
+    ) -> tuple[Windows, Windows | None]:
+        """Training and validation windows, split by time (see ``fit``); ``ends`` (N,) is
+        the row after each series of a panel. Too few windows to spare: no validation."""
+        if windows.series is None or ends is None:
+            cut = round(len(windows) * (1 - self.train.valid_fraction))
+            if not 0 < cut < len(windows):  # too few windows to set any aside
+                return windows, None
+            return windows.take(slice(cut)), windows.take(slice(cut, None))
+        held = self.train.valid_steps or self.horizon
+        end = ends[windows.series]  # the row after each window's series
+        first_target = windows.starts + self.input_len
+        validating = first_target >= end - held
+        training = first_target + self.network_horizon <= end - held
+        if not validating.any() or not training.any():
+            return windows, None
+        return windows.take(np.flatnonzero(training)), windows.take(np.flatnonzero(validating))
 
     def _predict(
         self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
@@ -234,43 +295,128 @@ class NeuralForecaster(Forecaster):
     ) -> np.ndarray:
         """(O, n, K) forecasts from every origin in one batched pass per step (float32
         matrix products, whatever precision trained the model)."""
-        import torch
-
         self._check_horizon(horizon)
         if self.known_ahead:
             data = self._with_future(data, origins, horizon, future)
-        features = self._features(data)  # (T, C), scaled
+        features = self.channels_.features(data)  # (T, C), scaled
+        first = np.zeros(len(origins), dtype=np.int64)
+        last = np.full(len(origins), len(features) - 1)
+        return self._forecast(features, np.asarray(origins), first, last, horizon)
+
+    def _predict_panel(
+        self, n: int, history: pd.DataFrame | None, future: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        """A panel of the ``n`` steps after each series, from one batched pass per step."""
+        if history is None:
+            if not hasattr(self, "history_"):
+                raise SeqcastError(
+                    f"{self.name} was loaded from a checkpoint and holds no data; "
+                    "pass history= (the panel to forecast from)"
+                )
+            history = self.history_
+        frames = dict(iter_series(history))
+        lengths = np.array([len(frame) for frame in frames.values()])
+        forecasts = self.predict_panel_origins(history, [lengths - 1], n, future)
+        parts = {}
+        for (key, frame), values in zip(frames.items(), forecasts[0], strict=True):
+            index = pd.date_range(frame.index[-1] + self.freq_, periods=n, freq=self.freq_)
+            parts[key] = pd.DataFrame(
+                values, index=index.rename(frame.index.name), columns=self.targets_
+            )
+        return from_series(parts, str(history.index.names[0]))
+
+    def predict_panel_origins(
+        self,
+        panel: pd.DataFrame,
+        origins: list[np.ndarray],
+        horizon: int,
+        future: pd.DataFrame | None = None,
+    ) -> list[np.ndarray]:
+        """Forecasts from origins of every series at once: ``origins[w]`` (N,) holds one
+        position per series (its last observed row); returns for each w the (N, n, K)
+        forecasts."""
+        self._check_horizon(horizon)
+        futures = dict(iter_series(future)) if future is not None else {}
+        blocks, firsts = [], [0]
+        for i, (key, frame) in enumerate(iter_series(panel)):
+            if self.known_ahead:
+                own = np.array([int(o[i]) for o in origins])
+                frame = self._with_future(frame, own, horizon, futures.get(key))
+            blocks.append(self.channels_.features(frame, key))
+            firsts.append(firsts[-1] + len(blocks[-1]))
+        features = np.concatenate(blocks)
+        starts, ends = np.array(firsts[:-1]), np.array(firsts[1:])
+        rows = np.concatenate([starts + np.asarray(o) for o in origins])  # (W*N,)
+        count = len(starts)
+        out = self._forecast(
+            features,
+            rows,
+            np.tile(starts, len(origins)),
+            np.tile(ends - 1, len(origins)),
+            horizon,
+        )
+        return [out[w * count : (w + 1) * count] for w in range(len(origins))]
+
+    def _forecast(
+        self,
+        features: np.ndarray,
+        origins: np.ndarray,
+        first: np.ndarray,
+        last: np.ndarray,
+        horizon: int,
+    ) -> np.ndarray:
+        """(O, n, K) forecasts, de-scaled, from rows ``origins`` of ``features`` (T, C); each
+        origin's series spans rows ``first``..``last`` (a recursive forecast reads the
+        known-ahead values of its next steps there)."""
+        import torch
+
         starts = origins - self.input_len + 1
-        if (starts < 0).any():
+        if (starts < first).any():
             raise SeqcastError(f"{self.name} needs {self.input_len} steps before each origin")
         offsets = np.arange(self.input_len)
         k = len(self.targets_)
+        scaled = np.empty((len(origins), horizon, k))
         self.module_.eval()
         with torch.no_grad():
-            x = torch.as_tensor(features[starts[:, None] + offsets], dtype=torch.float32)
-            if self.strategy != "recursive":
-                out = self.module_(x)[:, -1].reshape(len(origins), -1, k)[:, :horizon]
-                scaled = out.numpy().astype(float)
-            else:
-                scaled = np.empty((len(origins), horizon, k))
+            for chunk in np.split(np.arange(len(origins)), range(_CHUNK, len(origins), _CHUNK)):
+                x = torch.as_tensor(features[starts[chunk, None] + offsets], dtype=torch.float32)
+                if self.strategy != "recursive":
+                    out = self.module_(x)[:, -1].reshape(len(chunk), -1, k)[:, :horizon]
+                    scaled[chunk] = out.numpy()
+                    continue
                 for h in range(horizon):
-                    step = self.module_(x)[:, -1].reshape(len(origins), k)  # (O, K)
-                    scaled[:, h] = step.numpy()
+                    step = self.module_(x)[:, -1].reshape(len(chunk), k)  # (O, K)
+                    scaled[chunk, h] = step.numpy()
                     if h + 1 < horizon:
-                        # The next input row: the prediction, plus (when the model has them)
-                        # the known-ahead one-hots, which _with_future made available.
-                        rows = np.minimum(origins + h + 1, len(features) - 1)
+                        # The next input row: the prediction, with the row's other channels
+                        # (known-ahead one-hots, static values, the series number).
+                        rows = np.minimum(origins[chunk] + h + 1, last[chunk])
                         nxt = torch.as_tensor(features[rows], dtype=torch.float32)
-                        if not self.known_ahead:
-                            nxt.zero_()
                         nxt[:, :k] = step
                         x = torch.cat([x[:, 1:], nxt[:, None]], dim=1)
-        return scaled * self.scale_[:k] + self.shift_[:k]
+        scale, shift = self.channels_.scale[:k], self.channels_.shift[:k]
+        return scaled * scale + shift
+
+    def windows(self, data: pd.DataFrame) -> Windows:
+        """Every training example of ``data`` (a series or a panel; stride 1, none crossing
+        from one series into the next), scaled as in training."""
+        steps = self.output_steps(self.input_len) if self.strategy == "seq2seq" else None
+        k = len(self.targets_)
+        if not is_panel(data):
+            features = self.channels_.features(data).astype(np.float32)  # (T, C)
+            return Windows.over(
+                features, features[:, :k], self.input_len, self.network_horizon, steps
+            )
+        stacked, lengths = self.channels_.panel_features(data)
+        features = stacked.astype(np.float32)
+        return Windows.over_series(
+            features, features[:, :k], lengths, self.input_len, self.network_horizon, steps
+        )
 
     # --- checkpoints ------------------------------------------------------------------------
 
     def save(self, path: str | Path, *, data_source: dict[str, Any] | None = None) -> None:
-        """Write a checkpoint: parameters, the (best) weights, scalers, categories, the
+        """Write a checkpoint: parameters, the (best) weights, the input channels, the
         training history and the state to resume training from; ``data_source`` records
         where the data came from (``seqcast.data.sources.DataSource.to_dict``)."""
         if not hasattr(self, "module_"):
@@ -286,8 +432,6 @@ class NeuralForecaster(Forecaster):
         weights: dict[str, Any],
         data_source: dict[str, Any] | None,
     ) -> None:
-        import torch
-
         from seqcast.checkpoint import save_checkpoint
 
         resume = None
@@ -299,12 +443,10 @@ class NeuralForecaster(Forecaster):
                 "model": self.name,
                 "params": _plain(self.params()),
                 "targets": list(self.targets_),
-                "numeric": list(self.numeric_),
-                "categories": {k: list(v) for k, v in self.categories_.items()},
+                **self.channels_.to_dict(),
+                "panel": self.series_ids_ is not None,
                 "freq": self.freq_.freqstr,
                 "n_inputs": int(self.n_inputs_),
-                "shift": torch.as_tensor(self.shift_),
-                "scale": torch.as_tensor(self.scale_),
                 "state_dict": weights,
                 "history": (state.history if state else History()).to_dict(),
                 "resume": resume,
@@ -324,13 +466,11 @@ class NeuralForecaster(Forecaster):
         if not isinstance(model, NeuralForecaster):
             raise SeqcastError(f"{path} holds a {payload['model']} model, not a neural one")
         model.targets_ = list(payload["targets"])
-        model.numeric_ = list(payload["numeric"])
-        model.categories_ = {k: list(v) for k, v in payload["categories"].items()}
+        model.channels_ = Channels.from_dict(payload)
+        model.series_ids_ = [] if payload.get("panel") else None
         model.freq_ = to_offset(payload["freq"])
         model.n_inputs_ = int(payload["n_inputs"])
-        model.shift_ = payload["shift"].numpy()
-        model.scale_ = payload["scale"].numpy()
-        model.module_ = model.build(model.n_inputs_, len(model.targets_))
+        model.module_ = model.network(model.n_inputs_, len(model.targets_))
         try:
             model.module_.load_state_dict(payload["state_dict"])
         except RuntimeError as exc:
@@ -359,35 +499,15 @@ class NeuralForecaster(Forecaster):
                 f"({self.strategy}); asked for {n}. Refit with horizon={n} or "
                 "use the recursive strategy"
             )
-        if self.strategy == "recursive" and n > 1 and len(self.numeric_) > len(self.targets_):
+        if (
+            self.strategy == "recursive"
+            and n > 1
+            and len(self.channels_.numeric) > len(self.targets_)
+        ):
             raise SeqcastError(
                 f"{self.name}: a recursive forecast beyond one step cannot "
                 "predict the covariates it feeds on; use direct or seq2seq"
             )
-
-    def _features(self, data: pd.DataFrame) -> np.ndarray:
-        """(T, C): scaled numeric columns, then each known-ahead column's next value one-hot."""
-        require_numeric(data, self.numeric_)
-        numeric = (data[self.numeric_].to_numpy(dtype=float) - self.shift_) / self.scale_
-        blocks = [numeric]
-        for column, categories in self.categories_.items():
-            values = data[column].astype(str).to_numpy()
-            unknown = sorted(set(values) - set(categories) - {"nan", "<NA>", "None"})
-            if unknown:
-                raise SeqcastError(
-                    f"{self.name}: {column!r} has values unseen in training: "
-                    f"{', '.join(unknown[:5])}"
-                )
-            nxt = np.append(values[1:], "")  # step t carries step t+1's value
-            blocks.append((nxt[:, None] == np.array(categories)[None, :]).astype(float))
-        return np.concatenate(blocks, axis=1)
-
-    def windows(self, data: pd.DataFrame) -> Windows:
-        """Every training example of ``data`` (stride 1), scaled as in training."""
-        features = self._features(data).astype(np.float32)  # (T, C)
-        steps = self.output_steps(self.input_len) if self.strategy == "seq2seq" else None
-        k = len(self.targets_)
-        return Windows.over(features, features[:, :k], self.input_len, self.network_horizon, steps)
 
     def _with_future(
         self, data: pd.DataFrame, origins: np.ndarray, horizon: int, future: pd.DataFrame | None
@@ -406,9 +526,12 @@ class NeuralForecaster(Forecaster):
         if missing:
             raise SeqcastError(f"future has no column {missing[0]!r}")
         extra = future.iloc[:needed][list(self.known_ahead)].copy()
-        for column in self.numeric_:
+        for column in self.channels_.numeric:
             extra[column] = 0.0  # never read: forecasts only look at known-ahead values there
-        return pd.concat([data[[*self.numeric_, *self.known_ahead]], extra])
+        for column in self.channels_.static:
+            extra[column] = data[column].iloc[-1]  # constant: the series' own value
+        kept = [*self.channels_.numeric, *self.known_ahead, *self.channels_.static]
+        return pd.concat([data[kept], extra])
 
     def _resume_state(self, path: str | Path) -> TrainState:
         """The training state saved in ``path``, refused unless it was saved by this model
@@ -433,6 +556,9 @@ class NeuralForecaster(Forecaster):
         return TrainState.from_dict({**payload["resume"], "best_weights": payload["state_dict"]})
 
 
+_CHUNK = 8192  # windows per forward pass when forecasting many origins
+
+
 def make_train_config(values: dict[str, Any]) -> TrainConfig:
     """A TrainConfig from a dict, naming any unknown key."""
     known = {f.name for f in dataclasses.fields(TrainConfig)}
@@ -442,16 +568,6 @@ def make_train_config(values: dict[str, Any]) -> TrainConfig:
             f"train has no parameter {unknown[0]!r}; its parameters are: {', '.join(sorted(known))}"
         )
     return TrainConfig(**values)
-
-
-def _scaler(values: np.ndarray, scaling: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column shift and scale fitted on the training values."""
-    from seqcast.data.transforms import MinMaxScaler, StandardScaler
-
-    if scaling == "none":
-        return np.zeros(values.shape[1]), np.ones(values.shape[1])
-    fitted = (StandardScaler() if scaling == "standard" else MinMaxScaler()).fit(values)
-    return fitted.shift_, fitted.scale_
 
 
 def _plain(value: Any) -> Any:

@@ -4,15 +4,14 @@ window, not its steps (the network and how it works: ``seqcast.networks.segrnn``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from seqcast.errors import SeqcastError
-from seqcast.models.neural import NeuralForecaster, Strategy
+from seqcast.models.neural import NeuralForecaster, Norm, Strategy
 from seqcast.models.registry import register_model
 
 Cell = Literal["rnn", "gru", "lstm"]
 Decoder = Literal["pmf", "rmf"]
-Norm = Literal["last", "revin"]
 
 
 @register_model("segrnn")
@@ -27,7 +26,8 @@ class SegRNN(NeuralForecaster):
     decoder : ``pmf`` (parallel, the paper's) or ``rmf`` (recurrent).
     channel_id : PMF queries hold a per-channel embedding beside the position.
     dropout : before the output Linear(d, w).
-    norm : ``last`` (subtract the window's last value) or ``revin``.
+    norm : ``last`` (subtract the window's last value; the paper's), ``revin`` (without
+        affine weights, as SegRNN uses it), ``mean`` or ``none``: SegRNN normalises itself.
     """
 
     input_len: int = 96
@@ -40,6 +40,8 @@ class SegRNN(NeuralForecaster):
     channel_id: bool = True
     dropout: float = 0.1
     norm: Norm = "last"
+
+    normalises_itself: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if self.strategy != "direct":

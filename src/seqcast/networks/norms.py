@@ -1,10 +1,20 @@
 """Per-window normalisation that a network undoes on its output.
 
-Symbols: B batch, L input length, H horizon, C channels.
+Symbols: B batch, L input length, H horizon, S output positions, C channels, K forecast
+channels (the first K of the normalised ones), O = H·K outputs per position.
 
 Each layer maps a window x (B, L, C) to ``(normalised, stats)`` and ``restore(y, stats)``
-maps an output y (B, H, C) back to the window's scale. The statistics travel with the
+maps an output y (B, T, C) back to the window's scale. The statistics travel with the
 batch, never on the module, so a module is safe to call from several places at once.
+
+- ``revin``: each channel to mean 0 and deviation 1, then a learned affine w·x + b per
+  channel (Kim et al. 2022; ``affine=False`` is SegRNN's variant);
+- ``last``: subtract each channel's last value;
+- ``mean``: divide each channel by its mean absolute value (DeepAR's mean scaling);
+- ``none``: leave the window as it is.
+
+RevIN and mean scaling are scale-equivariant (a series c times larger gets a forecast c
+times larger), which lets one network serve series of very different sizes.
 """
 
 from __future__ import annotations
@@ -14,8 +24,18 @@ from typing import Any
 import torch
 from torch import nn
 
+NORMS = ("revin", "last", "mean", "none")
 
-class LastValueNorm(nn.Module):
+
+class WindowNorm(nn.Module):
+    """``forward(x)`` -> (normalised x, stats); ``restore(y, stats)`` undoes it on y's
+    channels (the first ones of x)."""
+
+    def restore(self, y: torch.Tensor, stats: Any) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class LastValueNorm(WindowNorm):
     """Subtract each channel's last value. Stats: the last values (B, 1, C)."""
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
@@ -23,22 +43,108 @@ class LastValueNorm(nn.Module):
         return x - last, last
 
     def restore(self, y: torch.Tensor, stats: Any) -> torch.Tensor:
-        return y + stats
+        return y + stats[..., : y.shape[-1]]
 
 
-class RevIN(nn.Module):
-    """Reversible instance normalisation without affine weights (as SegRNN uses it): each
-    window's channels to mean 0 and deviation 1. Stats: (mean, std), each (B, 1, C)."""
+class RevIN(WindowNorm):
+    """Reversible instance normalisation: each window's channels to mean 0, deviation 1,
+    then (with ``affine``) w·x + b with learned w, b (C,). Stats: (mean, std), (B, 1, C)."""
 
-    def __init__(self, eps: float = 1e-5) -> None:
+    def __init__(self, num_channels: int = 1, affine: bool = False, eps: float = 1e-5) -> None:
         super().__init__()
         self.eps = eps
+        self.weight = nn.Parameter(torch.ones(num_channels)) if affine else None
+        self.bias = nn.Parameter(torch.zeros(num_channels)) if affine else None
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
         mean = x.mean(1, keepdim=True).detach()  # (B, 1, C)
         std = torch.sqrt(x.var(1, keepdim=True, unbiased=False) + self.eps).detach()
-        return (x - mean) / std, (mean, std)
+        z = (x - mean) / std
+        if self.weight is not None and self.bias is not None:
+            z = z * self.weight + self.bias
+        return z, (mean, std)
 
     def restore(self, y: torch.Tensor, stats: Any) -> torch.Tensor:
         mean, std = stats
-        return y * std + mean
+        channels = y.shape[-1]  # the first channels: those forecast
+        if self.weight is not None and self.bias is not None:
+            y = (y - self.bias[:channels]) / (self.weight[:channels] + self.eps * self.eps)
+        return y * std[..., :channels] + mean[..., :channels]
+
+
+class MeanScale(WindowNorm):
+    """Divide each channel by its mean absolute value over the window (1 where that is 0).
+    Stats: the scales (B, 1, C)."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        scale = x.abs().mean(1, keepdim=True).detach()  # (B, 1, C)
+        scale = torch.where(scale > 0, scale, torch.ones_like(scale))
+        return x / scale, scale
+
+    def restore(self, y: torch.Tensor, stats: Any) -> torch.Tensor:
+        return y * stats[..., : y.shape[-1]]
+
+
+class Identity(WindowNorm):
+    """No normalisation."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        return x, None
+
+    def restore(self, y: torch.Tensor, stats: Any) -> torch.Tensor:
+        return y
+
+
+def make_norm(kind: str, num_channels: int = 1, affine: bool = True) -> WindowNorm:
+    """The normalisation ``kind`` (one of NORMS) for ``num_channels`` channels."""
+    if kind == "revin":
+        return RevIN(num_channels, affine=affine)
+    if kind == "last":
+        return LastValueNorm()
+    if kind == "mean":
+        return MeanScale()
+    if kind == "none":
+        return Identity()
+    raise ValueError(f"norm must be one of {', '.join(NORMS)}, got {kind!r}")
+
+
+class WindowNormalised(nn.Module):
+    """``net`` run on per-window normalised inputs, its forecasts put back on each window's
+    scale.
+
+    Inputs: x (B, L, C); its first ``num_normalised`` channels are normalised (the first
+    ``num_targets`` of them are the ones forecast), the others (one-hot calendars, static
+    values, a series number) pass as they are. Outputs: ``net``'s (B, S, H·K), restored
+    with the statistics of the K forecast channels.
+    """
+
+    def __init__(self, net: nn.Module, kind: str, num_normalised: int, num_targets: int) -> None:
+        super().__init__()
+        self.net = net
+        self.norm: WindowNorm = make_norm(kind, num_normalised)
+        self.num_normalised, self.num_targets = num_normalised, num_targets
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z, stats = self.norm(x[..., : self.num_normalised])  # (B, L, C_n)
+        out = self.net(torch.cat([z, x[..., self.num_normalised :]], dim=-1))  # (B, S, H*K)
+        batch, positions, width = out.shape
+        per_channel = out.reshape(batch, positions * width // self.num_targets, self.num_targets)
+        return self.norm.restore(per_channel, stats).reshape(batch, positions, width)
+
+
+class SeriesEmbedding(nn.Module):
+    """The last input channel holds a series' number; ``net`` sees a learned embedding of
+    that series in its place.
+
+    Inputs: x (B, L, C). Outputs: ``net``'s, given (B, L, C - 1 + dim).
+    """
+
+    def __init__(self, net: nn.Module, num_series: int, dim: int) -> None:
+        super().__init__()
+        self.net = net
+        self.embedding = nn.Embedding(num_series, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ids = x[:, 0, -1].round().long()  # (B,): constant along the window
+        embedded = self.embedding(ids)[:, None].expand(-1, x.shape[1], -1)  # (B, L, dim)
+        return self.net(torch.cat([x[..., :-1], embedded], dim=-1))

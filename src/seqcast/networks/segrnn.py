@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from seqcast.networks.cells import State, step
-from seqcast.networks.norms import LastValueNorm, RevIN
+from seqcast.networks.norms import WindowNorm, make_norm
 
 
 class Segment(nn.Module):
@@ -167,7 +167,7 @@ class SegRNNNet(nn.Module):
         super().__init__()
         self.num_targets = num_targets
         segments_out = horizon // seg_len
-        self.norm = LastValueNorm() if norm == "last" else RevIN()
+        self.norm: WindowNorm = make_norm(norm, num_channels, affine=False)  # RevIN: no affine
         self.segment = Segment(seg_len)
         self.embed = nn.Sequential(nn.Linear(seg_len, hidden_size), nn.ReLU())
         self.encoder = Encoder(cell, hidden_size)

@@ -1,0 +1,167 @@
+"""How a neural forecaster turns data into input channels, learned from its training data.
+
+Symbols: T rows of a series, C channels, K targets, N series.
+
+Channels, in this order (``Channels.features``):
+
+1. the numeric columns, targets first, then covariates, scaled per column (``scaling``);
+2. for each known-ahead column, a one-hot of the *next* step's value (so a forecast from
+   step t knows step t+1's calendar);
+3. the static columns (numeric, constant within a series), standardised across series;
+4. on a panel with a series embedding, the series' number (``series_ids`` order), which
+   the network turns into a learned vector.
+
+Only the first group is normalised per window; the rest pass unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from seqcast.data.io import require_numeric
+from seqcast.data.panel import is_panel, iter_series, require_numeric_panel, series_ids
+from seqcast.errors import SeqcastError
+
+
+@dataclass
+class Channels:
+    """What the channels of a fitted forecaster are made of (see the module docstring)."""
+
+    numeric: list[str]
+    shift: np.ndarray  # (len(numeric),)
+    scale: np.ndarray
+    categories: dict[str, list[str]]
+    static: list[str]
+    static_shift: np.ndarray  # (len(static),)
+    static_scale: np.ndarray
+    series_ids: list[Any] | None  # with a series-number channel: the ids, in number order
+
+    @classmethod
+    def learn(
+        cls,
+        data: pd.DataFrame,
+        numeric: list[str],
+        known_ahead: tuple[str, ...],
+        static: tuple[str, ...],
+        scaling: str,
+        numbered: bool,
+    ) -> Channels:
+        """Channels fitted on ``data`` (a series or a panel); ``numbered`` adds the series
+        number (panels only)."""
+        panel = is_panel(data)
+        (require_numeric_panel if panel else require_numeric)(data, [*numeric, *static])
+        missing = [c for c in known_ahead if c not in data.columns]
+        if missing:
+            raise SeqcastError(f"no known-ahead column {missing[0]!r} in the data")
+        shift, scale = _scaler(data[numeric].to_numpy(dtype=float), scaling)
+        per_series = _static_values(data, list(static))  # (N, S)
+        spread = per_series.std(axis=0)
+        return cls(
+            numeric=numeric,
+            shift=shift,
+            scale=scale,
+            categories={c: sorted(map(str, data[c].unique())) for c in known_ahead},
+            static=list(static),
+            static_shift=per_series.mean(axis=0),
+            static_scale=np.where(spread > 0, spread, 1.0),
+            series_ids=series_ids(data) if panel and numbered else None,
+        )
+
+    @property
+    def normalised(self) -> int:
+        """How many channels (the first ones) per-window normalisation applies to."""
+        return len(self.numeric)
+
+    def features(self, data: pd.DataFrame, key: Any = None) -> np.ndarray:
+        """(T, C) channels of one series (``key``: its id in a panel)."""
+        require_numeric(data, self.numeric)
+        numeric = (data[self.numeric].to_numpy(dtype=float) - self.shift) / self.scale
+        blocks = [numeric]
+        for column, categories in self.categories.items():
+            values = data[column].astype(str).to_numpy()
+            unknown = sorted(set(values) - set(categories) - {"nan", "<NA>", "None"})
+            if unknown:
+                raise SeqcastError(
+                    f"{column!r} has values unseen in training: {', '.join(unknown[:5])}"
+                )
+            nxt = np.append(values[1:], "")  # step t carries step t+1's value
+            blocks.append((nxt[:, None] == np.array(categories)[None, :]).astype(float))
+        if self.static:
+            values = _static_values(data, self.static)  # (1, S): one series
+            scaled = (values - self.static_shift) / self.static_scale
+            blocks.append(np.repeat(scaled, len(data), axis=0))
+        if self.series_ids is not None:
+            if key not in self.series_ids:
+                raise SeqcastError(
+                    f"series {key!r} was not in the panel the model was fitted on; its "
+                    "series embedding is unknown (fit with id_embedding=0 to forecast new "
+                    "series)"
+                )
+            blocks.append(np.full((len(data), 1), float(self.series_ids.index(key))))
+        return np.concatenate(blocks, axis=1)
+
+    def panel_features(self, panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(R, C) channels of every series one after another, and (N,) their lengths."""
+        blocks = [self.features(frame, key) for key, frame in iter_series(panel)]
+        return np.concatenate(blocks), np.array([len(b) for b in blocks])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Checkpoint-safe plain data."""
+        import torch
+
+        return {
+            "numeric": list(self.numeric),
+            "shift": torch.as_tensor(self.shift),
+            "scale": torch.as_tensor(self.scale),
+            "categories": {k: list(v) for k, v in self.categories.items()},
+            "static": list(self.static),
+            "static_shift": torch.as_tensor(self.static_shift),
+            "static_scale": torch.as_tensor(self.static_scale),
+            "series_ids": self.series_ids,
+        }
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Channels:
+        return cls(
+            numeric=list(record["numeric"]),
+            shift=record["shift"].numpy(),
+            scale=record["scale"].numpy(),
+            categories={k: list(v) for k, v in record["categories"].items()},
+            static=list(record.get("static", [])),
+            static_shift=_array(record.get("static_shift")),
+            static_scale=_array(record.get("static_scale")),
+            series_ids=record.get("series_ids"),
+        )
+
+
+def _static_values(data: pd.DataFrame, static: list[str]) -> np.ndarray:
+    """(N, S) each series' static values; a static column that changes within a series is
+    an error naming it."""
+    frames = [frame for _, frame in iter_series(data)] if is_panel(data) else [data]
+    rows = []
+    for frame in frames:
+        values = frame[static].to_numpy(dtype=float)
+        changing = [c for i, c in enumerate(static) if len(values) and np.ptp(values[:, i]) > 0]
+        if changing:
+            where = frame.attrs.get("source", "a series")
+            raise SeqcastError(f"static column {changing[0]!r} changes within {where}")
+        rows.append(values[0] if len(values) else np.zeros(len(static)))
+    return np.array(rows, dtype=float).reshape(len(frames), len(static))
+
+
+def _scaler(values: np.ndarray, scaling: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column shift and scale fitted on the training values."""
+    from seqcast.data.transforms import MinMaxScaler, StandardScaler
+
+    if scaling == "none":
+        return np.zeros(values.shape[1]), np.ones(values.shape[1])
+    fitted = (StandardScaler() if scaling == "standard" else MinMaxScaler()).fit(values)
+    return fitted.shift_, fitted.scale_
+
+
+def _array(value: Any) -> np.ndarray:
+    return np.zeros(0) if value is None else value.numpy()

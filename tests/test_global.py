@@ -1,0 +1,116 @@
+"""Global neural models: one network trained on every series of a panel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seqcast import SeqcastError, create_model, load_model
+from seqcast.data.panel import from_series, iter_series, prepare_panel
+from seqcast.models.neural import NeuralForecaster
+from seqcast.networks.norms import MeanScale, RevIN
+
+AMPLITUDES = {"tiny": 0.01, "small": 0.1, "unit": 1.0, "large": 10.0}  # 1000x apart
+
+
+def sines(steps: int = 240, noise: float = 0.0) -> pd.DataFrame:
+    """A panel of daily sines of period 12, each with its own phase, level and amplitude."""
+    rng = np.random.default_rng(0)
+    series = {}
+    for i, (key, amplitude) in enumerate(AMPLITUDES.items()):
+        t = np.arange(steps)
+        y = amplitude * (3 + np.sin(2 * np.pi * (t + 3 * i) / 12) + noise * rng.normal(size=steps))
+        index = pd.date_range("2020-01-01", periods=steps, freq="D", name="time")
+        series[key] = pd.DataFrame({"y": y}, index=index)
+    return from_series(series)
+
+
+def settings(**extra: object) -> dict[str, object]:
+    train = {"epochs": 30, "lr": 0.01, "patience": 30, "seed": 1}
+    return {"input_len": 24, "strategy": "direct", "horizon": 6, "train": train, **extra}
+
+
+@pytest.mark.parametrize("name", ["gru", "mlp"])
+def test_one_network_learns_series_a_thousand_times_apart(name: str) -> None:
+    panel = sines(noise=0.02)
+    train = panel.groupby(level="id", sort=False).head(234)  # the last 6 of each held out
+    train.attrs = panel.attrs
+    model = create_model(name, **settings())
+    forecast = model.fit(train, "y").predict(6)  # a panel: 6 steps after each series
+    assert forecast.shape == (4 * 6, 1) and list(forecast.index.unique(0)) == list(AMPLITUDES)
+    for key, amplitude in AMPLITUDES.items():
+        truth = panel.loc[key, "y"].to_numpy()[-6:]
+        error = np.abs(forecast.loc[key, "y"].to_numpy() - truth).mean()
+        naive = np.abs(train.loc[key, "y"].to_numpy()[-1] - truth).mean()
+        assert error < 0.25 * naive, (key, error / amplitude)
+
+
+@pytest.mark.parametrize(("norm", "layer"), [("revin", RevIN), ("mean", MeanScale)])
+def test_a_series_c_times_larger_gets_a_forecast_c_times_larger(norm: str, layer: type) -> None:
+    panel = sines()
+    model = create_model("mlp", **settings(norm=norm, train={"epochs": 3}))
+    model.fit(panel, "y")
+    assert isinstance(model.module_.norm, layer)
+    scaled = {key: frame * (1000.0 if key == "unit" else 1.0) for key, frame in iter_series(panel)}
+    before, after = model.predict(6), model.predict(6, history=from_series(scaled))
+    np.testing.assert_allclose(after.loc["unit"], 1000 * before.loc["unit"], rtol=1e-4)
+    np.testing.assert_allclose(after.loc["large"], before.loc["large"], rtol=1e-6)
+
+
+def test_validation_holds_out_the_last_steps_of_every_series() -> None:
+    panel = sines(steps=60)
+    model = create_model("linear", **settings(train={"epochs": 1, "valid_steps": 6}))
+    model.fit(panel, "y")
+    windows = model.windows(panel)  # 60 - 24 - 6 + 1 = 31 windows per series
+    assert len(windows) == 4 * 31
+    train, valid = model._hold_out(windows, np.cumsum([60] * 4))
+    assert valid is not None and len(valid) == 4  # one window per series: its last 6 steps
+    assert (valid.starts + 24 == np.arange(1, 5) * 60 - 6).all()
+    # training targets end before those 6 steps: 60 - 6 - 24 - 6 + 1 = 25 windows a series
+    assert len(train) == 4 * 25 and ((train.starts % 60) + 24 + 6 <= 54).all()
+
+
+def test_series_embedding_and_static_columns_reach_the_network(tmp_path: Path) -> None:
+    panel = sines(steps=80)
+    panel["size"] = np.repeat(list(AMPLITUDES.values()), 80)
+    model = create_model("gru", **settings(id_embedding=3, static=("size",), train={"epochs": 2}))
+    model.fit(panel, "y")
+    assert model.module_.net.embedding.weight.shape == (4, 3)  # norm -> embedding -> GRU
+    gru = model.module_.net.net
+    assert gru.fused.input_size == 1 + 1 + 3  # y, size, the series' vector
+    forecast = model.predict(6)
+    path = tmp_path / "global.pt"
+    model.save(path)
+    loaded = load_model(path)
+    assert isinstance(loaded, NeuralForecaster)
+    pd.testing.assert_frame_equal(loaded.predict(6, history=panel), forecast)
+    unknown = {"new": next(iter_series(panel))[1]}
+    with pytest.raises(SeqcastError, match="series 'new' was not in the panel"):
+        model.predict(6, history=from_series(unknown))
+    changing = panel.assign(size=np.arange(len(panel), dtype=float))
+    with pytest.raises(SeqcastError, match="static column 'size' changes within series 'tiny'"):
+        create_model("gru", **settings(static=("size",))).fit(changing, "y")
+
+
+def test_a_series_too_short_for_a_window_is_named() -> None:
+    days = pd.date_range("2020-01-01", periods=50)
+    table = pd.DataFrame(
+        {"id": ["long"] * 50 + ["short"] * 27, "day": [*days, *days[:27]], "y": np.arange(77.0)}
+    )
+    panel = prepare_panel(table, "id", "day")  # 27 >= input_len 24, < 24 + horizon 6
+    with pytest.raises(SeqcastError, match="series 'short' has 27 steps; gru needs at least 30"):
+        create_model("gru", **settings()).fit(panel, "y")
+
+
+def test_a_global_model_trains_one_network_and_windows_stay_in_their_series() -> None:
+    panel = sines(steps=40)
+    model = create_model("linear", **settings(train={"epochs": 1, "valid_fraction": 0.0}))
+    model.fit(panel, "y")
+    x, _ = model.windows(panel).batch(np.arange(4 * 11))  # 40 - 24 - 6 + 1 = 11 each
+    level = x.mean(axis=(1, 2))  # each series lives on its own scale: 3 x amplitude
+    for i, amplitude in enumerate(AMPLITUDES.values()):
+        np.testing.assert_allclose(level[i * 11 : (i + 1) * 11], 3 * amplitude, rtol=0.2)
+    assert sum(p.numel() for p in model.module_.parameters()) == 24 * 6 + 6 + 2  # + RevIN

@@ -148,3 +148,30 @@ def plot_kstep(errors: pd.DataFrame, path: Path, metric: str = "mse") -> None:
     ax.set_ylabel(metric.upper())
     ax.set_title("k-step-ahead error")
     _save(fig, path)
+
+
+def plot_panel_examples(
+    examples: list[tuple[str, pd.Series, pd.Series, dict[str, pd.Series]]],
+    path: Path,
+) -> None:
+    """One panel per example series: (title, the history shown, the truth after it, the
+    forecasts by model), in a grid two wide."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    rows = (len(examples) + 1) // 2
+    fig = _figure((11, 3.0 * rows))
+    axes = np.atleast_1d(fig.subplots(rows, 2, squeeze=False).ravel())
+    for ax, (title, history, truth, forecasts) in zip(axes, examples, strict=False):
+        ax.plot(history.index, history.to_numpy(), color="grey", linewidth=0.8, label="history")
+        ax.plot(truth.index, truth.to_numpy(), color="black", linewidth=1.2, label="truth")
+        for name, values in forecasts.items():
+            ax.plot(values.index, values.to_numpy(), linewidth=1, label=name)
+        ax.set_title(title, fontsize="small")
+        ax.tick_params(labelsize="x-small")
+        locator = AutoDateLocator(maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    for ax in axes[len(examples) :]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize="x-small", loc="upper left")
+    _save(fig, path)

@@ -12,16 +12,18 @@ from typing import Any
 
 
 class Progress:
-    """``total`` steps of ``label`` work; ``advance(n, detail)`` after step n finishes."""
+    """``total`` steps of ``label`` work: ``start(n, what)`` when step n begins (a line says
+    what runs), ``advance(n, detail)`` when it has finished. ``enabled=False`` shows
+    nothing."""
 
-    def __init__(self, total: int, label: str, console: Any = None) -> None:
+    def __init__(self, total: int, label: str, console: Any = None, enabled: bool = True) -> None:
         from rich.console import Console
 
-        self.total, self.label = total, label
+        self.total, self.label, self.enabled = total, label, enabled
         self.console = console or Console(stderr=True, soft_wrap=True)
         self._start = time.perf_counter()
         self._bar: Any = None
-        if self.console.is_terminal:
+        if enabled and self.console.is_terminal:
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -41,14 +43,23 @@ class Progress:
             self._bar.start()
             self._task = self._bar.add_task(label, total=total, detail="")
 
+    def start(self, number: int, what: str) -> None:
+        """Step ``number`` (from 1) begins: ``what`` runs."""
+        if self._bar is not None:
+            self._bar.update(self._task, detail=f"running {what}")
+        elif self.enabled:
+            self._line(f"{self.label} {number}/{self.total}: {what} running")
+
     def advance(self, done: int, detail: str = "") -> None:
         """Step ``done`` (from 1) has finished; ``detail`` says what it gave."""
         if self._bar is not None:
             self._bar.update(self._task, completed=done, detail=detail)
-        else:
-            elapsed = time.perf_counter() - self._start
-            text = f"{self.label} {done}/{self.total}" + (f": {detail}" if detail else "")
-            self.console.print(f"{text} ({elapsed:.1f} s so far)", markup=False, highlight=False)
+        elif self.enabled:
+            self._line(f"{self.label} {done}/{self.total}" + (f": {detail}" if detail else ""))
+
+    def _line(self, text: str) -> None:
+        elapsed = time.perf_counter() - self._start
+        self.console.print(f"{text} ({elapsed:.1f} s so far)", markup=False, highlight=False)
 
     def close(self) -> None:
         if self._bar is not None:

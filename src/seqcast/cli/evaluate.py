@@ -16,14 +16,19 @@ from seqcast.cli.options import (
     RefitOpt,
     StartOpt,
     TrainStartOpt,
+    WindowsOpt,
+    WorkersOpt,
     column_names,
     data_options,
     model_names,
     number,
 )
 from seqcast.data.sources import DataSource
+from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import backtest as run_backtest
 from seqcast.evaluation.benchmark import run_benchmark
+from seqcast.evaluation.panel import PanelBenchmark
+from seqcast.models.base import Forecaster
 from seqcast.models.registry import create_model, parse_overrides
 from seqcast.results import check_new, fresh_path
 
@@ -45,20 +50,10 @@ def backtest(
         str, typer.Option("--target", help="Column to forecast (comma-separated for several).")
     ],
     model: Annotated[str, typer.Option("--model", help="A registered model name.")],
-    start: Annotated[
-        str,
-        typer.Option(
-            "--start", help="First date of the range holding each forecast's first step (+1)."
-        ),
-    ],
-    end: Annotated[
-        str,
-        typer.Option(
-            "--end", help="Last date of that range (partial dates work: 2019-05 is all of May)."
-        ),
-    ],
     out_dir: Annotated[Path, typer.Option("--out", help="New folder for the results.")],
     source: DataSource,
+    start: StartOpt = None,
+    end: EndOpt = None,
     settings: Annotated[
         list[str] | None,
         typer.Option(
@@ -72,17 +67,18 @@ def backtest(
     refit: RefitOpt = False,
     train_start: TrainStartOpt = None,
     season: SeasonOpt = None,
-    workers: Annotated[
-        int,
-        typer.Option(
-            "--workers", min=1, help="Processes to share the origins among (useful with --refit)."
-        ),
-    ] = 1,
+    windows: WindowsOpt = None,
+    workers: WorkersOpt = 1,
 ) -> None:
     """Rolling-origin backtest of one model: forecast --horizon steps from every origin.
 
-    Each origin is the day (step) before a date in --start..--end. Writes OUT/metrics.json
-    (overall, per-horizon and per-target errors), OUT/forecasts.csv and OUT/per_horizon.csv.
+    One series: each origin is the day (step) before a date in --start..--end (both
+    needed). Writes OUT/metrics.json (overall, per-horizon and per-target errors),
+    OUT/forecasts.csv and OUT/per_horizon.csv.
+
+    A panel (an M4 dataset, or --csv with --id-column): every series forecasts its last
+    --windows x --horizon steps, scored per series as M4 scores (sMAPE, MASE) and averaged;
+    OUT also gets per_series.csv and submission.csv (M4's layout).
 
     Examples: seqcast backtest --dataset ridership --target rail --model seasonal_naive
     --set season=7 --start 2019-03-01 --end 2019-05-31 --out results/naive7
@@ -92,9 +88,14 @@ def backtest(
     --end 2019-05-31 --train-start 2019-01-01 --refit --out results/sarima
     """
     check_new(out_dir)
-    frame = source.load()
     forecaster = create_model(model, **parse_overrides(model, settings or []))
     info = source.info
+    if source.is_panel:
+        _panel_backtest(forecaster, source, target, horizon, windows, season, workers, out_dir)
+        return
+    if start is None or end is None:
+        raise SeqcastError("give --start and --end (the range of first forecast steps)")
+    frame = source.load()
     result = run_backtest(
         forecaster,
         frame,
@@ -116,6 +117,41 @@ def backtest(
         table.add_column(column, justify="right")
     m = result.metrics
     table.add_row(*(number(m[k]) for k in ("mae", "rmse", "mape", "smape", "mase")))
+    out.print(table)
+    out.print(f"results in {out_dir}")
+
+
+def _panel_backtest(
+    model: Forecaster,
+    source: DataSource,
+    target: str,
+    horizon: int,
+    windows: int | None,
+    season: int | None,
+    workers: int,
+    out_dir: Path,
+) -> None:
+    from seqcast.evaluation.panel import panel_backtest
+
+    info = source.info
+    (column,) = column_names(target)
+    result = panel_backtest(
+        model,
+        source.load(),
+        column,
+        horizon,
+        windows=windows or (info.benchmark.windows if info else 1),
+        season=season or (info.season if info else 1),
+        workers=workers,
+    )
+    result.save(out_dir)
+    table = Table(
+        title=f"{result.model} on {result.n_series} series: the last {result.windows} x "
+        f"{result.horizon} steps of each"
+    )
+    for column_name in ("smape %", "mase", "mae"):
+        table.add_column(column_name, justify="right")
+    table.add_row(*(number(result.metrics[k]) for k in ("smape", "mase", "mae")))
     out.print(table)
     out.print(f"results in {out_dir}")
 
@@ -144,6 +180,8 @@ def benchmark(
     refit: RefitOpt = False,
     train_start: TrainStartOpt = None,
     season: SeasonOpt = None,
+    windows: WindowsOpt = None,
+    workers: WorkersOpt = 1,
     out_dir: Annotated[
         Path | None,
         typer.Option(
@@ -166,6 +204,12 @@ def benchmark(
     forecasts.csv, pictures (series.png, acf_pacf.png, forecasts.png, per_horizon.png) and
     report.html (all of it in one self-contained page) into a new folder.
 
+    A panel (--dataset m4-hourly and the other M4 groups, or --csv with --id-column):
+    every series forecasts its last --windows x --horizon steps (the M4 test period); the
+    leaderboard ranks sMAPE, MASE and OWA (relative to Naive2) averaged over series, and
+    the folder holds per_series.csv and each model's forecasts in M4's layout
+    (forecasts/MODEL.csv: id, F1..FH). --workers shares the series of local models.
+
     --preset NAME runs a seed experiment (sine-mlp, sine-lstm, hello) or the book's
     ridership ladder (ridership, about 8 minutes) instead and writes preset.json, its
     pictures and report.html.
@@ -185,8 +229,15 @@ def benchmark(
         refit=refit,
         train_start=train_start,
         season=season,
+        windows=windows,
+        workers=workers,
+        progress=True,
     )
     destination = board.save(out_dir or fresh_path(Path("results"), f"benchmark-{source.name}"))
+    if isinstance(board, PanelBenchmark):
+        _print_panel_board(board, source.name)
+        out.print(f"results in {destination}")
+        return
     first = board.results[0]
     table = Table(
         title=f"{source.name}: {', '.join(first.targets)}, {first.n_forecasts} "
@@ -209,6 +260,28 @@ def benchmark(
         )
     out.print(table)
     out.print(f"results in {destination}")
+
+
+def _print_panel_board(board: PanelBenchmark, name: str) -> None:
+    first = board.results[0]
+    table = Table(
+        title=f"{name}: {first.n_series} series, the last {first.windows} x {first.horizon} "
+        "steps of each"
+    )
+    for column in ("rank", "model", "smape %", "mase", "owa", "seconds"):
+        table.add_column(
+            column, no_wrap=column == "model", justify="left" if column == "model" else "right"
+        )
+    for row in board.leaderboard.itertuples():
+        table.add_row(
+            str(row.rank),
+            str(row.model),
+            number(row.smape),
+            number(row.mase),
+            f"{row.owa:.3f}",
+            f"{row.seconds:.1f}",
+        )
+    out.print(table)
 
 
 def _preset(name: str, out_dir: Path | None) -> None:

@@ -1,8 +1,8 @@
 """Options several commands share, declared once, and the small parsers behind them.
 
-``data_options`` gives a command the six options that say where the data comes from
-(``--dataset``, ``--csv``, ``--date-column``, ``--freq``, ``--fill``, ``--data-dir``); the
-command receives them as one ``source: DataSource``.
+``data_options`` gives a command the options that say where the data comes from
+(``--dataset``, ``--csv``, ``--date-column``, ``--freq``, ``--fill``, ``--data-dir``,
+``--id-column``); the command receives them as one ``source: DataSource``.
 """
 
 from __future__ import annotations
@@ -56,6 +56,14 @@ DATA_OPTIONS: dict[str, Any] = {
         ),
     ],
     "data_dir": DataDirOpt,
+    "id_column": Annotated[
+        str | None,
+        typer.Option(
+            "--id-column",
+            help="The column of --csv naming each row's series: the file is a long table of "
+            "many series (a panel).",
+        ),
+    ],
 }
 
 
@@ -101,6 +109,7 @@ def _source(options: dict[str, Any], required: bool, default: str | None) -> Dat
         freq=options["freq"],
         fill=options["fill"],
         data_dir=str(options["data_dir"]) if options["data_dir"] is not None else None,
+        id_column=options["id_column"],
     )
 
 
@@ -114,6 +123,21 @@ EndOpt = Annotated[
     str | None,
     typer.Option(
         "--end", help="Last date of that range (partial dates work: 2019-05 is all of May)."
+    ),
+]
+WindowsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--windows",
+        min=1,
+        help="A panel: forecast the last WINDOWS x HORIZON steps of every series, one "
+        "window of HORIZON steps after another (default: the dataset's, else 1).",
+    ),
+]
+WorkersOpt = Annotated[
+    int,
+    typer.Option(
+        "--workers", min=1, help="Processes sharing the work (the origins, or a panel's series)."
     ),
 ]
 RefitOpt = Annotated[

@@ -18,6 +18,7 @@ import pandas as pd
 
 from seqcast.data.datasets import DatasetInfo, dataset_info, load_dataset
 from seqcast.data.io import FILL_METHODS, Fill, load_frame
+from seqcast.data.panel import load_panel
 from seqcast.errors import SeqcastError
 
 logger = logging.getLogger("seqcast")
@@ -26,8 +27,9 @@ logger = logging.getLogger("seqcast")
 @dataclasses.dataclass(frozen=True)
 class DataSource:
     """Exactly one of ``dataset`` (a built-in name) or ``csv`` (a file path, with its
-    ``date_column`` and optionally ``freq`` and ``fill``). ``data_dir`` is where dataset
-    files are looked for first (default ``$SEQCAST_DATA_DIR``)."""
+    ``date_column`` and optionally ``freq`` and ``fill``; with an ``id_column`` the file
+    is a long table of many series, a panel). ``data_dir`` is where dataset files are
+    looked for first (default ``$SEQCAST_DATA_DIR``)."""
 
     dataset: str | None = None
     csv: str | None = None
@@ -35,6 +37,7 @@ class DataSource:
     freq: str | None = None
     fill: Fill | None = None
     data_dir: str | None = None
+    id_column: str | None = None
 
     def __post_init__(self) -> None:
         if (self.dataset is None) == (self.csv is None):
@@ -47,6 +50,8 @@ class DataSource:
             )
         if self.dataset is not None:
             dataset_info(self.dataset)  # an unknown name fails here, listing the datasets
+            if self.id_column is not None:
+                raise SeqcastError("--id-column goes with --csv (a dataset knows its series)")
 
     @classmethod
     def of(cls, source: str | DataSource) -> DataSource:
@@ -59,6 +64,12 @@ class DataSource:
         return self.dataset if self.dataset is not None else Path(str(self.csv)).stem
 
     @property
+    def is_panel(self) -> bool:
+        """Many series: a panel dataset (M4) or a file with an ``id_column``."""
+        info = self.info
+        return self.id_column is not None or (info is not None and info.panel)
+
+    @property
     def info(self) -> DatasetInfo | None:
         """The built-in dataset's description and defaults; None for a file."""
         return dataset_info(self.dataset) if self.dataset is not None else None
@@ -67,6 +78,11 @@ class DataSource:
         """The data as a regular time-indexed DataFrame (``seqcast.data.io``)."""
         if self.dataset is not None:
             frame = load_dataset(self.dataset, self.data_dir)
+        elif self.id_column is not None:
+            assert self.csv is not None and self.date_column is not None
+            frame = load_panel(
+                self.csv, self.id_column, self.date_column, freq=self.freq, fill=self.fill
+            )
         else:
             assert self.csv is not None and self.date_column is not None
             frame = load_frame(self.csv, self.date_column, freq=self.freq, fill=self.fill)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,6 +21,10 @@ from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.models.base import Forecaster
 from seqcast.models.registry import create_model, list_models, model_class
+from seqcast.progress import Progress
+
+if TYPE_CHECKING:
+    from seqcast.evaluation.panel import PanelBenchmark
 from seqcast.results import json_ready, results_dir, write_json
 
 LEADERBOARD_METRICS = ("mae", "rmse", "mape", "smape", "mase")
@@ -83,17 +87,27 @@ def run_benchmark(
     refit: bool = False,
     train_start: str | None = None,
     season: int | None = None,
-) -> Benchmark:
+    windows: int | None = None,
+    workers: int = 1,
+    progress: bool = False,
+) -> Benchmark | PanelBenchmark:
     """Every registered model (or the names in ``models``) on a dataset or file, each with
     the parameters it suggests for the season and horizon (``Forecaster.defaults_for``).
 
     A built-in dataset supplies what is not given: its target, horizon, backtest range,
     training start and season (``seqcast datasets``); a file needs ``target``, ``start``
-    and ``end`` (its season defaults to 1). Returns the ranked ``Benchmark``.
+    and ``end`` (its season defaults to 1). A panel (many series: an M4 group, or a file
+    with an id column) is scored on the last ``windows`` x ``horizon`` steps of every
+    series instead (``seqcast.evaluation.panel``, ``workers`` processes for the local
+    models) and needs no dates. Returns the ranked ``Benchmark`` or ``PanelBenchmark``.
     """
     source = DataSource.of(source)
     info = source.info
     defaults = info.benchmark if info else None
+    if source.is_panel:
+        return _run_panel_benchmark(
+            source, models, target, horizon, season, windows, workers, progress
+        )
     chosen_target = target or (defaults.target if defaults else None)
     chosen_start = start or (defaults.start if defaults else None)
     chosen_end = end or (defaults.end if defaults else None)
@@ -114,6 +128,46 @@ def run_benchmark(
         train_start=train_start or (defaults.train_start if defaults else None),
         season=chosen_season,
         title=f"seqcast benchmark: {source.name}",
+        progress=progress,
+    )
+
+
+def _run_panel_benchmark(
+    source: DataSource,
+    models: Sequence[str] | None,
+    target: str | Sequence[str] | None,
+    horizon: int | None,
+    season: int | None,
+    windows: int | None,
+    workers: int,
+    progress: bool,
+) -> PanelBenchmark:
+    """``run_benchmark`` on a panel: the dataset's defaults, else ``target`` and
+    ``horizon`` given."""
+    from seqcast.evaluation.panel import panel_benchmark
+
+    info = source.info
+    defaults = info.benchmark if info else None
+    chosen_target = target or (defaults.target if defaults else None)
+    chosen_horizon = horizon or (defaults.horizon if defaults else None)
+    if chosen_target is None or chosen_horizon is None:
+        raise SeqcastError("with a panel file, give --target and --horizon")
+    if not isinstance(chosen_target, str):
+        if len(chosen_target) != 1:
+            raise SeqcastError("a panel benchmark forecasts one target column")
+        chosen_target = chosen_target[0]
+    chosen_season = season or (info.season if info else 1)
+    candidates = default_models(chosen_season, chosen_horizon, models)  # names checked first
+    return panel_benchmark(
+        candidates,
+        source.load(),
+        chosen_target,
+        chosen_horizon,
+        windows=windows or (defaults.windows if defaults else 1),
+        season=chosen_season,
+        workers=workers,
+        title=f"seqcast benchmark: {source.name}",
+        progress=progress,
     )
 
 
@@ -129,35 +183,50 @@ def benchmark(
     train_start: str | None = None,
     season: int = 1,
     title: str = "seqcast benchmark",
+    progress: bool = False,
 ) -> Benchmark:
-    """Backtest each model on the same origins; the leaderboard is sorted by MAE."""
-    results = [
-        backtest(
-            model,
-            data,
-            targets,
-            start,
-            end,
-            horizon,
-            refit=refit,
-            train_start=train_start,
-            season=season,
-        )
-        for model in models
-    ]
+    """Backtest each model on the same origins; the leaderboard is sorted by MAE. With
+    ``progress``, which model runs, n of N and the time so far go to stderr."""
+    results = []
+    with Progress(len(models), "model", enabled=progress) as shown:
+        for number, model in enumerate(models, start=1):
+            shown.start(number, model.name)
+            results.append(
+                backtest(
+                    model,
+                    data,
+                    targets,
+                    start,
+                    end,
+                    horizon,
+                    refit=refit,
+                    train_start=train_start,
+                    season=season,
+                )
+            )
+            shown.advance(
+                number,
+                f"{model.name}: MAE {results[-1].metrics['mae']:.4g} "
+                f"in {results[-1].seconds:.1f} s",
+            )
     rows = [
         {
             "model": r.model,
             **{m: r.metrics[m] for m in LEADERBOARD_METRICS},
             "n_forecasts": r.n_forecasts,
             "seconds": round(r.seconds, 3),
-            "params": ", ".join(f"{k}={v}" for k, v in r.params.items()),
+            "params": params_text(model),
         }
-        for r in results
+        for r, model in zip(results, models, strict=True)
     ]
     board = pd.DataFrame(rows).sort_values("mae", kind="mergesort", ignore_index=True)
     board.insert(0, "rank", range(1, len(board) + 1))
     return Benchmark(board, results, data, title)
+
+
+def params_text(model: Forecaster) -> str:
+    """``k=v, ...`` for the parameters that differ from the model's defaults."""
+    return ", ".join(f"{k}={v}" for k, v in model.changed_params().items())
 
 
 def write_benchmark_report(board: Benchmark, folder: Path, top: int = 5) -> Path:

@@ -3,7 +3,8 @@
 MAPE and sMAPE are in percent. MAPE is NaN when an actual value is zero (it is undefined
 there); sMAPE counts a step where both values are zero as no error. MASE divides by the
 in-sample MAE of the seasonal-naive forecast (season ``m``) on the training series, and is
-NaN when that forecast is perfect in-sample (its error is zero up to round-off).
+NaN when that forecast is perfect in-sample (its error is zero up to round-off). sMAPE and
+MASE are the M4 competition's definitions; ``owa`` combines them relative to Naive2.
 """
 
 from __future__ import annotations
@@ -56,6 +57,16 @@ def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike, m: int = 1) -
     if scale <= 1e-12 * float(np.mean(np.abs(train))):  # zero up to round-off: undefined
         return float("nan")
     return mae(y_true, y_pred) / scale
+
+
+def owa(smape: float, mase: float, smape_naive2: float, mase_naive2: float) -> float:
+    """M4's overall weighted average: the mean of sMAPE and MASE, each relative to Naive2's
+    (both are averages over the same series; 1 is Naive2's own score, lower is better)."""
+    if smape_naive2 <= 0 or mase_naive2 <= 0:
+        raise SeqcastError(
+            f"OWA needs Naive2's sMAPE and MASE above 0, got {smape_naive2} and {mase_naive2}"
+        )
+    return 0.5 * (smape / smape_naive2 + mase / mase_naive2)
 
 
 METRICS: dict[str, Callable[[ArrayLike, ArrayLike], float]] = {

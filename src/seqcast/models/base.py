@@ -193,6 +193,20 @@ class Forecaster:
         """The model's parameters, as given to ``create_model``."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
+    def changed_params(self) -> dict[str, object]:
+        """The parameters that differ from the class's defaults; a nested settings
+        dataclass (``train``) as ``train.epochs`` keys."""
+        changed: dict[str, object] = {}
+        for f in dataclasses.fields(self):
+            value, default = getattr(self, f.name), _default(f)
+            if dataclasses.is_dataclass(value) and dataclasses.is_dataclass(default):
+                for inner in dataclasses.fields(value):
+                    if getattr(value, inner.name) != getattr(default, inner.name):
+                        changed[f"{f.name}.{inner.name}"] = getattr(value, inner.name)
+            elif value != default:
+                changed[f.name] = value
+        return changed
+
     def clone(self: F) -> F:
         """A new, unfitted forecaster with the same parameters."""
         return type(self)(**copy.deepcopy(self.params()))
@@ -213,6 +227,13 @@ class Forecaster:
             )
         if data[list(targets)].isna().to_numpy().any():
             raise SeqcastError(f"{self.name}: the target columns have missing values")
+
+
+def _default(f: dataclasses.Field[Any]) -> object:
+    """A dataclass field's default value (made fresh for a default factory)."""
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
 
 
 def _fit_copy(template: Forecaster, targets: list[str], series: pd.DataFrame) -> Forecaster:

@@ -1,0 +1,336 @@
+"""Backtests and leaderboards over many series (a panel), scored as the M4 competition scores.
+
+Symbols: N series, W windows per series, H horizon, K targets (one here: ``target``).
+
+Every series is cut ``windows`` times at its end, ``horizon`` steps apart: the last window
+forecasts its final H steps (M4's test period when W = 1), the one before it the H steps
+before those, and so on. A model is fitted on each series' data before its first window and
+forecasts the later windows from their own history (no refitting):
+
+- a local model (one per series) is fitted in ``workers`` processes, the same forecasts for
+  any number of them;
+- a global model (the neural ones) trains once on the panel cut before the first window.
+
+Per series: sMAPE (%), MASE (the mean absolute error over the in-sample seasonal-naive MAE
+of the fitted part, period m) and MAE over its W·H forecast steps. A model's score is the
+mean over series (M4's averages), and at each step ahead the mean over series of that
+step. The leaderboard ranks by OWA: the mean of sMAPE and MASE each relative to Naive2's on
+the same windows (Naive2 runs as the reference when it is not among the models).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from seqcast.data.panel import check_panel, drop_last, iter_series, series_ids
+from seqcast.errors import SeqcastError
+from seqcast.evaluation import metrics
+from seqcast.evaluation.benchmark import params_text
+from seqcast.models.base import Forecaster
+from seqcast.models.neural import NeuralForecaster
+from seqcast.processes import process_map
+from seqcast.progress import Progress
+from seqcast.results import json_ready, results_dir, write_json
+
+SCORES = ("smape", "mase", "mae")
+
+
+@dataclass
+class PanelBacktestResult:
+    """One model's forecasts and errors over a panel.
+
+    ``forecasts`` has one row per (series, window, step): id, window (1 = the earliest),
+    origin, time, step, forecast, actual. ``per_series`` has a row per series and
+    ``per_horizon`` a row per step 1..H (means over series); ``metrics`` the means over
+    series.
+    """
+
+    model: str
+    params: dict[str, Any]
+    target: str
+    horizon: int
+    windows: int
+    season: int
+    forecasts: pd.DataFrame
+    per_series: pd.DataFrame
+    per_horizon: pd.DataFrame
+    metrics: dict[str, float]
+    seconds: float
+
+    @property
+    def n_series(self) -> int:
+        return len(self.per_series)
+
+    def submission(self) -> pd.DataFrame:
+        """The last window's forecasts in M4's layout: id, then F1..FH."""
+        last = self.forecasts[self.forecasts["window"] == self.windows]
+        table = last.pivot(index="id", columns="step", values="forecast")
+        table.columns = [f"F{step}" for step in table.columns]
+        order = list(dict.fromkeys(last["id"]))
+        return table.loc[order].rename_axis("id").reset_index()
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_ready(
+            {
+                "model": self.model,
+                "params": self.params,
+                "target": self.target,
+                "horizon": self.horizon,
+                "windows": self.windows,
+                "season": self.season,
+                "series": self.n_series,
+                **self.metrics,
+                "per_horizon": {name: self.per_horizon[name].tolist() for name in SCORES},
+                "seconds": self.seconds,
+            }
+        )
+
+    def save(self, folder: str | Path) -> Path:
+        """Write a new ``folder``: metrics.json, forecasts.csv, per_series.csv,
+        per_horizon.csv and submission.csv (M4's layout)."""
+        folder = Path(folder)
+        with results_dir(folder) as tmp:
+            write_json(tmp / "metrics.json", self.to_dict())
+            self.forecasts.to_csv(tmp / "forecasts.csv", index=False)
+            self.per_series.to_csv(tmp / "per_series.csv")
+            self.per_horizon.to_csv(tmp / "per_horizon.csv")
+            self.submission().to_csv(tmp / "submission.csv", index=False)
+        return folder
+
+
+def panel_backtest(
+    model: Forecaster,
+    panel: pd.DataFrame,
+    target: str,
+    horizon: int,
+    *,
+    windows: int = 1,
+    season: int = 1,
+    workers: int = 1,
+) -> PanelBacktestResult:
+    """Forecast the last ``windows`` x ``horizon`` steps of every series of ``panel``.
+
+    ``model`` is unfitted; it is fitted on each series' data before its first window (a
+    global model once on all of them). ``season`` is MASE's m. ``workers`` processes share
+    the series of a local model.
+    """
+    for name, value in (("horizon", horizon), ("windows", windows), ("workers", workers)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SeqcastError(f"{name} must be a positive integer, got {value!r}")
+    held = windows * horizon
+    check_panel(panel, [target], model.min_history + held, f"{model.name} with {held} held out")
+    clock = time.perf_counter()
+    frames = [frame for _, frame in iter_series(panel)]
+    lengths = np.array([len(frame) for frame in frames])
+    if isinstance(model, NeuralForecaster):
+        fitted = model.clone().fit(drop_last(panel, held), target)
+        assert isinstance(fitted, NeuralForecaster)
+        origins = [lengths - held - 1 + w * horizon for w in range(windows)]
+        runs = fitted.predict_panel_origins(panel, origins, horizon)  # W x (N, H, 1)
+        predicted = np.stack(runs, axis=1)[..., 0]  # (N, W, H)
+    else:
+        task = functools.partial(_local_forecasts, model, target, horizon, windows)
+        chunks = np.array_split(np.arange(len(frames)), min(len(frames), 4 * workers))
+        parts = process_map(task, [[frames[i] for i in chunk] for chunk in chunks], workers)
+        predicted = np.concatenate(parts)
+    seconds = time.perf_counter() - clock
+    return _score(model, panel, frames, target, horizon, windows, season, predicted, seconds)
+
+
+def _local_forecasts(
+    model: Forecaster, target: str, horizon: int, windows: int, frames: list[pd.DataFrame]
+) -> np.ndarray:
+    """(n, W, H) forecasts of a copy of ``model`` fitted to each of ``frames``."""
+    held = windows * horizon
+    out = np.empty((len(frames), windows, horizon))
+    for i, frame in enumerate(frames):
+        fitted = model.clone().fit(frame.iloc[: len(frame) - held], target)
+        origins = len(frame) - held - 1 + horizon * np.arange(windows)
+        out[i] = fitted.predict_origins(frame, origins, horizon)[..., 0]
+    return out
+
+
+def _score(
+    model: Forecaster,
+    panel: pd.DataFrame,
+    frames: list[pd.DataFrame],
+    target: str,
+    horizon: int,
+    windows: int,
+    season: int,
+    predicted: np.ndarray,
+    seconds: float,
+) -> PanelBacktestResult:
+    """The result of (N, W, H) forecasts of ``frames``' last W x H steps."""
+    held = windows * horizon
+    actual = np.stack([frame[target].to_numpy(dtype=float)[-held:] for frame in frames])
+    actual = actual.reshape(len(frames), windows, horizon)
+    train = [frame[target].to_numpy(dtype=float)[:-held] for frame in frames]
+    rows = [
+        {
+            "smape": metrics.smape(a, p),
+            "mase": metrics.mase(a, p, y, season) if len(y) > season else float("nan"),
+            "mae": metrics.mae(a, p),
+        }
+        for a, p, y in zip(actual, predicted, train, strict=True)
+    ]
+    ids = series_ids(panel)
+    per_series = pd.DataFrame(rows, index=pd.Index(ids, name="id"))
+    scales = per_series["mae"] / per_series["mase"]  # each series' MASE denominator
+    per_step = np.abs(actual - predicted).mean(axis=1)  # (N, H)
+    per_horizon = pd.DataFrame(
+        {
+            "smape": [  # at each step h: the mean over series of each one's sMAPE there
+                np.mean([metrics.smape(a, p) for a, p in zip(at_h, by_h, strict=True)])
+                for at_h, by_h in zip(
+                    actual.transpose(2, 0, 1), predicted.transpose(2, 0, 1), strict=True
+                )
+            ],
+            "mase": np.nanmean(per_step / scales.to_numpy()[:, None], axis=0),
+            "mae": per_step.mean(axis=0),
+        },
+        index=pd.RangeIndex(1, horizon + 1, name="step"),
+    )
+    times = [frame.index[-held:] for frame in frames]
+    forecasts = pd.DataFrame(
+        {
+            "id": np.repeat(np.asarray(ids, dtype=object), held),
+            "window": np.tile(np.repeat(np.arange(1, windows + 1), horizon), len(ids)),
+            "origin": np.concatenate(
+                [
+                    np.repeat(frame.index[len(frame) - held - 1 :: horizon][:windows], horizon)
+                    for frame in frames
+                ]
+            ),
+            "time": np.concatenate(times),
+            "step": np.tile(np.arange(1, horizon + 1), len(ids) * windows),
+            "forecast": predicted.ravel(),
+            "actual": actual.ravel(),
+        }
+    )
+    return PanelBacktestResult(
+        model=model.name,
+        params=model.params(),
+        target=target,
+        horizon=horizon,
+        windows=windows,
+        season=season,
+        forecasts=forecasts,
+        per_series=per_series,
+        per_horizon=per_horizon,
+        metrics={name: float(per_series[name].mean()) for name in SCORES},
+        seconds=seconds,
+    )
+
+
+@dataclass
+class PanelBenchmark:
+    """The leaderboard (best OWA first), each model's panel backtest, the reference (Naive2)
+    OWA is measured against, the panel and a title for the report."""
+
+    leaderboard: pd.DataFrame
+    results: list[PanelBacktestResult]
+    reference: PanelBacktestResult
+    data: pd.DataFrame
+    title: str = "seqcast benchmark"
+
+    def per_horizon(self, metric: str = "smape") -> pd.DataFrame:
+        """(H, models): ``metric`` at each step ahead for every model."""
+        return pd.DataFrame({r.model: r.per_horizon[metric] for r in self.results})
+
+    def per_series(self) -> pd.DataFrame:
+        """One row per (model, series): smape, mase, mae."""
+        return pd.concat(
+            [r.per_series.reset_index().assign(model=r.model) for r in self.results],
+            ignore_index=True,
+        )[["model", "id", *SCORES]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_ready(
+            {
+                "leaderboard": self.leaderboard.to_dict(orient="records"),
+                "reference": self.reference.to_dict(),
+                "models": {r.model: r.to_dict() for r in self.results},
+            }
+        )
+
+    def save(self, folder: str | Path) -> Path:
+        """Write a new ``folder``: leaderboard.csv/.json, per_horizon.csv (sMAPE per step and
+        model), per_series.csv, forecasts/MODEL.csv (M4's submission layout), per_horizon.png,
+        series.png and report.html."""
+        from seqcast.evaluation.panel_report import write_panel_report
+
+        folder = Path(folder)
+        with results_dir(folder) as tmp:
+            self.leaderboard.to_csv(tmp / "leaderboard.csv", index=False)
+            write_json(tmp / "leaderboard.json", self.to_dict())
+            self.per_horizon("smape").to_csv(tmp / "per_horizon.csv")
+            self.per_series().to_csv(tmp / "per_series.csv", index=False)
+            (tmp / "forecasts").mkdir()
+            for result in self.results:
+                result.submission().to_csv(tmp / "forecasts" / f"{result.model}.csv", index=False)
+            write_panel_report(self, tmp)
+        return folder
+
+
+def panel_benchmark(
+    models: Sequence[Forecaster],
+    panel: pd.DataFrame,
+    target: str,
+    horizon: int,
+    *,
+    windows: int = 1,
+    season: int = 1,
+    workers: int = 1,
+    title: str = "seqcast benchmark",
+    progress: bool = False,
+) -> PanelBenchmark:
+    """Every model through the same panel backtest; the leaderboard is sorted by OWA."""
+    from seqcast.models.registry import create_model
+
+    run = functools.partial(
+        panel_backtest,
+        panel=panel,
+        target=target,
+        horizon=horizon,
+        windows=windows,
+        season=season,
+        workers=workers,
+    )
+    results = []
+    with Progress(len(models), "model", enabled=progress) as shown:
+        for number, model in enumerate(models, start=1):
+            shown.start(number, model.name)
+            results.append(run(model))
+            score = results[-1].metrics
+            shown.advance(
+                number,
+                f"{model.name}: sMAPE {score['smape']:.3f}, "
+                f"MASE {score['mase']:.3f} in {results[-1].seconds:.1f} s",
+            )
+    reference = next((r for r in results if r.model == "naive2"), None)
+    if reference is None:
+        reference = run(create_model("naive2", season=season))
+    base = reference.metrics
+    rows = [
+        {
+            "model": r.model,
+            **{name: r.metrics[name] for name in SCORES},
+            "owa": metrics.owa(r.metrics["smape"], r.metrics["mase"], base["smape"], base["mase"]),
+            "seconds": round(r.seconds, 3),
+            "params": params_text(model),
+        }
+        for r, model in zip(results, models, strict=True)
+    ]
+    board = pd.DataFrame(rows).sort_values("owa", kind="mergesort", ignore_index=True)
+    board = board[["model", "smape", "mase", "owa", "mae", "seconds", "params"]]
+    board.insert(0, "rank", range(1, len(board) + 1))
+    return PanelBenchmark(board, results, reference, panel, title)

@@ -1,0 +1,130 @@
+"""Backtests and leaderboards over a panel: M4's sMAPE, MASE and OWA worked out by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import run_cli
+
+from seqcast import SeqcastError, create_model
+from seqcast.data.panel import prepare_panel
+from seqcast.evaluation.metrics import owa
+from seqcast.evaluation.panel import panel_backtest, panel_benchmark
+
+
+def tiny() -> pd.DataFrame:
+    """Two series of six days; the last two of each are held out.
+
+    A: 1 2 3 4 | 5 6       B: 10 10 20 20 | 20 10
+    """
+    table = pd.DataFrame(
+        {
+            "id": ["A"] * 6 + ["B"] * 6,
+            "day": [*pd.date_range("2024-01-01", periods=6)] * 2,
+            "y": [1, 2, 3, 4, 5, 6, 10, 10, 20, 20, 20, 10],
+        }
+    )
+    return prepare_panel(table, "id", "day")
+
+
+def test_smape_mase_and_owa_by_hand() -> None:
+    naive = panel_backtest(create_model("naive"), tiny(), "y", 2)
+    # A: forecasts 4, 4 against 5, 6: sMAPE (200·1/9 + 200·2/10) / 2; in-sample MAE of
+    #    the naive forecast |2-1|, |3-2|, |4-3| -> 1, so MASE (1 + 2) / 2 / 1 = 1.5.
+    # B: 20, 20 against 20, 10: sMAPE (0 + 200·10/30) / 2; scale (0 + 10 + 0) / 3, MASE 5 / (10/3).
+    smape_a, smape_b = (200 / 9 + 40) / 2, (200 * 10 / 30) / 2
+    assert naive.per_series.loc["A", "smape"] == pytest.approx(smape_a)
+    assert naive.per_series.loc["B", "smape"] == pytest.approx(smape_b)
+    assert naive.per_series["mase"].tolist() == pytest.approx([1.5, 1.5])
+    assert naive.metrics["smape"] == pytest.approx((smape_a + smape_b) / 2)
+    assert naive.metrics["mase"] == pytest.approx(1.5)
+    # per step: +1 is (200/9 + 0) / 2 in sMAPE, +2 is (40 + 200/3) / 2
+    assert naive.per_horizon["smape"].tolist() == pytest.approx([100 / 9, (40 + 200 / 3) / 2])
+
+    board = panel_benchmark([create_model("naive"), create_model("drift")], tiny(), "y", 2)
+    # drift: A's line goes on exactly (5, 6): sMAPE 0, MASE 0. B's slope is 10/3: 23.33,
+    # 26.67 against 20, 10: errors 3.33 and 16.67, MAE 10, MASE 10 / (10/3) = 3.
+    drift_b = (200 * (10 / 3) / (20 + 70 / 3) + 200 * (50 / 3) / (10 + 80 / 3)) / 2
+    rows = board.leaderboard.set_index("model")
+    assert rows.loc["drift", "smape"] == pytest.approx(drift_b / 2)
+    assert rows.loc["drift", "mase"] == pytest.approx(1.5)
+    # Naive2 with season 1 is the naive forecast: OWA's reference, so naive scores 1.
+    assert rows.loc["naive", "owa"] == pytest.approx(1.0)
+    expected = 0.5 * (drift_b / 2 / ((smape_a + smape_b) / 2) + 1.5 / 1.5)
+    assert rows.loc["drift", "owa"] == pytest.approx(expected)
+    assert owa(10.0, 1.0, 20.0, 2.0) == 0.5
+    assert board.leaderboard["model"].tolist() == ["drift", "naive"]
+
+
+def test_windows_step_back_one_horizon_at_a_time() -> None:
+    result = panel_backtest(create_model("naive"), tiny(), "y", 1, windows=2)
+    a = result.forecasts[result.forecasts["id"] == "A"]
+    assert a["window"].tolist() == [1, 2]
+    assert a["forecast"].tolist() == [4.0, 5.0]  # from day 4, then from day 5
+    assert a["actual"].tolist() == [5.0, 6.0]
+    assert list(result.submission().columns) == ["id", "F1"]
+    assert result.submission()["F1"].tolist() == [5.0, 20.0]  # the last window's
+
+
+def test_local_models_give_the_same_forecasts_for_any_number_of_workers() -> None:
+    t = np.arange(120)
+    table = pd.DataFrame(
+        {
+            "id": np.repeat(["a", "b", "c"], 120),
+            "day": list(pd.date_range("2024-01-01", periods=120)) * 3,
+            "y": np.concatenate([k + np.sin(2 * np.pi * t / 7) + t / 50 for k in (5, 10, 20)]),
+        }
+    )
+    panel = prepare_panel(table, "id", "day")
+    one = panel_backtest(create_model("theta", season=7), panel, "y", 7, workers=1)
+    two = panel_backtest(create_model("theta", season=7), panel, "y", 7, workers=2)
+    pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
+
+
+def test_a_panel_too_short_for_the_windows_names_the_series() -> None:
+    with pytest.raises(SeqcastError, match="series 'A' has 6 steps; naive with 6 held out"):
+        panel_backtest(create_model("naive"), tiny(), "y", 3, windows=2)
+
+
+def test_the_cli_benchmarks_a_panel_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "stores.csv"
+    tiny().reset_index().to_csv(path, index=False)
+    out = tmp_path / "board"
+    code, _, err = run_cli(
+        [
+            "benchmark",
+            "--csv",
+            str(path),
+            "--date-column",
+            "day",
+            "--id-column",
+            "id",
+            "--target",
+            "y",
+            "--horizon",
+            "2",
+            "--models",
+            "naive,drift",
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert board["model"].tolist() == ["drift", "naive"] and "owa" in board
+    assert (out / "forecasts" / "drift.csv").read_text().splitlines()[0] == "id,F1,F2"
+    assert pd.read_csv(out / "per_series.csv").shape == (4, 5)  # 2 models x 2 series
+    payload = json.loads((out / "leaderboard.json").read_text())
+    assert payload["reference"]["model"] == "naive2"
+    assert "model 2/2: drift running" in err  # not a terminal: a line per step
+    code, _, err = run_cli(
+        ["benchmark", "--csv", str(path), "--date-column", "day", "--id-column", "id"], capsys
+    )
+    assert code == 1 and "with a panel file, give --target and --horizon" in err

@@ -7,11 +7,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from seqcast import SeqcastError, create_model, load_model
 from seqcast.data.panel import from_series, iter_series, prepare_panel
+from seqcast.data.windows import Windows
 from seqcast.models.neural import NeuralForecaster
 from seqcast.networks.norms import MeanScale, RevIN
+from seqcast.training import TrainConfig, train
 
 AMPLITUDES = {"tiny": 0.01, "small": 0.1, "unit": 1.0, "large": 10.0}  # 1000x apart
 
@@ -114,3 +117,35 @@ def test_a_global_model_trains_one_network_and_windows_stay_in_their_series() ->
     for i, amplitude in enumerate(AMPLITUDES.values()):
         np.testing.assert_allclose(level[i * 11 : (i + 1) * 11], 3 * amplitude, rtol=0.2)
     assert sum(p.numel() for p in model.module_.parameters()) == 24 * 6 + 6 + 2  # + RevIN
+
+
+class _Zeros(torch.nn.Module):
+    """Forecasts 0 for every step (with a parameter, so that training can run)."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.weight * torch.zeros(x.shape[0], 1, self.width)
+
+
+def test_a_windows_loss_is_in_units_of_its_own_spread() -> None:
+    # Two series of 5 steps, 1000x apart; windows of 3 inputs and 2 targets: one each.
+    values = np.array([[1.0], [2.0], [3.0], [4.0], [5.0], [1e3], [3e3], [2e3], [5e3], [4e3]])
+    windows = Windows.over_series(values, values, np.array([5, 5]), length=3, horizon=2)
+    config = TrainConfig(epochs=1, batch_size=2, lr=1e-9, loss="mse")
+    state = train(_Zeros(2), windows, None, config, np.ones(1), per_window=True)
+    spreads = [np.std([1.0, 2.0, 3.0]), np.std([1e3, 3e3, 2e3])]  # the inputs' (ddof 0)
+    targets = [[4.0, 5.0], [5e3, 4e3]]
+    expected = np.mean(
+        [
+            (t / np.sqrt(s**2 + 1e-5)) ** 2
+            for s, pair in zip(spreads, targets, strict=True)
+            for t in pair
+        ]
+    )
+    assert state.history.train_loss == pytest.approx([expected], rel=1e-5)
+    plain = train(_Zeros(2), windows, None, config, np.ones(1), per_window=False)
+    assert plain.history.train_loss == pytest.approx([np.mean(np.square(targets))], rel=1e-6)

@@ -35,6 +35,7 @@ Optimizer = Literal["sgd", "adam", "adamw"]
 Monitor = Literal["mae", "mse"]
 Schedule = Literal["constant", "halve", "segrnn"]
 Precision = Literal["fp32", "bf16"]
+LossScale = Literal["auto", "none", "window"]
 
 
 @dataclass
@@ -47,6 +48,10 @@ class TrainConfig:
     monitor : the validation metric early stopping watches, ``mae`` or ``mse``.
     lr_schedule : ``constant``; ``halve`` (x0.5 after every epoch, DLinear's); ``segrnn``
         (the SegRNN reference's: epoch 1 at lr/25, epochs 2-4 at lr, then x0.8 per epoch).
+    loss_scale : ``window`` divides each window's errors by the spread (standard deviation)
+        of its target inputs, in the loss and in the validation score, so series of any size
+        weigh the same; ``none`` leaves them in the data's units; ``auto``: ``window`` on a
+        panel, ``none`` on one series.
     precision : ``fp32``, or ``bf16`` to let oneDNN run float32 matrix products with
         bfloat16 arithmetic (float32 in and out, like TF32 on GPUs); it pays on CPUs with
         AMX or AVX512-BF16 and changes results at about the third significant digit.
@@ -69,6 +74,7 @@ class TrainConfig:
     monitor: Monitor = "mae"
     lr_schedule: Schedule = "constant"
     precision: Precision = "fp32"
+    loss_scale: LossScale = "auto"
 
     def __post_init__(self) -> None:
         checks = [
@@ -87,6 +93,10 @@ class TrainConfig:
                 "lr_schedule must be constant, halve or segrnn",
             ),
             (self.precision in ("fp32", "bf16"), "precision must be fp32 or bf16"),
+            (
+                self.loss_scale in ("auto", "none", "window"),
+                "loss_scale must be auto, none or window",
+            ),
         ]
         for ok, message in checks:
             if not ok:
@@ -193,13 +203,15 @@ def train(
     config: TrainConfig,
     target_scale: np.ndarray,
     *,
+    per_window: bool = False,
     resume: TrainState | None = None,
     on_epoch: Callable[[History], None] | None = None,
     on_interrupt: Callable[[TrainState], None] | None = None,
 ) -> TrainState:
     """Fit ``module`` on ``windows``; stop early on ``valid`` MAE or MSE (original units).
 
-    ``target_scale`` (K,) turns scaled errors back into the targets' units. Returns the state
+    ``target_scale`` (K,) turns scaled errors back into the targets' units; ``per_window``
+    divides every window's errors by its spread instead (``loss_scale`` window). Returns the state
     after the last epoch (its history says why training stopped); the module holds the best
     weights. ``resume`` continues from a saved state exactly as the run would have gone on.
     ``on_epoch`` sees the history after each epoch. Ctrl-C (KeyboardInterrupt, also when
@@ -238,6 +250,9 @@ def train(
                 x, y = _tensors(windows.batch(index.numpy()))  # (B, L, C), (B, S, H, K)
                 out = module(x)  # (B, S', H*K)
                 prediction = out[:, -y.shape[1] :].reshape(y.shape)
+                if per_window:
+                    spread = window_spread(x, y.shape[-1])[:, :, None]  # (B, 1, 1, K)
+                    prediction, y = prediction / spread, y / spread
                 loss = loss_fn(prediction, y)
                 if not torch.isfinite(loss):
                     module.load_state_dict(best_state)
@@ -255,7 +270,9 @@ def train(
                 total += loss.item() * len(index)
                 count += len(index)
             history.train_seconds.append(time.perf_counter() - clock)
-            mae, mse = evaluate(module, valid, target_scale) if valid else (math.nan, math.nan)
+            mae, mse = (
+                evaluate(module, valid, target_scale, per_window) if valid else (math.nan, math.nan)
+            )
             history.train_loss.append(total / count)
             history.valid_mae.append(mae)
             history.valid_mse.append(mse)
@@ -315,9 +332,12 @@ def _snapshot(
     )
 
 
-def evaluate(module: nn.Module, windows: Windows, target_scale: np.ndarray) -> tuple[float, float]:
-    """MAE and MSE in the targets' units (``target_scale`` (K,) undoes the scaling) over
-    every window's last output position and all H steps and K targets (none is dropped)."""
+def evaluate(
+    module: nn.Module, windows: Windows, target_scale: np.ndarray, per_window: bool = False
+) -> tuple[float, float]:
+    """MAE and MSE in the targets' units (``target_scale`` (K,) undoes the scaling), or
+    with ``per_window`` in units of each window's spread, over every window's last output
+    position and all H steps and K targets (none is dropped)."""
     import torch
 
     module.eval()
@@ -327,10 +347,23 @@ def evaluate(module: nn.Module, windows: Windows, target_scale: np.ndarray) -> t
         for index in np.split(everything, range(256, len(windows), 256)):
             x, y = windows.batch(index)
             prediction = module(torch.from_numpy(x))[:, -1].reshape(y[:, -1].shape)  # (B, H, K)
-            actual, predicted = y[:, -1] * target_scale, prediction.numpy() * target_scale
+            units = (
+                1 / window_spread(torch.from_numpy(x), y.shape[-1]).numpy()
+                if per_window
+                else target_scale
+            )  # (B, 1, K) or (K,)
+            actual, predicted = y[:, -1] * units, prediction.numpy() * units
             absolute += metrics.mae(actual, predicted) * len(index)  # every window has H·K
             squared += metrics.mse(actual, predicted) * len(index)
     return absolute / len(windows), squared / len(windows)
+
+
+def window_spread(x: torch.Tensor, k: int, eps: float = 1e-5) -> torch.Tensor:
+    """(B, 1, K) the standard deviation of each window's K target inputs (its first K
+    channels), floored as RevIN floors it: √(var + eps)."""
+    import torch
+
+    return torch.sqrt(x[..., :k].var(dim=1, keepdim=True, unbiased=False) + eps)
 
 
 def _tensors(arrays: tuple[np.ndarray, ...]) -> tuple[torch.Tensor, ...]:

@@ -253,6 +253,8 @@ class NeuralForecaster(Forecaster):
                     valid_windows,
                     self.train,
                     self.channels_.scale[: len(self.targets_)],
+                    per_window=self.train.loss_scale == "window"
+                    or (self.train.loss_scale == "auto" and panel),
                     resume=resumed,
                     on_epoch=on_epoch,
                     on_interrupt=save_interrupted,

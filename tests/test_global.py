@@ -149,3 +149,20 @@ def test_a_windows_loss_is_in_units_of_its_own_spread() -> None:
     assert state.history.train_loss == pytest.approx([expected], rel=1e-5)
     plain = train(_Zeros(2), windows, None, config, np.ones(1), per_window=False)
     assert plain.history.train_loss == pytest.approx([np.mean(np.square(targets))], rel=1e-6)
+
+
+def test_an_epoch_can_draw_a_number_of_windows_at_random() -> None:
+    seen: list[list[float]] = []
+
+    class Recording(_Zeros):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            seen.append(x[:, 0, 0].tolist())  # each window's first value: its start
+            return super().forward(x)
+
+    values = np.arange(100.0)[:, None]
+    windows = Windows.over(values, values, 3, 2)  # 96 windows
+    config = TrainConfig(epochs=2, batch_size=10, windows_per_epoch=25, lr=1e-9)
+    train(Recording(2), windows, None, config, np.ones(1))
+    assert [len(batch) for batch in seen] == [10, 10, 5] * 2
+    first, second = sum(seen[:3], []), sum(seen[3:], [])
+    assert len(set(first)) == 25 and len(set(second)) == 25 and set(first) != set(second)

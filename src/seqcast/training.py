@@ -45,6 +45,9 @@ class TrainConfig:
     valid_fraction : one series: the share of the last windows that validate (0: none).
     valid_steps : a panel: the last steps of every series whose windows validate (0: the
         model's horizon); ``valid_fraction`` 0 turns validation off here too.
+    windows_per_epoch : 0 trains every epoch on every window; N > 0 on N windows drawn at
+        random (without repeats) each epoch, for panels whose stride-1 windows are many and
+        much alike.
     monitor : the validation metric early stopping watches, ``mae`` or ``mse``.
     lr_schedule : ``constant``; ``halve`` (x0.5 after every epoch, DLinear's); ``segrnn``
         (the SegRNN reference's: epoch 1 at lr/25, epochs 2-4 at lr, then x0.8 per epoch).
@@ -69,6 +72,7 @@ class TrainConfig:
     clip_norm: float | None = None
     valid_fraction: float = 0.2
     valid_steps: int = 0
+    windows_per_epoch: int = 0
     seed: int = 0
     progress: bool = False
     monitor: Monitor = "mae"
@@ -84,6 +88,7 @@ class TrainConfig:
             (self.patience >= 1, "patience must be at least 1"),
             (0 <= self.valid_fraction < 1, "valid_fraction must lie in [0, 1)"),
             (self.valid_steps >= 0, "valid_steps must be 0 or more"),
+            (self.windows_per_epoch >= 0, "windows_per_epoch must be 0 or more"),
             (self.clip_norm is None or self.clip_norm > 0, "clip_norm must be positive"),
             (self.optimizer in ("sgd", "adam", "adamw"), "optimizer must be sgd, adam or adamw"),
             (self.loss in ("mse", "mae", "huber"), "loss must be mse, mae or huber"),
@@ -246,6 +251,8 @@ def train(
             module.train()
             total, count = 0.0, 0
             order = torch.randperm(len(windows), generator=generator)
+            if 0 < config.windows_per_epoch < len(windows):
+                order = order[: config.windows_per_epoch]
             for b, index in enumerate(order.split(config.batch_size), start=1):
                 x, y = _tensors(windows.batch(index.numpy()))  # (B, L, C), (B, S, H, K)
                 out = module(x)  # (B, S', H*K)

@@ -152,3 +152,30 @@ def test_bad_specifications_are_named() -> None:
                 {"y": np.arange(30.0)}, index=pd.date_range("2020-01-01", periods=30, freq="D")
             )
         )
+
+
+def test_stl_removes_a_long_season_that_plain_arima_cannot_follow() -> None:
+    t = np.arange(400)
+    noise = np.random.default_rng(4).normal(0, 0.1, 400)
+    frame = pd.DataFrame(
+        {"y": 10 + 0.05 * t + 3 * np.sin(2 * np.pi * t / 40) + noise},
+        index=pd.date_range("2000-01-01", periods=400, freq="D"),
+    )
+    train, truth = frame.iloc[:360], frame["y"].to_numpy()[360:]
+    drift = {"order": (0, 1, 1), "trend": "t"}  # with d = 1, "t" is the drift
+    plain = create_model("arima", **drift).fit(train, "y").predict(40)["y"]
+    stl = create_model("arima", **drift, stl_period=40).fit(train, "y")
+    forecast = stl.predict(40)["y"]
+    assert np.abs(forecast - truth).mean() < 0.3 < 1.5 < np.abs(plain - truth).mean()
+    # The forecast from a history passed in (one filter pass over it, the seasonal part
+    # lined up by date) equals the forecast from the fitted data.
+    np.testing.assert_allclose(stl.predict(40, history=train.copy())["y"], forecast, rtol=1e-9)
+    assert create_model("arima", stl_period=40).min_history == 81  # two cycles and one
+
+
+def test_stl_settings_are_checked() -> None:
+    with pytest.raises(SeqcastError, match="stl_period must be 0 or at least 2"):
+        create_model("arima", stl_period=1)
+    with pytest.raises(SeqcastError, match="seasonal terms or stl_period, not both"):
+        create_model("arima", seasonal_order=(0, 1, 1, 12), stl_period=12)
+    assert create_model("arima").defaults_for(52, 52) == {"order": (1, 1, 1), "stl_period": 52}

@@ -319,6 +319,15 @@ def _describe_runs(dates: pd.DatetimeIndex, offset: BaseOffset | None) -> str:
     return text + (", ..." if len(runs) == _MAX_LISTED and runs[-1][1] != dates[-1] else "")
 
 
+def steps_between(first: pd.Timestamp, later: pd.Timestamp, freq: BaseOffset) -> int:
+    """Steps of ``freq`` from ``first`` to ``later`` (negative when ``later`` comes first)."""
+    if later == first:
+        return 0
+    low, high = sorted([first, later])
+    steps = len(pd.date_range(low, high, freq=freq)) - 1
+    return steps if later > first else -steps
+
+
 def time_index(frame: pd.DataFrame) -> pd.DatetimeIndex:
     """``frame.index`` as the DatetimeIndex it is (checked), for code and type checker alike."""
     if not isinstance(frame.index, pd.DatetimeIndex):

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from seqcast.data.io import steps_between
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 from seqcast.models.registry import register_model
@@ -44,12 +45,17 @@ class Arima(Forecaster):
     trend : "n", "c", "t" or "ct"; None takes statsmodels' default (a constant when the
         model has no differencing, none otherwise).
     warm_start : when fitted again (a rolling refit), start from the previous estimates.
+    stl_period : 0 for none; a season P >= 2 (a long one, 52 weeks say, that seasonal terms
+        would make slow) is removed first: each target is STL-decomposed (robust, statsmodels)
+        and ARIMA models the seasonally adjusted series. Forecasts add the seasonal pattern
+        back, its last cycle carried forward (also into histories after the fitted data).
     """
 
     order: tuple[int, int, int] = (1, 0, 0)
     seasonal_order: tuple[int, int, int, int] = (0, 0, 0, 0)
     trend: str | None = None
     warm_start: bool = True
+    stl_period: int = 0
 
     def __post_init__(self) -> None:
         self.order = tuple(self.order)  # type: ignore[assignment]
@@ -68,28 +74,39 @@ class Arima(Forecaster):
             raise SeqcastError(
                 f"arima: trend must be one of {', '.join(TRENDS)}, got {self.trend!r}"
             )
+        if self.stl_period == 1 or self.stl_period < 0:
+            raise SeqcastError(f"arima: stl_period must be 0 or at least 2, got {self.stl_period}")
+        if self.stl_period and (P or D or Q):
+            raise SeqcastError("arima: give seasonal terms or stl_period, not both")
 
     @classmethod
     def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
-        """The book's (1,0,0)(0,1,1,s) for seasons up to 24; (1,1,1) otherwise, because the
-        state grows with s and each filter step costs O(s^3): with s = 52 one fit on 2,000
-        weekly points takes over half a minute."""
+        """The book's (1,0,0)(0,1,1,s) for seasons up to 24. A longer season makes seasonal
+        terms slow (the state grows with s and each filter step costs O(s^3): with s = 52
+        one fit on 2,000 weekly points takes over half a minute), so it is STL-decomposed
+        away instead and ARIMA(1,1,1) models the rest."""
         if 1 < season <= MAX_DEFAULT_SEASON:
             return {"seasonal_order": (0, 1, 1, season)}
+        if season > MAX_DEFAULT_SEASON:
+            return {"order": (1, 1, 1), "stl_period": season}
         return {"order": (1, 1, 1)}
 
     @property
     def min_history(self) -> int:
         p, d, q = self.order
         P, D, Q, s = self.seasonal_order
-        return d + D * s + max(p + P * s, q + Q * s) + 2
+        arma = d + D * s + max(p + P * s, q + Q * s) + 2
+        return max(arma, 2 * self.stl_period + 1)
 
     def _fit(self, data: pd.DataFrame) -> None:
         previous = getattr(self, "params_", None) if self.warm_start else None
         self.models_: list[Any] = []
+        self.seasonal_: list[np.ndarray] = []  # each target's STL seasonal part (or zeros)
         params: list[np.ndarray] = []
         for k, column in enumerate(self.targets_):
-            model = self._statsmodel(data[column].to_numpy(dtype=float))
+            y = data[column].to_numpy(dtype=float)
+            self.seasonal_.append(_stl_seasonal(y, self.stl_period))
+            model = self._statsmodel(y - self.seasonal_[-1])
             start = None
             if previous is not None and len(previous) == len(self.targets_):
                 start = np.asarray(model.start_params, dtype=float).copy()
@@ -107,19 +124,41 @@ class Arima(Forecaster):
     ) -> np.ndarray:
         if history is not self.history_:
             return self.predict_origins(history, np.array([len(history) - 1]), n)[0]
+        ahead = np.arange(len(history), len(history) + n)
         columns = [
             _forecasts(model, params, np.array([model.nobs - 1]), n)[0]
-            for model, params in zip(self.models_, self.params_, strict=True)
+            + self._seasonal_at(k, ahead)
+            for k, (model, params) in enumerate(zip(self.models_, self.params_, strict=True))
         ]
         return np.stack(columns, axis=1)  # (n, K)
 
     def predict_origins(self, data: pd.DataFrame, origins: np.ndarray, horizon: int) -> np.ndarray:
         """One Kalman filter pass over ``data`` with the fitted parameters serves every origin."""
         out = np.empty((len(origins), horizon, len(self.targets_)))
+        start = steps_between(self.history_.index[0], data.index[0], self.freq_)
+        steps = start + origins[:, None] + 1 + np.arange(horizon)  # (O, H) positions ahead
         for k, column in enumerate(self.targets_):
             y = data[column].to_numpy(dtype=float)[: origins[-1] + 1]
-            out[:, :, k] = _forecasts(self._statsmodel(y), self.params_[k], origins, horizon)
+            adjusted = y - self._seasonal_at(k, start + np.arange(len(y)))
+            forecast = _forecasts(self._statsmodel(adjusted), self.params_[k], origins, horizon)
+            out[:, :, k] = forecast + self._seasonal_at(k, steps)
         return out
+
+    def _seasonal_at(self, k: int, positions: np.ndarray) -> np.ndarray:
+        """Target k's seasonal part at ``positions`` of the fitted data (0: its first row);
+        beyond the data, its last cycle goes on (before it, its first cycle)."""
+        seasonal = self.seasonal_[k]
+        if not self.stl_period:
+            return np.zeros(np.shape(positions))
+        count, period = len(seasonal), self.stl_period
+        inside = np.clip(positions, 0, count - 1)
+        after = count - period + (positions - count) % period
+        before = positions % period
+        return np.where(
+            positions >= count,
+            seasonal[after],
+            np.where(positions < 0, seasonal[before], seasonal[inside]),
+        )
 
     def predict_interval(self, n: int, alpha: float = 0.05) -> pd.DataFrame:
         """Forecasts with ``1 - alpha`` prediction intervals from statsmodels' results.
@@ -136,9 +175,10 @@ class Arima(Forecaster):
                 warnings.simplefilter("ignore")
                 results = self.models_[k].filter(self.params_[k])
                 bounds = np.asarray(results.get_forecast(n).conf_int(alpha=alpha))
+            seasonal = self._seasonal_at(k, np.arange(len(self.history_), len(self.history_) + n))
             out[column] = mean[column].to_numpy()
-            out[f"{column}_lower"] = bounds[:, 0]
-            out[f"{column}_upper"] = bounds[:, 1]
+            out[f"{column}_lower"] = bounds[:, 0] + seasonal
+            out[f"{column}_upper"] = bounds[:, 1] + seasonal
         return pd.DataFrame(out, index=mean.index)
 
     def summary(self) -> pd.DataFrame:
@@ -157,6 +197,16 @@ class Arima(Forecaster):
             return ARIMA(y, order=self.order, seasonal_order=self.seasonal_order, trend=self.trend)
         except ValueError as exc:  # statsmodels' checks of the specification, e.g. trend vs d
             raise SeqcastError(f"arima: {str(exc).splitlines()[0]}") from exc
+
+
+def _stl_seasonal(y: np.ndarray, period: int) -> np.ndarray:
+    """(T,) the seasonal part of a robust STL decomposition of ``y`` with ``period``, or
+    zeros for period 0."""
+    if not period:
+        return np.zeros(len(y))
+    from statsmodels.tsa.seasonal import STL
+
+    return np.asarray(STL(y, period=period, robust=True).fit().seasonal, dtype=float)
 
 
 def _forecasts(model: Any, params: np.ndarray, origins: np.ndarray, n: int) -> np.ndarray:

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from seqcast.data.io import steps_between
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 from seqcast.models.registry import register_model
@@ -102,7 +103,7 @@ class _Adjusted(Forecaster):
     def _predict(
         self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
     ) -> np.ndarray:
-        phase = _steps_between(self.history_.index[0], history.index[0], self.freq_)
+        phase = steps_between(self.history_.index[0], history.index[0], self.freq_)
         columns = []
         for column in self.targets_:
             indices = self.indices_[column]
@@ -241,12 +242,3 @@ def _ets_forecast(
         warnings.simplefilter("ignore")
         results = fit if same else _ets_model(y, trend, damped).smooth(fit.params)
         return np.asarray(results.forecast(n), dtype=float)
-
-
-def _steps_between(first: pd.Timestamp, later: pd.Timestamp, freq: Any) -> int:
-    """Steps of ``freq`` from ``first`` to ``later`` (negative when ``later`` comes first)."""
-    if later == first:
-        return 0
-    low, high = sorted([first, later])
-    steps = len(pd.date_range(low, high, freq=freq)) - 1
-    return steps if later > first else -steps

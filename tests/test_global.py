@@ -164,5 +164,6 @@ def test_an_epoch_can_draw_a_number_of_windows_at_random() -> None:
     config = TrainConfig(epochs=2, batch_size=10, windows_per_epoch=25, lr=1e-9)
     train(Recording(2), windows, None, config, np.ones(1))
     assert [len(batch) for batch in seen] == [10, 10, 5] * 2
-    first, second = sum(seen[:3], []), sum(seen[3:], [])
+    first = [start for batch in seen[:3] for start in batch]
+    second = [start for batch in seen[3:] for start in batch]
     assert len(set(first)) == 25 and len(set(second)) == 25 and set(first) != set(second)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from seqcast.errors import SeqcastError
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import register_model
 
@@ -24,14 +25,27 @@ class Linear(NeuralForecaster):
 @register_model("mlp")
 @dataclass
 class MLP(NeuralForecaster):
-    """Linear-ReLU-Linear over the flattened window, Xavier init (d2l's sine MLP: 4->10->1)."""
+    """Linear-ReLU-Linear over the flattened window, Xavier init (d2l's sine MLP: 4->10->1);
+    ``num_layers`` hidden Linear-ReLU blocks of ``hidden_size`` in all."""
 
     hidden_size: int = 10
+    num_layers: int = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.hidden_size < 1 or self.num_layers < 1:
+            raise SeqcastError(f"{self.name}: hidden_size and num_layers must be at least 1")
 
     def build(self, n_inputs: int, n_targets: int) -> Any:
         from seqcast.networks.window import WindowMLP
 
-        return WindowMLP(self.input_len, n_inputs, self.hidden_size, self.output_width(n_targets))
+        return WindowMLP(
+            self.input_len,
+            n_inputs,
+            self.hidden_size,
+            self.output_width(n_targets),
+            num_layers=self.num_layers,
+        )
 
 
 @register_model("dlinear")

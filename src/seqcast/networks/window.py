@@ -23,16 +23,24 @@ class WindowLinear(nn.Module):
 
 
 class WindowMLP(nn.Module):
-    """Linear-ReLU-Linear over the flattened window, Xavier-initialised."""
+    """Linear-ReLU blocks (``num_layers`` of them) then a Linear, over the flattened window,
+    Xavier-initialised."""
 
-    def __init__(self, input_len: int, input_size: int, hidden_size: int, output_size: int) -> None:
+    def __init__(
+        self,
+        input_len: int,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        num_layers: int = 1,
+    ) -> None:
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(input_len * input_size, hidden_size),
-            nn.ReLU(),
-            nn.Linear(hidden_size, output_size),
-        )
+        layers: list[nn.Module] = [nn.Flatten()]
+        width = input_len * input_size
+        for _ in range(num_layers):
+            layers += [nn.Linear(width, hidden_size), nn.ReLU()]
+            width = hidden_size
+        self.net = nn.Sequential(*layers, nn.Linear(width, output_size))
         for layer in self.net:
             if isinstance(layer, nn.Linear):
                 nn.init.xavier_uniform_(layer.weight)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # torch is imported where training happens, not when seqcast 
     import torch
     from torch import nn
 
-Loss = Literal["mse", "mae", "huber"]
+Loss = Literal["mse", "mae", "huber", "smape"]
 Optimizer = Literal["sgd", "adam", "adamw"]
 Monitor = Literal["mae", "mse"]
 Schedule = Literal["constant", "halve", "segrnn"]
@@ -91,7 +91,10 @@ class TrainConfig:
             (self.windows_per_epoch >= 0, "windows_per_epoch must be 0 or more"),
             (self.clip_norm is None or self.clip_norm > 0, "clip_norm must be positive"),
             (self.optimizer in ("sgd", "adam", "adamw"), "optimizer must be sgd, adam or adamw"),
-            (self.loss in ("mse", "mae", "huber"), "loss must be mse, mae or huber"),
+            (
+                self.loss in ("mse", "mae", "huber", "smape"),
+                "loss must be mse, mae, huber or smape",
+            ),
             (self.monitor in ("mae", "mse"), "monitor must be mae or mse"),
             (
                 self.lr_schedule in ("constant", "halve", "segrnn"),
@@ -400,4 +403,16 @@ def _loss(config: TrainConfig) -> Any:
         return nn.MSELoss()
     if config.loss == "mae":
         return nn.L1Loss()
+    if config.loss == "smape":
+        return symmetric_percentage_loss
     return nn.HuberLoss(delta=config.huber_delta)
+
+
+def symmetric_percentage_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """M4's sMAPE as a fraction: the mean of 2|y - ŷ| / (|y| + |ŷ|), a pair of zeros
+    counting as no error. Scale-free: a series of 10 and one of 10^5 weigh the same."""
+    import torch
+
+    denominator = prediction.abs() + target.abs()
+    ratio = 2 * (prediction - target).abs() / denominator.clamp_min(1e-8)
+    return torch.where(denominator > 0, ratio, torch.zeros_like(ratio)).mean()

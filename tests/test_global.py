@@ -167,3 +167,50 @@ def test_an_epoch_can_draw_a_number_of_windows_at_random() -> None:
     first = [start for batch in seen[:3] for start in batch]
     second = [start for batch in seen[3:] for start in batch]
     assert len(set(first)) == 25 and len(set(second)) == 25 and set(first) != set(second)
+
+
+def test_an_ensemble_averages_members_of_which_the_first_is_the_single_network(
+    tmp_path: Path,
+) -> None:
+    panel = sines(noise=0.1)
+    single = create_model("mlp", hidden_size=16, **settings()).fit(panel, "y")
+    group = create_model("mlp", hidden_size=16, ensemble=3, **settings()).fit(panel, "y")
+    members = group.module_.members
+    assert len(members) == 3
+    for mine, theirs in zip(
+        single.module_.state_dict().values(), members[0].state_dict().values(), strict=True
+    ):
+        assert torch.equal(mine, theirs)
+    assert not torch.equal(members[0].net.net[1].weight, members[1].net.net[1].weight)
+    x = torch.from_numpy(group.windows(panel).batch(np.arange(5))[0])  # (5, L, C)
+    with torch.no_grad():
+        by_hand = torch.stack([member(x) for member in members]).mean(dim=0)
+        assert torch.allclose(group.module_(x), by_hand)
+    path = tmp_path / "ensemble.pt"
+    group.save(path)
+    again = load_model(path)
+    pd.testing.assert_frame_equal(again.predict(6, history=panel), group.predict(6))
+    with pytest.raises(SeqcastError, match="an ensemble cannot resume"):
+        create_model("mlp", hidden_size=16, ensemble=3, **settings()).fit(panel, "y", resume=path)
+    with pytest.raises(SeqcastError, match="ensemble must be at least 1"):
+        create_model("mlp", ensemble=0)
+
+
+def test_panel_defaults_give_a_week_of_hourly_input_and_fast_epochs() -> None:
+    from seqcast.evaluation.benchmark import default_models
+
+    gru, segrnn, theta = default_models(24, 48, ["gru", "segrnn", "theta"], panel=True, settings=[])
+    assert (gru.input_len, gru.horizon, gru.strategy) == (168, 48, "direct")
+    assert (gru.train.batch_size, gru.train.loss, gru.train.windows_per_epoch) == (
+        256,
+        "mae",
+        50_000,
+    )
+    assert (segrnn.input_len, segrnn.seg_len, segrnn.hidden_size) == (168, 24, 128)
+    assert theta.season == 24
+    one_series = default_models(52, 52, ["gru"])[0]
+    assert (one_series.input_len, one_series.train.batch_size) == (104, 32)
+    (mlp,) = default_models(24, 48, ["mlp"], panel=True, settings=["ensemble=5", "train.lr=0.003"])
+    assert (mlp.ensemble, mlp.train.lr, mlp.train.batch_size) == (5, 0.003, 256)
+    with pytest.raises(SeqcastError, match="theta.*ensemble"):
+        default_models(24, 48, ["mlp", "theta"], settings=["ensemble=5"])

@@ -535,3 +535,28 @@ def test_cli_backtest_of_a_neural_model(tmp_path: Path, capsys: pytest.CaptureFi
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["n_forecasts"] == 32 and metrics["params"]["train"]["epochs"] == 30
     assert metrics["mae"] < 0.05  # a pure sine is nearly linear in its own past
+
+
+def test_the_smape_loss_is_m4s_smape_as_a_fraction() -> None:
+    from seqcast.training import symmetric_percentage_loss
+
+    prediction = torch.tensor([[110.0, 0.0, 5.0], [1.0, -2.0, 0.0]])
+    target = torch.tensor([[100.0, 0.0, 15.0], [3.0, 2.0, 4.0]])
+    # 20/210, 0 (both zero), 20/20, 4/4, 8/4, 8/4 over six entries
+    expected = (20 / 210 + 0 + 1 + 1 + 2 + 2) / 6
+    assert symmetric_percentage_loss(prediction, target).item() == pytest.approx(expected)
+    assert symmetric_percentage_loss(1000 * prediction, 1000 * target).item() == pytest.approx(
+        expected
+    )
+
+
+def test_an_mlp_stacks_num_layers_hidden_layers() -> None:
+    model = create_model(
+        "mlp", input_len=6, hidden_size=7, num_layers=3, horizon=2, strategy="direct", norm="none"
+    )
+    net = model.build(2, 1)
+    shapes = [tuple(m.weight.shape) for m in net.modules() if isinstance(m, torch.nn.Linear)]
+    assert shapes == [(7, 12), (7, 7), (7, 7), (2, 7)]
+    assert net(torch.zeros(5, 6, 2)).shape == (5, 1, 2)
+    with pytest.raises(SeqcastError, match="num_layers"):
+        create_model("mlp", num_layers=0)

@@ -128,3 +128,14 @@ def test_the_cli_benchmarks_a_panel_file(
         ["benchmark", "--csv", str(path), "--date-column", "day", "--id-column", "id"], capsys
     )
     assert code == 1 and "with a panel file, give --target and --horizon" in err
+    base = ["benchmark", "--csv", str(path), "--date-column", "day", "--id-column", "id"]
+    base += ["--target", "y", "--horizon", "2"]
+    chosen = tmp_path / "season2"
+    code, _, err = run_cli(
+        [*base, "--models", "seasonal_naive", "--set", "season=2", "--out", str(chosen)], capsys
+    )
+    assert code == 0, err
+    rows = pd.read_csv(chosen / "forecasts" / "seasonal_naive.csv", index_col="id")
+    assert rows.loc["A"].tolist() == [3, 4]  # 1 2 3 4 repeats its last two (season 1: 4, 4)
+    code, _, err = run_cli([*base, "--models", "naive", "--set", "season=2"], capsys)
+    assert code == 1 and "naive" in err and "season" in err

@@ -13,10 +13,12 @@ The public API, importable without PyTorch (it loads when a neural model trains)
 
 from seqcast.data.datasets import list_datasets, load_dataset
 from seqcast.data.io import load_frame, prepare_frame
+from seqcast.data.panel import load_panel, prepare_panel
 from seqcast.data.sources import DataSource
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.evaluation.benchmark import Benchmark, benchmark, run_benchmark
+from seqcast.evaluation.panel import PanelBacktestResult, PanelBenchmark, panel_backtest
 from seqcast.models.registry import create_model, list_models, load_model, register_model
 from seqcast.version import __version__
 
@@ -24,6 +26,8 @@ __all__ = [
     "BacktestResult",
     "Benchmark",
     "DataSource",
+    "PanelBacktestResult",
+    "PanelBenchmark",
     "SeqcastError",
     "__version__",
     "backtest",
@@ -34,7 +38,10 @@ __all__ = [
     "load_dataset",
     "load_frame",
     "load_model",
+    "load_panel",
+    "panel_backtest",
     "prepare_frame",
+    "prepare_panel",
     "register_model",
     "run_benchmark",
 ]

@@ -182,6 +182,14 @@ def benchmark(
     season: SeasonOpt = None,
     windows: WindowsOpt = None,
     workers: WorkersOpt = 1,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Parameter as key=value over every chosen model's defaults (repeatable), "
+            "e.g. --models mlp --set ensemble=5 --set train.lr=0.003.",
+        ),
+    ] = None,
     out_dir: Annotated[
         Path | None,
         typer.Option(
@@ -209,6 +217,13 @@ def benchmark(
     leaderboard ranks sMAPE, MASE and OWA (relative to Naive2) averaged over series, and
     the folder holds per_series.csv and each model's forecasts in M4's layout
     (forecasts/MODEL.csv: id, F1..FH). --workers shares the series of local models.
+    Neural models train one global network over every series with panel defaults (a
+    week of hourly input for M4 Hourly, batches of 256, MAE loss; docs/panels.md).
+
+    --set key=value changes a parameter of every chosen model (an unknown one is an
+    error naming the model); the best M4 Hourly model so far (docs/benchmarks.md):
+    seqcast benchmark --dataset m4-hourly --models mlp --set hidden_size=512
+    --set num_layers=2 --set ensemble=5
 
     --preset NAME runs a seed experiment (sine-mlp, sine-lstm, hello) or the book's
     ridership ladder (ridership, about 8 minutes) instead and writes preset.json, its
@@ -231,6 +246,7 @@ def benchmark(
         season=season,
         windows=windows,
         workers=workers,
+        settings=settings or [],
         progress=True,
     )
     destination = board.save(out_dir or fresh_path(Path("results"), f"benchmark-{source.name}"))

@@ -20,7 +20,7 @@ from seqcast.data.sources import DataSource
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.models.base import Forecaster
-from seqcast.models.registry import create_model, list_models, model_class
+from seqcast.models.registry import create_model, list_models, model_class, parse_overrides
 from seqcast.progress import Progress
 
 if TYPE_CHECKING:
@@ -66,14 +66,27 @@ class Benchmark:
 
 
 def default_models(
-    season: int, horizon: int, names: Sequence[str] | None = None
+    season: int,
+    horizon: int,
+    names: Sequence[str] | None = None,
+    *,
+    panel: bool = False,
+    settings: Sequence[str] = (),
 ) -> list[Forecaster]:
     """Registered models (all, or ``names``), each with the parameters it suggests for data
-    with this season and horizon (``Forecaster.defaults_for``)."""
+    with this season and horizon, on one series or a ``panel`` (``Forecaster.defaults_for``),
+    then ``settings`` (``key=value`` as ``--set`` takes them, ``train.lr=0.01`` included)
+    over them; a setting a model lacks is an error naming it."""
     chosen = list(names) if names is not None else list_models()
-    return [
-        create_model(name, **model_class(name).defaults_for(season, horizon)) for name in chosen
-    ]
+    models = []
+    for name in chosen:
+        params = model_class(name).defaults_for(season, horizon, panel=panel)
+        for key, value in parse_overrides(name, settings).items():
+            if isinstance(value, dict) and isinstance(params.get(key), dict):
+                value = {**params[key], **value}
+            params[key] = value
+        models.append(create_model(name, **params))
+    return models
 
 
 def run_benchmark(
@@ -89,6 +102,7 @@ def run_benchmark(
     season: int | None = None,
     windows: int | None = None,
     workers: int = 1,
+    settings: Sequence[str] = (),
     progress: bool = False,
 ) -> Benchmark | PanelBenchmark:
     """Every registered model (or the names in ``models``) on a dataset or file, each with
@@ -96,7 +110,9 @@ def run_benchmark(
 
     A built-in dataset supplies what is not given: its target, horizon, backtest range,
     training start and season (``seqcast datasets``); a file needs ``target``, ``start``
-    and ``end`` (its season defaults to 1). A panel (many series: an M4 group, or a file
+    and ``end`` (its season defaults to 1). ``settings`` (``["ensemble=5",
+    "train.lr=0.01"]``, as ``--set`` takes them) go over every chosen model's defaults.
+    A panel (many series: an M4 group, or a file
     with an id column) is scored on the last ``windows`` x ``horizon`` steps of every
     series instead (``seqcast.evaluation.panel``, ``workers`` processes for the local
     models) and needs no dates. Returns the ranked ``Benchmark`` or ``PanelBenchmark``.
@@ -106,7 +122,7 @@ def run_benchmark(
     defaults = info.benchmark if info else None
     if source.is_panel:
         return _run_panel_benchmark(
-            source, models, target, horizon, season, windows, workers, progress
+            source, models, target, horizon, season, windows, workers, settings, progress
         )
     chosen_target = target or (defaults.target if defaults else None)
     chosen_start = start or (defaults.start if defaults else None)
@@ -115,7 +131,9 @@ def run_benchmark(
         raise SeqcastError("with --csv, give --target, --start and --end")
     chosen_season = season or (info.season if info else 1)
     chosen_horizon = horizon or (defaults.horizon if defaults else 1)
-    candidates = default_models(chosen_season, chosen_horizon, models)  # names checked first
+    candidates = default_models(  # names and settings checked first
+        chosen_season, chosen_horizon, models, settings=settings
+    )
     data = source.load()
     return benchmark(
         candidates,
@@ -140,6 +158,7 @@ def _run_panel_benchmark(
     season: int | None,
     windows: int | None,
     workers: int,
+    settings: Sequence[str],
     progress: bool,
 ) -> PanelBenchmark:
     """``run_benchmark`` on a panel: the dataset's defaults, else ``target`` and
@@ -157,7 +176,9 @@ def _run_panel_benchmark(
             raise SeqcastError("a panel benchmark forecasts one target column")
         chosen_target = chosen_target[0]
     chosen_season = season or (info.season if info else 1)
-    candidates = default_models(chosen_season, chosen_horizon, models)  # names checked first
+    candidates = default_models(  # names and settings checked first
+        chosen_season, chosen_horizon, models, panel=True, settings=settings
+    )
     return panel_benchmark(
         candidates,
         source.load(),

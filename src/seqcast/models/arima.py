@@ -80,7 +80,7 @@ class Arima(Forecaster):
             raise SeqcastError("arima: give seasonal terms or stl_period, not both")
 
     @classmethod
-    def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
+    def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
         """The book's (1,0,0)(0,1,1,s) for seasons up to 24. A longer season makes seasonal
         terms slow (the state grows with s and each filter step costs O(s^3): with s = 52
         one fit on 2,000 weekly points takes over half a minute), so it is STL-decomposed

@@ -184,9 +184,9 @@ class Forecaster:
         return data.iloc[origin + 1 : origin + 1 + horizon][self.future_columns]
 
     @classmethod
-    def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
-        """Parameters suited to data with this season, forecast ``horizon`` steps ahead
-        (``seqcast benchmark`` uses them)."""
+    def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
+        """Parameters suited to data with this season, forecast ``horizon`` steps ahead, on
+        one series or a ``panel`` of many (``seqcast benchmark`` uses them)."""
         return {}
 
     def params(self) -> dict[str, object]:

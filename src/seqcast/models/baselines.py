@@ -38,7 +38,7 @@ class SeasonalNaive(Forecaster):
     season: int = 7
 
     @classmethod
-    def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
+    def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
         return {"season": season}
 
     def __post_init__(self) -> None:

@@ -83,7 +83,7 @@ class _Adjusted(Forecaster):
             raise SeqcastError(f"{self.name}: season must be at least 1, got {self.season}")
 
     @classmethod
-    def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
+    def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
         return {"season": season}
 
     @property

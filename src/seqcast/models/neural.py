@@ -66,6 +66,9 @@ class NeuralForecaster(Forecaster):
     static : numeric columns constant within each series (a panel's per-series facts),
         given to the network at every step.
     id_embedding : on a panel, the size of a learned vector per series (0: none).
+    ensemble : N > 1 trains N networks one after another and forecasts their mean; member 0
+        is the network ``ensemble`` 1 trains, the others start from later draws of the same
+        generator and shuffle with ``train.seed`` + i. Not resumable.
     train : a ``TrainConfig`` (or a dict of its fields).
     """
 
@@ -78,6 +81,7 @@ class NeuralForecaster(Forecaster):
     norm: Norm = "revin"
     static: tuple[str, ...] = ()
     id_embedding: int = 0
+    ensemble: int = 1
     train: TrainConfig = field(default_factory=TrainConfig)
 
     sequence_output: ClassVar[bool] = False  # outputs at every input step (seq2seq-capable)
@@ -110,11 +114,30 @@ class NeuralForecaster(Forecaster):
             raise SeqcastError(f"{self.name}: norm must be one of {', '.join(NORMS)}")
         if self.id_embedding < 0:
             raise SeqcastError(f"{self.name}: id_embedding must be 0 or more")
+        if self.ensemble < 1:
+            raise SeqcastError(f"{self.name}: ensemble must be at least 1")
 
     @classmethod
-    def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
+    def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
         """Two seasons of input (at least 24 steps), H outputs from the last step, and a short
-        training (50 epochs, patience 5) so a benchmark of every model stays quick."""
+        training (50 epochs, patience 5) so a benchmark of every model stays quick.
+
+        On a panel, one network learns from every series: seven seasons of input (at least
+        two horizons: a week of hourly data), batches of 256, the MAE loss, and epochs of
+        50,000 windows drawn at random (40 at most, patience 5)."""
+        if panel:
+            return {
+                "input_len": max(7 * season, 2 * horizon),
+                "strategy": "direct",
+                "horizon": horizon,
+                "train": {
+                    "epochs": 40,
+                    "patience": 5,
+                    "batch_size": 256,
+                    "loss": "mae",
+                    "windows_per_epoch": 50_000,
+                },
+            }
         return {
             "input_len": max(2 * season, 24),
             "strategy": "direct",
@@ -145,7 +168,15 @@ class NeuralForecaster(Forecaster):
     def network(self, n_inputs: int, n_targets: int) -> Any:
         """``build``'s network, given a learned embedding of the series number (panels with
         ``id_embedding``) and per-window normalisation (``norm``, unless the network
-        normalises itself). Inputs (B, L, n_inputs) -> outputs (B, S, H·n_targets)."""
+        normalises itself); ``ensemble`` > 1 averages that many of them. Inputs
+        (B, L, n_inputs) -> outputs (B, S, H·n_targets)."""
+        from seqcast.networks.ensemble import MeanOf
+
+        if self.ensemble > 1:
+            return MeanOf([self._one_network(n_inputs, n_targets) for _ in range(self.ensemble)])
+        return self._one_network(n_inputs, n_targets)
+
+    def _one_network(self, n_inputs: int, n_targets: int) -> Any:
         from seqcast.networks.norms import SeriesEmbedding, WindowNormalised
 
         numbered = self.channels_.series_ids is not None
@@ -238,31 +269,39 @@ class NeuralForecaster(Forecaster):
             ends = np.cumsum(series_lengths(data)) if is_panel(data) else None
             train_windows, valid_windows = self._hold_out(train_windows, ends)
         self.n_inputs_ = train_windows.values.shape[1]
+        if resume is not None and self.ensemble > 1:
+            raise SeqcastError(f"{self.name}: an ensemble cannot resume training; fit it again")
         resumed = self._resume_state(resume) if resume is not None else None
 
         def save_interrupted(state: TrainState) -> None:
-            if interrupt_checkpoint is not None:
+            if interrupt_checkpoint is not None and self.ensemble == 1:
                 self._write_checkpoint(interrupt_checkpoint, state, state.best_weights, None)
 
         try:
             with seeded(self.train.seed), matmul_precision(self.train.precision):
                 self.module_ = self.network(self.n_inputs_, len(self.targets_))
-                self.train_state_: TrainState = train(
-                    self.module_,
-                    train_windows,
-                    valid_windows,
-                    self.train,
-                    self.channels_.scale[: len(self.targets_)],
-                    per_window=self.train.loss_scale == "window"
-                    or (self.train.loss_scale == "auto" and panel),
-                    resume=resumed,
-                    on_epoch=on_epoch,
-                    on_interrupt=save_interrupted,
-                )
+                members = self.module_.members if self.ensemble > 1 else [self.module_]
+                states = [
+                    train(
+                        member,
+                        train_windows,
+                        valid_windows,
+                        dataclasses.replace(self.train, seed=self.train.seed + i),
+                        self.channels_.scale[: len(self.targets_)],
+                        per_window=self.train.loss_scale == "window"
+                        or (self.train.loss_scale == "auto" and panel),
+                        resume=resumed,
+                        on_epoch=on_epoch,
+                        on_interrupt=save_interrupted,
+                    )
+                    for i, member in enumerate(members)
+                ]
         except NonFiniteLoss:
             self.training_: History = History(stopped="non-finite loss")
             raise
-        self.training_ = self.train_state_.history
+        # An ensemble keeps member 0's history and no state to resume from.
+        self.train_state_: TrainState | None = states[0] if self.ensemble == 1 else None
+        self.training_ = states[0].history
 
     def _hold_out(
         self, windows: Windows, ends: np.ndarray | None
@@ -434,55 +473,17 @@ class NeuralForecaster(Forecaster):
         weights: dict[str, Any],
         data_source: dict[str, Any] | None,
     ) -> None:
-        from seqcast.checkpoint import save_checkpoint
+        from seqcast.models.neural_checkpoint import write_checkpoint
 
-        resume = None
-        if state is not None:  # its best weights are the checkpoint's own: not stored twice
-            resume = {k: v for k, v in state.to_dict().items() if k != "best_weights"}
-        save_checkpoint(
-            path,
-            {
-                "model": self.name,
-                "params": _plain(self.params()),
-                "targets": list(self.targets_),
-                **self.channels_.to_dict(),
-                "panel": self.series_ids_ is not None,
-                "freq": self.freq_.freqstr,
-                "n_inputs": int(self.n_inputs_),
-                "state_dict": weights,
-                "history": (state.history if state else History()).to_dict(),
-                "resume": resume,
-                "data_source": data_source,
-            },
-        )
+        write_checkpoint(self, path, state, weights, data_source)
 
     @classmethod
     def from_checkpoint(cls, payload: dict[str, Any], path: str | Path) -> NeuralForecaster:
         """A fitted forecaster from a checkpoint's content (``predict`` then needs
         ``history=``); ``path`` names the file in errors."""
-        from pandas.tseries.frequencies import to_offset
+        from seqcast.models.neural_checkpoint import fitted_from_checkpoint
 
-        from seqcast.models.registry import create_model
-
-        model = create_model(payload["model"], **_from_plain(payload["params"]))
-        if not isinstance(model, NeuralForecaster):
-            raise SeqcastError(f"{path} holds a {payload['model']} model, not a neural one")
-        model.targets_ = list(payload["targets"])
-        model.channels_ = Channels.from_dict(payload)
-        model.series_ids_ = [] if payload.get("panel") else None
-        model.freq_ = to_offset(payload["freq"])
-        model.n_inputs_ = int(payload["n_inputs"])
-        model.module_ = model.network(model.n_inputs_, len(model.targets_))
-        try:
-            model.module_.load_state_dict(payload["state_dict"])
-        except RuntimeError as exc:
-            raise SeqcastError(
-                f"{path}: the weights do not fit a {model.name} with these "
-                f"parameters ({str(exc).splitlines()[0]})"
-            ) from exc
-        model.module_.eval()
-        model.training_ = History.from_dict(payload["history"])
-        return model
+        return fitted_from_checkpoint(payload, path)
 
     @classmethod
     def load(cls, path: str | Path) -> NeuralForecaster:
@@ -536,26 +537,9 @@ class NeuralForecaster(Forecaster):
         return pd.concat([data[kept], extra])
 
     def _resume_state(self, path: str | Path) -> TrainState:
-        """The training state saved in ``path``, refused unless it was saved by this model
-        with the same parameters (the number of epochs and the progress display may differ)."""
-        from seqcast.checkpoint import load_checkpoint
+        from seqcast.models.neural_checkpoint import saved_train_state
 
-        payload = load_checkpoint(path)
-
-        def settings(params: dict[str, Any]) -> dict[str, Any]:
-            train = {k: v for k, v in params["train"].items() if k not in ("epochs", "progress")}
-            return {**_from_plain(params), "train": train}
-
-        if payload["model"] != self.name or settings(payload["params"]) != settings(
-            _plain(self.params())
-        ):
-            raise SeqcastError(
-                f"{path} was saved by a different model or parameters; "
-                "resume with the same settings"
-            )
-        if payload.get("resume") is None:
-            raise SeqcastError(f"{path} holds no training state to resume from")
-        return TrainState.from_dict({**payload["resume"], "best_weights": payload["state_dict"]})
+        return saved_train_state(self, path)
 
 
 _CHUNK = 8192  # windows per forward pass when forecasting many origins
@@ -570,18 +554,3 @@ def make_train_config(values: dict[str, Any]) -> TrainConfig:
             f"train has no parameter {unknown[0]!r}; its parameters are: {', '.join(sorted(known))}"
         )
     return TrainConfig(**values)
-
-
-def _plain(value: Any) -> Any:
-    """Parameters as checkpoint-safe plain data (dataclasses to dicts, tuples to lists)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _from_plain(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}

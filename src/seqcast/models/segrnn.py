@@ -63,16 +63,18 @@ class SegRNN(NeuralForecaster):
                 raise SeqcastError(f"segrnn: {message}")
 
     @classmethod
-    def defaults_for(cls, season: int, horizon: int) -> dict[str, Any]:
-        """Segments of the largest divisor of H up to the season, two seasons of input
-        (rounded up to whole segments), d = 64, and the short benchmark training."""
+    def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
+        """Segments of the largest divisor of H up to the season, the input of the other
+        neural models rounded up to whole segments, d = 64 (128 on a panel), and their
+        training."""
         seg_len = max(w for w in range(1, min(horizon, max(season, 1)) + 1) if horizon % w == 0)
-        length = max(2 * season, 24)
+        defaults = super().defaults_for(season, horizon, panel=panel)
+        length = defaults["input_len"]
         return {
-            **super().defaults_for(season, horizon),
+            **defaults,
             "input_len": -(-length // seg_len) * seg_len,
             "seg_len": seg_len,
-            "hidden_size": 64,
+            "hidden_size": 128 if panel else 64,
         }
 
     def build(self, n_inputs: int, n_targets: int) -> Any:

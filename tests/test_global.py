@@ -207,6 +207,7 @@ def test_panel_defaults_give_a_week_of_hourly_input_and_fast_epochs() -> None:
         50_000,
     )
     assert (segrnn.input_len, segrnn.seg_len, segrnn.hidden_size) == (168, 24, 128)
+    assert (segrnn.norm, default_models(24, 48, ["segrnn"])[0].norm) == ("revin", "last")
     assert theta.season == 24
     one_series = default_models(52, 52, ["gru"])[0]
     assert (one_series.input_len, one_series.train.batch_size) == (104, 32)

@@ -65,8 +65,9 @@ class SegRNN(NeuralForecaster):
     @classmethod
     def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
         """Segments of the largest divisor of H up to the season, the input of the other
-        neural models rounded up to whole segments, d = 64 (128 on a panel), and their
-        training."""
+        neural models rounded up to whole segments, d = 64, and their training. On a
+        panel, d = 128 and RevIN instead of SegRNN's last-value norm (M4 Hourly's
+        validation OWA: 0.542 against 0.919)."""
         seg_len = max(w for w in range(1, min(horizon, max(season, 1)) + 1) if horizon % w == 0)
         defaults = super().defaults_for(season, horizon, panel=panel)
         length = defaults["input_len"]
@@ -75,6 +76,7 @@ class SegRNN(NeuralForecaster):
             "input_len": -(-length // seg_len) * seg_len,
             "seg_len": seg_len,
             "hidden_size": 128 if panel else 64,
+            **({"norm": "revin"} if panel else {}),
         }
 
     def build(self, n_inputs: int, n_targets: int) -> Any:

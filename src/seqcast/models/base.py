@@ -115,12 +115,7 @@ class Forecaster:
                     )
             return self._predict_panel(n, history, future)
         if history is None:
-            if not hasattr(self, "history_"):
-                raise SeqcastError(
-                    f"{self.name} was loaded from a checkpoint and holds no data; "
-                    "pass history= (the series to forecast from)"
-                )
-            history = self.history_
+            history = self.fitted_history("series")
         else:
             check_series(history)
             if time_index(history).freq != self.freq_:
@@ -137,6 +132,16 @@ class Forecaster:
         return pd.DataFrame(
             values.reshape(n, len(self.targets_)), index=index, columns=self.targets_
         )
+
+    def fitted_history(self, kind: str) -> pd.DataFrame:
+        """The data the model was fitted on; a model loaded from a checkpoint holds none,
+        and the error asks for ``history=`` (the ``kind`` to forecast from)."""
+        if not hasattr(self, "history_"):
+            raise SeqcastError(
+                f"{self.name} was loaded from a checkpoint and holds no data; "
+                f"pass history= (the {kind} to forecast from)"
+            )
+        return self.history_
 
     def _predict_panel(
         self, n: int, history: pd.DataFrame | None, future: pd.DataFrame | None

@@ -349,12 +349,7 @@ class NeuralForecaster(Forecaster):
     ) -> pd.DataFrame:
         """A panel of the ``n`` steps after each series, from one batched pass per step."""
         if history is None:
-            if not hasattr(self, "history_"):
-                raise SeqcastError(
-                    f"{self.name} was loaded from a checkpoint and holds no data; "
-                    "pass history= (the panel to forecast from)"
-                )
-            history = self.history_
+            history = self.fitted_history("panel")
         frames = dict(iter_series(history))
         lengths = np.array([len(frame) for frame in frames.values()])
         forecasts = self.predict_panel_origins(history, [lengths - 1], n, future)

@@ -10,9 +10,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from seqcast.cli.app import app, out
+from seqcast.cli.app import app, err, out
 from seqcast.cli.options import (
+    AddressOpt,
     EndOpt,
+    EngineOpt,
     RefitOpt,
     StartOpt,
     TrainStartOpt,
@@ -20,10 +22,12 @@ from seqcast.cli.options import (
     WorkersOpt,
     column_names,
     data_options,
+    engine_option,
     model_names,
     number,
 )
 from seqcast.data.sources import DataSource
+from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import backtest as run_backtest
 from seqcast.evaluation.benchmark import run_benchmark
@@ -68,7 +72,9 @@ def backtest(
     train_start: TrainStartOpt = None,
     season: SeasonOpt = None,
     windows: WindowsOpt = None,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
 ) -> None:
     """Rolling-origin backtest of one model: forecast --horizon steps from every origin.
 
@@ -90,8 +96,9 @@ def backtest(
     check_new(out_dir)
     forecaster = create_model(model, **parse_overrides(model, settings or []))
     info = source.info
+    where = engine_option(engine, workers, address)
     if source.is_panel:
-        _panel_backtest(forecaster, source, target, horizon, windows, season, workers, out_dir)
+        _panel_backtest(forecaster, source, target, horizon, windows, season, where, out_dir)
         return
     if start is None or end is None:
         raise SeqcastError("give --start and --end (the range of first forecast steps)")
@@ -106,7 +113,7 @@ def backtest(
         refit=refit,
         train_start=train_start,
         season=season or (info.season if info else 1),
-        workers=workers,
+        workers=where,
     )
     result.save(out_dir)
     table = Table(
@@ -128,7 +135,7 @@ def _panel_backtest(
     horizon: int,
     windows: int | None,
     season: int | None,
-    workers: int,
+    workers: Engine,
     out_dir: Path,
 ) -> None:
     from seqcast.evaluation.panel import panel_backtest
@@ -153,6 +160,7 @@ def _panel_backtest(
         table.add_column(column_name, justify="right")
     table.add_row(*(number(result.metrics[k]) for k in ("smape", "mase", "mae")))
     out.print(table)
+    warn_failures(result.model, result.failures)
     out.print(f"results in {out_dir}")
 
 
@@ -181,7 +189,9 @@ def benchmark(
     train_start: TrainStartOpt = None,
     season: SeasonOpt = None,
     windows: WindowsOpt = None,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
     settings: Annotated[
         list[str] | None,
         typer.Option(
@@ -216,7 +226,8 @@ def benchmark(
     every series forecasts its last --windows x --horizon steps (the M4 test period); the
     leaderboard ranks sMAPE, MASE and OWA (relative to Naive2) averaged over series, and
     the folder holds per_series.csv and each model's forecasts in M4's layout
-    (forecasts/MODEL.csv: id, F1..FH). --workers shares the series of local models.
+    (forecasts/MODEL.csv: id, F1..FH). --workers shares the series of local models
+    among processes; --engine ray runs them on a Ray cluster (docs/scale.md).
     Neural models train one global network over every series with panel defaults (a
     week of hourly input for M4 Hourly, batches of 256, MAE loss; docs/panels.md).
 
@@ -245,13 +256,15 @@ def benchmark(
         train_start=train_start,
         season=season,
         windows=windows,
-        workers=workers,
+        workers=engine_option(engine, workers, address),
         settings=settings or [],
         progress=True,
     )
     destination = board.save(out_dir or fresh_path(Path("results"), f"benchmark-{source.name}"))
     if isinstance(board, PanelBenchmark):
         _print_panel_board(board, source.name)
+        for result in board.results:
+            warn_failures(result.model, result.failures)
         out.print(f"results in {destination}")
         return
     first = board.results[0]
@@ -315,3 +328,15 @@ def _preset(name: str, out_dir: Path | None) -> None:
         out.print(f"  {table_name}:")
         out.print(escape(table.to_string()))
     out.print(f"results in {destination}")
+
+
+def warn_failures(model: str, failures: dict[str, str]) -> None:
+    """Say which series a model could not forecast (left out of its scores)."""
+    if not failures:
+        return
+    shown = "; ".join(f"{key}: {error}" for key, error in list(failures.items())[:5])
+    more = f" and {len(failures) - 5} more" if len(failures) > 5 else ""
+    err.print(
+        f"[yellow]{model} failed on {len(failures)} series, left out of its scores "
+        f"(metrics.json lists them): {escape(shown)}{more}[/yellow]"
+    )

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from seqcast.cli.app import app, out
-from seqcast.cli.options import data_options, integers
+from seqcast.cli.options import (
+    AddressOpt,
+    EngineOpt,
+    WorkersOpt,
+    data_options,
+    engine_option,
+    integers,
+)
 from seqcast.data.sources import DataSource
 from seqcast.errors import SeqcastError
 from seqcast.models.registry import parse_overrides
@@ -53,6 +60,9 @@ def ltsf(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar per seed.")
     ] = False,
+    workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
 ) -> None:
     """Long-term forecasting protocol (ETT): train, validate and test MODEL on every
     column, writing OUT/metrics.json.
@@ -66,6 +76,9 @@ def ltsf(
 
     Example: seqcast ltsf --dataset etth1 --model segrnn --lookback 720 --horizon 96
     --seeds 1,2,3 --out results/segrnn-720-96
+
+    The seeds are independent runs: --workers 3 trains them in three processes, --engine
+    ray on a Ray cluster (the same figures either way).
     """
     from seqcast.evaluation.ltsf import run_ltsf
     from seqcast.experiments.ltsf_settings import ltsf_params
@@ -86,6 +99,7 @@ def ltsf(
         seeds=integers("--seeds", seeds),
         rows=(sizes[0], sizes[1], sizes[2]),
         name=source.dataset or str(source.csv),
+        workers=engine_option(engine, workers, address),
     )
     result.save(out_dir)
     last = result["last_value"]

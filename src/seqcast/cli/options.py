@@ -18,6 +18,7 @@ import typer
 from seqcast.data.datasets import DATA_DIR_VARIABLE
 from seqcast.data.io import FILL_METHODS
 from seqcast.data.sources import DataSource
+from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
 from seqcast.models.registry import model_class
 
@@ -135,11 +136,40 @@ WindowsOpt = Annotated[
     ),
 ]
 WorkersOpt = Annotated[
-    int,
+    int | None,
     typer.Option(
-        "--workers", min=1, help="Processes sharing the work (the origins, or a panel's series)."
+        "--workers",
+        min=1,
+        help="Local processes sharing the work (default 1), or the CPUs of a new local Ray "
+        "cluster with --engine ray (default: all).",
     ),
 ]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Where independent work runs (a panel's series, refits over origins, search "
+        "candidates, seeds): local (processes of this machine) or ray (a Ray cluster; "
+        'pip install "seqcast[ray]").',
+    ),
+]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        help="An existing Ray cluster for --engine ray: auto, HOST:6379 or ray://HOST:10001 "
+        "(default: $RAY_ADDRESS, else a new cluster on this machine).",
+    ),
+]
+
+
+def engine_option(kind: str, workers: int | None, address: str | None) -> Engine:
+    """The Engine that --engine, --workers and --address ask for."""
+    if kind == "local" and address is not None:
+        raise SeqcastError("--address names a Ray cluster; add --engine ray")
+    return Engine(kind, workers, address)
+
+
 RefitOpt = Annotated[
     bool, typer.Option("--refit", help="Refit the model at every origin on the data up to it.")
 ]

@@ -10,11 +10,15 @@ from rich.table import Table
 
 from seqcast.cli.app import app, out
 from seqcast.cli.options import (
+    AddressOpt,
     EndOpt,
+    EngineOpt,
     RefitOpt,
     StartOpt,
     TrainStartOpt,
+    WorkersOpt,
     data_options,
+    engine_option,
     integers,
     number,
 )
@@ -100,9 +104,9 @@ def arima_search(
     end: EndOpt = None,
     horizon: Annotated[int, typer.Option("--horizon", min=1, help="Steps ahead (mae).")] = 1,
     refit: RefitOpt = False,
-    workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Processes sharing the candidates.")
-    ] = 1,
+    workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
 ) -> None:
     """Grid search of ARIMA(p,d,q)(P,D,Q,s) orders by AIC, BIC or backtest MAE.
 
@@ -137,7 +141,7 @@ def arima_search(
         horizon=horizon,
         refit=refit,
         train_start=train_start,
-        workers=workers,
+        workers=engine_option(engine, workers, address),
     )
     search.save(out_dir)
     table = search.table

@@ -22,10 +22,10 @@ import pandas as pd
 
 from seqcast.data.io import require_numeric, time_index
 from seqcast.data.splits import date_slice
+from seqcast.engines import Engine, as_engine, run_tasks
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.models.base import Forecaster, check_series
-from seqcast.processes import process_map
 from seqcast.results import json_ready, results_dir, write_json
 
 
@@ -96,7 +96,7 @@ def backtest(
     refit: bool = False,
     train_start: str | None = None,
     season: int = 1,
-    workers: int = 1,
+    workers: int | Engine = 1,
 ) -> BacktestResult:
     """Forecast ``horizon`` steps from every origin whose +1 step lies in [start, end].
 
@@ -111,7 +111,8 @@ def backtest(
         history.
     train_start : the first timestamp any fit or forecast may use (default: the beginning).
     season : the season ``m`` of the MASE scale (seasonal-naive error on the training part).
-    workers : processes to share the origins among (contiguous blocks, one model each).
+    workers : with ``refit``, where the origins run: a number of local processes or an
+        ``Engine`` (contiguous blocks of origins, one model each; the same forecasts on any).
     """
     check_series(data)
     names = [targets] if isinstance(targets, str) else list(targets)
@@ -141,13 +142,15 @@ def backtest(
             f"observed steps; {model.name} needs at least {model.min_history}"
         )
 
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise SeqcastError(f"workers must be a positive integer, got {workers!r}")
+    engine = as_engine(workers)
 
     clock = time.perf_counter()
     task = partial(_forecast_origins, model, data, names, begin, horizon, refit)
-    blocks = [b for b in np.array_split(origins, min(workers, len(origins))) if len(b)]
-    predictions = np.concatenate(process_map(task, blocks, workers))  # (O, H, K)
+    count = min(engine.width(), len(origins)) if refit else 1  # one fit: one block
+    blocks = [b for b in np.array_split(origins, count) if len(b)]
+    labels = [f"origins {data.index[b[0]]} .. {data.index[b[-1]]}" for b in blocks]
+    parts = run_tasks(task, blocks, engine, labels=labels, what="blocks of origins")
+    predictions = np.concatenate(parts)  # (O, H, K)
     seconds = time.perf_counter() - clock
 
     values = data[names].to_numpy(dtype=float)  # (T, K)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from seqcast.data.sources import DataSource
+from seqcast.engines import Engine, as_engine, run_tasks
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.models.base import Forecaster
@@ -101,7 +103,7 @@ def run_benchmark(
     train_start: str | None = None,
     season: int | None = None,
     windows: int | None = None,
-    workers: int = 1,
+    workers: int | Engine = 1,
     settings: Sequence[str] = (),
     progress: bool = False,
 ) -> Benchmark | PanelBenchmark:
@@ -114,8 +116,10 @@ def run_benchmark(
     "train.lr=0.01"]``, as ``--set`` takes them) go over every chosen model's defaults.
     A panel (many series: an M4 group, or a file
     with an id column) is scored on the last ``windows`` x ``horizon`` steps of every
-    series instead (``seqcast.evaluation.panel``, ``workers`` processes for the local
-    models) and needs no dates. Returns the ranked ``Benchmark`` or ``PanelBenchmark``.
+    series instead (``seqcast.evaluation.panel``) and needs no dates. ``workers`` (a number
+    of local processes or an ``Engine``) runs the models of one series side by side, or a
+    panel's series of each local model. Returns the ranked ``Benchmark`` or
+    ``PanelBenchmark``.
     """
     source = DataSource.of(source)
     info = source.info
@@ -147,6 +151,7 @@ def run_benchmark(
         season=chosen_season,
         title=f"seqcast benchmark: {source.name}",
         progress=progress,
+        workers=workers,
     )
 
 
@@ -157,7 +162,7 @@ def _run_panel_benchmark(
     horizon: int | None,
     season: int | None,
     windows: int | None,
-    workers: int,
+    workers: int | Engine,
     settings: Sequence[str],
     progress: bool,
 ) -> PanelBenchmark:
@@ -205,31 +210,41 @@ def benchmark(
     season: int = 1,
     title: str = "seqcast benchmark",
     progress: bool = False,
+    workers: int | Engine = 1,
 ) -> Benchmark:
     """Backtest each model on the same origins; the leaderboard is sorted by MAE. With
-    ``progress``, which model runs, n of N and the time so far go to stderr."""
-    results = []
-    with Progress(len(models), "model", enabled=progress) as shown:
-        for number, model in enumerate(models, start=1):
-            shown.start(number, model.name)
-            results.append(
-                backtest(
-                    model,
-                    data,
-                    targets,
-                    start,
-                    end,
-                    horizon,
-                    refit=refit,
-                    train_start=train_start,
-                    season=season,
+    ``progress``, which model runs, n of N and the time so far go to stderr. ``workers``
+    (a number of local processes or an ``Engine``) runs the models side by side, each
+    backtest in one process (the same results as one after another)."""
+    run = partial(
+        backtest,
+        data=data,
+        targets=targets,
+        start=start,
+        end=end,
+        horizon=horizon,
+        refit=refit,
+        train_start=train_start,
+        season=season,
+    )
+    engine = as_engine(workers)
+    if engine.kind == "ray" or (engine.workers or 1) > 1:
+        with Progress(1, "run", enabled=progress) as shown:
+            shown.start(1, f"{len(models)} models on {engine.kind} ({engine.width()} at once)")
+            names = [model.name for model in models]
+            results = run_tasks(run, list(models), engine, labels=names, what="models")
+            shown.advance(1, f"{len(models)} models done")
+    else:
+        results = []
+        with Progress(len(models), "model", enabled=progress) as shown:
+            for number, model in enumerate(models, start=1):
+                shown.start(number, model.name)
+                results.append(run(model))
+                shown.advance(
+                    number,
+                    f"{model.name}: MAE {results[-1].metrics['mae']:.4g} "
+                    f"in {results[-1].seconds:.1f} s",
                 )
-            )
-            shown.advance(
-                number,
-                f"{model.name}: MAE {results[-1].metrics['mae']:.4g} "
-                f"in {results[-1].seconds:.1f} s",
-            )
     rows = [
         {
             "model": r.model,

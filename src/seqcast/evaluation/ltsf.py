@@ -13,6 +13,7 @@ Symbols: L lookback, H horizon, C channels (all columns; 7 for ETT).
 
 from __future__ import annotations
 
+import functools
 import resource
 import statistics
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ import pandas as pd
 from seqcast.data.io import require_numeric
 from seqcast.data.splits import ETT_TEST_HOURS, ETT_TRAIN_HOURS, ETT_VALID_HOURS, part_borders
 from seqcast.data.transforms import StandardScaler
+from seqcast.engines import Engine, run_tasks
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.models.neural import NeuralForecaster
@@ -65,12 +67,11 @@ def run_ltsf(
     seeds: Sequence[int] = (1,),
     rows: tuple[int, int, int] = ETT_ROWS,
     name: str = "the data",
+    workers: int | Engine = 1,
 ) -> LtsfResult:
     """Train and test ``model`` under the protocol once per seed; ``params`` come from
-    ``seqcast.experiments.ltsf_settings.ltsf_params``, ``name`` names the data."""
-
-    from seqcast.training import evaluate
-
+    ``seqcast.experiments.ltsf_settings.ltsf_params``, ``name`` names the data. The seeds
+    run on ``workers``: a number of local processes or an ``Engine``."""
     if not issubclass(model_class(model), NeuralForecaster):
         raise SeqcastError(f"ltsf trains neural models; {model} is not one")
     if not seeds:
@@ -96,30 +97,9 @@ def run_ltsf(
                 f"{lookback} + {horizon}"
             )
 
-    records = []
-    for seed in seeds:
-        settings = {**params, "train": {**params.get("train", {}), "seed": seed}}
-        forecaster = create_model(model, **settings)
-        assert isinstance(forecaster, NeuralForecaster)
-        forecaster.fit(parts["train"], columns, valid=parts["valid"])
-        test = forecaster.windows(parts["test"])
-        mae, mse = evaluate(forecaster.module_, test, np.ones(len(columns)))  # float32 products
-        history = forecaster.training_
-        records.append(
-            {
-                "seed": seed,
-                "mse": mse,
-                "mae": mae,
-                "epochs": history.epochs,
-                "best_epoch": history.best_epoch,
-                "seconds_per_epoch": statistics.median(history.train_seconds),
-                "params": sum(p.numel() for p in forecaster.module_.parameters()),
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "stopped": history.stopped,
-                "valid_mse": history.valid_mse,
-                "train_loss": history.train_loss,
-            }
-        )
+    task = functools.partial(_train_seed, model, params, parts, columns)
+    labels = [f"seed {seed}" for seed in seeds]
+    records = run_tasks(task, list(seeds), workers, labels=labels, what="seeds")
     summary: dict[str, Any] = {
         "dataset": name,
         "model": model,
@@ -136,6 +116,38 @@ def run_ltsf(
     summary["last_value"] = _last_value_errors(parts["test"].to_numpy(), lookback, horizon)
     summary["seeds"] = records
     return LtsfResult(summary)
+
+
+def _train_seed(
+    model: str,
+    params: dict[str, Any],
+    parts: dict[str, pd.DataFrame],
+    columns: list[str],
+    seed: int,
+) -> dict[str, Any]:
+    """One training run of the protocol: its test errors and how the training went."""
+    from seqcast.training import evaluate
+
+    settings = {**params, "train": {**params.get("train", {}), "seed": seed}}
+    forecaster = create_model(model, **settings)
+    assert isinstance(forecaster, NeuralForecaster)
+    forecaster.fit(parts["train"], columns, valid=parts["valid"])
+    test = forecaster.windows(parts["test"])
+    mae, mse = evaluate(forecaster.module_, test, np.ones(len(columns)))  # float32 products
+    history = forecaster.training_
+    return {
+        "seed": seed,
+        "mse": mse,
+        "mae": mae,
+        "epochs": history.epochs,
+        "best_epoch": history.best_epoch,
+        "seconds_per_epoch": statistics.median(history.train_seconds),
+        "params": sum(p.numel() for p in forecaster.module_.parameters()),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "stopped": history.stopped,
+        "valid_mse": history.valid_mse,
+        "train_loss": history.train_loss,
+    }
 
 
 def _last_value_errors(values: np.ndarray, lookback: int, horizon: int) -> dict[str, float]:

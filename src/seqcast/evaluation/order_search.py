@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from seqcast.data.splits import date_slice
+from seqcast.engines import Engine, run_tasks
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import backtest
 from seqcast.models.arima import Arima, one_blas_thread
-from seqcast.processes import process_map
 from seqcast.results import json_ready, results_dir, write_json
 
 Order = tuple[int, int, int]
@@ -80,7 +80,7 @@ def search_orders(
     horizon: int = 1,
     refit: bool = False,
     train_start: str | None = None,
-    workers: int = 1,
+    workers: int | Engine = 1,
 ) -> OrderSearch:
     """Fit every (order, seasonal_order) pair and rank them; every candidate tried.
 
@@ -90,6 +90,7 @@ def search_orders(
     (with ``horizon``, ``refit`` and ``train_start`` as in ``backtest``). A candidate that
     cannot be fitted keeps its row with the error. AIC only compares models with the same
     differencing (d, D): the likelihoods of differently differenced data differ.
+    The candidates run on ``workers``: a number of local processes or an ``Engine``.
     """
     if criterion not in ("aic", "bic", "mae"):
         raise SeqcastError(f"criterion must be aic, bic or mae, got {criterion!r}")
@@ -114,7 +115,8 @@ def search_orders(
         refit=refit,
         train_start=train_start,
     )
-    table = pd.DataFrame(process_map(score, candidates, workers))
+    labels = [f"{m.order} x {m.seasonal_order}" for m in candidates]
+    table = pd.DataFrame(run_tasks(score, candidates, workers, labels=labels, what="candidates"))
     ranked = table.sort_values(criterion, na_position="last", kind="mergesort", ignore_index=True)
     return OrderSearch(target, criterion, ranked)
 

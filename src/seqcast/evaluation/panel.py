@@ -7,8 +7,9 @@ forecasts its final H steps (M4's test period when W = 1), the one before it the
 before those, and so on. A model is fitted on each series' data before its first window and
 forecasts the later windows from their own history (no refitting):
 
-- a local model (one per series) is fitted in ``workers`` processes, the same forecasts for
-  any number of them;
+- a local model (one per series) is fitted on an engine (``workers`` local processes, or
+  Ray), the same forecasts on any; a series whose model raises is reported by its id in
+  ``failures`` and left out of the scores, the other series are kept;
 - a global model (the neural ones) trains once on the panel cut before the first window.
 
 Per series: sMAPE (%), MASE (the mean absolute error over the in-sample seasonal-naive MAE
@@ -23,7 +24,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,12 @@ import numpy as np
 import pandas as pd
 
 from seqcast.data.panel import check_panel, drop_last, iter_series, series_ids
+from seqcast.engines import Engine, TaskFailures, as_engine, run_tasks
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.evaluation.benchmark import params_text
 from seqcast.models.base import Forecaster
 from seqcast.models.neural import NeuralForecaster
-from seqcast.processes import process_map
 from seqcast.progress import Progress
 from seqcast.results import json_ready, results_dir, write_json
 
@@ -64,9 +65,11 @@ class PanelBacktestResult:
     per_horizon: pd.DataFrame
     metrics: dict[str, float]
     seconds: float
+    failures: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_series(self) -> int:
+        """The series scored (those in ``failures`` are not)."""
         return len(self.per_series)
 
     def submission(self) -> pd.DataFrame:
@@ -87,6 +90,7 @@ class PanelBacktestResult:
                 "windows": self.windows,
                 "season": self.season,
                 "series": self.n_series,
+                "failures": self.failures,
                 **self.metrics,
                 "per_horizon": {name: self.per_horizon[name].tolist() for name in SCORES},
                 "seconds": self.seconds,
@@ -114,22 +118,25 @@ def panel_backtest(
     *,
     windows: int = 1,
     season: int = 1,
-    workers: int = 1,
+    workers: int | Engine = 1,
 ) -> PanelBacktestResult:
     """Forecast the last ``windows`` x ``horizon`` steps of every series of ``panel``.
 
     ``model`` is unfitted; it is fitted on each series' data before its first window (a
-    global model once on all of them). ``season`` is MASE's m. ``workers`` processes share
-    the series of a local model.
+    global model once on all of them). ``season`` is MASE's m. The series of a local model
+    run on ``workers``: a number of local processes or an ``Engine``.
     """
-    for name, value in (("horizon", horizon), ("windows", windows), ("workers", workers)):
+    for name, value in (("horizon", horizon), ("windows", windows)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SeqcastError(f"{name} must be a positive integer, got {value!r}")
+    engine = as_engine(workers)
     held = windows * horizon
     check_panel(panel, [target], model.min_history + held, f"{model.name} with {held} held out")
     clock = time.perf_counter()
+    ids = series_ids(panel)
     frames = [frame for _, frame in iter_series(panel)]
     lengths = np.array([len(frame) for frame in frames])
+    failures: dict[str, str] = {}
     if isinstance(model, NeuralForecaster):
         fitted = model.clone().fit(drop_last(panel, held), target)
         assert isinstance(fitted, NeuralForecaster)
@@ -138,29 +145,38 @@ def panel_backtest(
         predicted = np.stack(runs, axis=1)[..., 0]  # (N, W, H)
     else:
         task = functools.partial(_local_forecasts, model, target, horizon, windows)
-        chunks = np.array_split(np.arange(len(frames)), min(len(frames), 4 * workers))
-        parts = process_map(task, [[frames[i] for i in chunk] for chunk in chunks], workers)
-        predicted = np.concatenate(parts)
+        labels = [str(name) for name in ids]
+        try:
+            parts = run_tasks(
+                task, frames, engine, labels=labels, what="series", tasks_per_worker=4
+            )
+        except TaskFailures as failed:  # score the others; report these
+            failures = failed.failures
+            kept = [i for i, part in enumerate(failed.results) if part is not None]
+            if not kept:
+                raise
+            ids, frames = [ids[i] for i in kept], [frames[i] for i in kept]
+            parts = [np.asarray(failed.results[i]) for i in kept]
+        predicted = np.stack(parts)  # (N, W, H)
     seconds = time.perf_counter() - clock
-    return _score(model, panel, frames, target, horizon, windows, season, predicted, seconds)
+    result = _score(model, ids, frames, target, horizon, windows, season, predicted, seconds)
+    result.failures = failures
+    return result
 
 
 def _local_forecasts(
-    model: Forecaster, target: str, horizon: int, windows: int, frames: list[pd.DataFrame]
+    model: Forecaster, target: str, horizon: int, windows: int, frame: pd.DataFrame
 ) -> np.ndarray:
-    """(n, W, H) forecasts of a copy of ``model`` fitted to each of ``frames``."""
+    """(W, H) forecasts of a copy of ``model`` fitted to ``frame``, one series."""
     held = windows * horizon
-    out = np.empty((len(frames), windows, horizon))
-    for i, frame in enumerate(frames):
-        fitted = model.clone().fit(frame.iloc[: len(frame) - held], target)
-        origins = len(frame) - held - 1 + horizon * np.arange(windows)
-        out[i] = fitted.predict_origins(frame, origins, horizon)[..., 0]
-    return out
+    fitted = model.clone().fit(frame.iloc[: len(frame) - held], target)
+    origins = len(frame) - held - 1 + horizon * np.arange(windows)
+    return fitted.predict_origins(frame, origins, horizon)[..., 0]
 
 
 def _score(
     model: Forecaster,
-    panel: pd.DataFrame,
+    ids: list[Any],
     frames: list[pd.DataFrame],
     target: str,
     horizon: int,
@@ -182,7 +198,6 @@ def _score(
         }
         for a, p, y in zip(actual, predicted, train, strict=True)
     ]
-    ids = series_ids(panel)
     per_series = pd.DataFrame(rows, index=pd.Index(ids, name="id"))
     scales = per_series["mae"] / per_series["mase"]  # each series' MASE denominator
     per_step = np.abs(actual - predicted).mean(axis=1)  # (N, H)
@@ -289,11 +304,14 @@ def panel_benchmark(
     *,
     windows: int = 1,
     season: int = 1,
-    workers: int = 1,
+    workers: int | Engine = 1,
     title: str = "seqcast benchmark",
     progress: bool = False,
 ) -> PanelBenchmark:
-    """Every model through the same panel backtest; the leaderboard is sorted by OWA."""
+    """Every model through the same panel backtest (local models' series on ``workers``: a
+    number of local processes or an ``Engine``); the leaderboard is sorted by OWA. A model
+    whose series partly failed is scored, against Naive2 too, on the series it forecast;
+    the ``failed`` column counts the others."""
     from seqcast.models.registry import create_model
 
     run = functools.partial(
@@ -319,18 +337,22 @@ def panel_benchmark(
     reference = next((r for r in results if r.model == "naive2"), None)
     if reference is None:
         reference = run(create_model("naive2", season=season))
-    base = reference.metrics
-    rows = [
-        {
-            "model": r.model,
-            **{name: r.metrics[name] for name in SCORES},
-            "owa": metrics.owa(r.metrics["smape"], r.metrics["mase"], base["smape"], base["mase"]),
-            "seconds": round(r.seconds, 3),
-            "params": params_text(model),
-        }
-        for r, model in zip(results, models, strict=True)
-    ]
+    rows = []
+    for r, model in zip(results, models, strict=True):
+        base = reference.per_series.reindex(r.per_series.index).mean()  # the same series
+        rows.append(
+            {
+                "model": r.model,
+                **{name: r.metrics[name] for name in SCORES},
+                "owa": metrics.owa(
+                    r.metrics["smape"], r.metrics["mase"], base["smape"], base["mase"]
+                ),
+                "failed": len(r.failures),
+                "seconds": round(r.seconds, 3),
+                "params": params_text(model),
+            }
+        )
     board = pd.DataFrame(rows).sort_values("owa", kind="mergesort", ignore_index=True)
-    board = board[["model", "smape", "mase", "owa", "mae", "seconds", "params"]]
+    board = board[["model", "smape", "mase", "owa", "mae", "failed", "seconds", "params"]]
     board.insert(0, "rank", range(1, len(board) + 1))
     return PanelBenchmark(board, results, reference, panel, title)

@@ -9,7 +9,7 @@ the parameters learned in ``fit`` (a rolling-origin backtest without refitting d
 ``future`` holds the known-ahead columns of the forecast steps for models that use them.
 
 Given a panel (many series, ``seqcast.data.panel``), ``fit`` fits one copy of a local model
-to each series, over ``workers`` processes (the same models for any number of them), and a
+to each series on an engine (local processes or Ray: the same models on any), and a
 global model (the neural ones) trains once on every series; ``predict`` then returns a panel
 of the ``n`` steps after each series.
 """
@@ -35,8 +35,8 @@ from seqcast.data.panel import (
     panel_freq,
     series_ids,
 )
+from seqcast.engines import Engine, run_tasks
 from seqcast.errors import SeqcastError
-from seqcast.processes import process_map
 
 F = TypeVar("F", bound="Forecaster")
 
@@ -50,11 +50,11 @@ class Forecaster:
         data: pd.DataFrame,
         targets: str | Sequence[str] | None = None,
         *,
-        workers: int = 1,
+        workers: int | Engine = 1,
     ) -> F:
         """Learn from ``data`` (a DataFrame with a regular DatetimeIndex, or a panel) to
-        forecast ``targets`` (column names; default: every column). On a panel, ``workers``
-        processes share the series."""
+        forecast ``targets`` (column names; default: every column). On a panel, the series
+        are fitted on ``workers``: a number of local processes or an ``Engine``."""
         self._start_fit(data, targets)
         if self.series_ids_ is None:
             self._fit(data)
@@ -82,10 +82,13 @@ class Forecaster:
         self.targets_: list[str] = names
         self.history_: pd.DataFrame = data
 
-    def _fit_panel(self, panel: pd.DataFrame, workers: int) -> None:
+    def _fit_panel(self, panel: pd.DataFrame, workers: int | Engine) -> None:
         """One copy of this model fitted to each series (a global model overrides this)."""
         task = functools.partial(_fit_copy, self.clone(), self.targets_)
-        models = process_map(task, [frame for _, frame in iter_series(panel)], workers)
+        frames = [frame for _, frame in iter_series(panel)]
+        models = run_tasks(
+            task, frames, workers, labels=series_ids(panel), what="series", tasks_per_worker=4
+        )
         self.series_models_: dict[Any, Forecaster] = dict(
             zip(series_ids(panel), models, strict=True)
         )

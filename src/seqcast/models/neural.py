@@ -35,6 +35,7 @@ import pandas as pd
 
 from seqcast.data.panel import check_lengths, from_series, is_panel, iter_series, series_lengths
 from seqcast.data.windows import Windows
+from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 from seqcast.models.channels import Channels
@@ -203,7 +204,7 @@ class NeuralForecaster(Forecaster):
         data: pd.DataFrame,
         targets: str | Sequence[str] | None = None,
         *,
-        workers: int = 1,
+        workers: int | Engine = 1,
         valid: pd.DataFrame | None = None,
         resume: str | Path | None = None,
         interrupt_checkpoint: str | Path | None = None,

@@ -1,0 +1,83 @@
+"""The Ray engine (``pip install "seqcast[ray]"``).
+
+The function, with the data and model it binds, goes to the object store once
+(``ray.put``); each task gets a reference to it and its own items, and returns small
+results. A task takes one CPU and caps its thread pools at one thread, so tasks never
+oversubscribe a node. A task whose worker dies is retried (``RETRIES`` times); Ctrl-C
+cancels every task that has not finished.
+
+This process connects once and stays connected: to ``engine.address`` or ``$RAY_ADDRESS``
+when given (an existing cluster), else to a new local cluster of ``engine.workers`` CPUs
+that lives as long as this process. A process already connected (``ray.init`` called by
+the user) is used as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from seqcast.engines import Engine, limit_threads
+from seqcast.errors import SeqcastError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+RETRIES = 3
+startup_seconds = 0.0  # the time this process spent connecting to (or starting) Ray
+
+
+def connect(engine: Engine) -> Any:
+    """The ``ray`` module, connected as ``engine`` asks (once per process)."""
+    global startup_seconds
+    try:
+        import ray
+    except ImportError:
+        raise SeqcastError('the ray engine needs Ray: pip install "seqcast[ray]"') from None
+    if ray.is_initialized():
+        return ray
+    address = engine.address or os.environ.get("RAY_ADDRESS")
+    clock = time.perf_counter()
+    try:
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(
+                num_cpus=engine.workers or os.cpu_count(),
+                include_dashboard=False,
+                log_to_driver=False,
+            )
+    except ConnectionError as error:
+        raise SeqcastError(f"cannot reach the Ray cluster at {address}: {error}") from None
+    startup_seconds = time.perf_counter() - clock
+    return ray
+
+
+def cluster_cpus(engine: Engine) -> int:
+    """The CPUs of the cluster ``engine`` runs on (at least 1)."""
+    ray = connect(engine)
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def ray_map(function: Callable[[T], R], items: Sequence[T], engine: Engine) -> list[R]:
+    """``[function(item) for item in items]``, in order, one Ray task per item."""
+    ray = connect(engine)
+    shared = ray.put(function)
+    remote = ray.remote(num_cpus=1, max_retries=RETRIES)(_apply)
+    refs = [remote.remote(shared, item) for item in items]
+    try:
+        return list(ray.get(refs))
+    except KeyboardInterrupt:
+        for ref in refs:
+            ray.cancel(ref, force=True)
+        raise
+    except ray.exceptions.RayError as error:
+        raise SeqcastError(f"a Ray task failed: {error}") from error
+
+
+def _apply(function: Callable[[T], R], item: T) -> R:
+    """Runs on a Ray worker: one thread per pool, then ``function(item)``."""
+    limit_threads(1)
+    return function(item)

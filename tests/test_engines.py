@@ -1,0 +1,104 @@
+"""The execution layer on this machine: order, labels, failures kept apart, the engine
+options of the CLI. The Ray engine's own tests are in test_ray.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seqcast import prepare_panel
+from seqcast.engines import Engine, TaskFailures, as_engine, run_tasks
+from seqcast.errors import SeqcastError
+from seqcast.evaluation.panel import panel_backtest, panel_benchmark
+from seqcast.models.baselines import Naive
+from seqcast.models.registry import create_model
+
+
+def halve(x: int) -> float:
+    if x == 3:
+        raise ValueError("three is odd here")
+    return x / 2
+
+
+@dataclass
+class Touchy(Naive):
+    """Naive, except that it refuses a history whose last value is negative."""
+
+    name: ClassVar[str] = "touchy"
+
+    def _predict(self, history, n, future=None):  # type: ignore[no-untyped-def]
+        if history[self.targets_[0]].iloc[-1] < 0:
+            raise FloatingPointError("a negative last value")
+        return super()._predict(history, n, future)
+
+
+def panel_of(levels: list[float], days: int = 30) -> pd.DataFrame:
+    """One series per level: level + a weekly wave + a slow trend."""
+    t = np.arange(days)
+    names = [f"s{i}" for i in range(len(levels))]
+    table = pd.DataFrame(
+        {
+            "id": np.repeat(names, days),
+            "day": list(pd.date_range("2024-01-01", periods=days)) * len(levels),
+            "y": np.concatenate([k + np.sin(2 * np.pi * t / 7) + t / 50 for k in levels]),
+        }
+    )
+    return prepare_panel(table, "id", "day")
+
+
+def test_results_come_back_in_order_on_one_or_two_processes() -> None:
+    items = list(range(10))
+    assert run_tasks(float, items) == [float(i) for i in items]
+    assert run_tasks(float, items, 2, tasks_per_worker=2) == [float(i) for i in items]
+
+
+def test_a_failing_item_is_named_and_the_others_are_kept() -> None:
+    for engine in (1, Engine("local", 2)):
+        with pytest.raises(TaskFailures, match=r"1 of 5 numbers failed: d: ValueError: three") as e:
+            run_tasks(halve, [0, 1, 2, 3, 4], engine, labels="abcde", what="numbers")
+        assert e.value.failures == {"d": "ValueError: three is odd here"}
+        assert e.value.results == [0.0, 0.5, 1.0, None, 2.0]
+
+
+def test_engines_refuse_what_they_cannot_run() -> None:
+    with pytest.raises(SeqcastError, match="engine must be one of local, ray, got 'spark'"):
+        Engine("spark")
+    with pytest.raises(SeqcastError, match="workers must be a positive integer, got 0"):
+        Engine("local", 0)
+    with pytest.raises(SeqcastError, match="an address names a Ray cluster"):
+        Engine("local", address="head:6379")
+    with pytest.raises(SeqcastError, match="workers must be a positive integer or an Engine"):
+        as_engine(-1)
+    with pytest.raises(SeqcastError, match="3 labels for 2 items"):
+        run_tasks(float, [1, 2], labels=["a", "b", "c"])
+
+
+def test_a_series_that_fails_is_reported_and_the_others_are_scored() -> None:
+    panel = panel_of([5.0, -20.0, 10.0, 20.0], days=60)  # s1 stays negative
+    whole = panel_backtest(create_model("naive"), panel, "y", 7, season=7)
+    for workers in (1, 2):
+        result = panel_backtest(Touchy(), panel, "y", 7, season=7, workers=workers)
+        assert list(result.failures) == ["s1"]
+        assert "FloatingPointError: a negative last value" in result.failures["s1"]
+        assert result.per_series.index.tolist() == ["s0", "s2", "s3"]
+        pd.testing.assert_frame_equal(result.per_series, whole.per_series.drop("s1"))
+        assert set(result.forecasts["id"]) == {"s0", "s2", "s3"}
+    board = panel_benchmark([Touchy(), create_model("naive")], panel, "y", 7, season=7)
+    rows = board.leaderboard.set_index("model")
+    assert rows.loc["touchy", "failed"] == 1
+    assert rows.loc["naive", "failed"] == 0
+    # touchy is naive on the three series it forecast; Naive2 is taken on those three too
+    naive2 = board.reference.per_series.drop("s1").mean()
+    naive = whole.per_series.drop("s1").mean()
+    expected = 0.5 * (naive["smape"] / naive2["smape"] + naive["mase"] / naive2["mase"])
+    assert rows.loc["touchy", "owa"] == pytest.approx(expected, rel=1e-12)
+    assert rows.loc["naive", "owa"] != pytest.approx(expected)  # naive ran on all four
+
+
+def test_a_model_that_fails_on_every_series_is_an_error() -> None:
+    with pytest.raises(TaskFailures, match="2 of 2 series failed: s0: FloatingPointError"):
+        panel_backtest(Touchy(), panel_of([-5.0, -6.0]), "y", 7)

@@ -162,8 +162,15 @@ class _Group:
         return [_call(self.function, item) for item in items]
 
 
+_limited: list[int] = []  # the cap this process's pools already have
+
+
 def limit_threads(threads: int) -> None:
-    """Cap this process's thread pools (OpenMP, BLAS, torch) at ``threads``."""
+    """Cap this process's thread pools (OpenMP, BLAS, torch) at ``threads``; once per
+    process and cap (a worker runs many tasks)."""
+    if _limited == [threads]:
+        return
+    _limited[:] = [threads]
     from threadpoolctl import threadpool_limits
 
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):

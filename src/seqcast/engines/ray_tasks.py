@@ -8,7 +8,8 @@ cancels every task that has not finished.
 
 This process connects once and stays connected: to ``engine.address`` or ``$RAY_ADDRESS``
 when given (an existing cluster), else to a new local cluster of ``engine.workers`` CPUs
-that lives as long as this process. A process already connected (``ray.init`` called by
+that lives as long as this process; then one worker per CPU imports seqcast's models, so
+the first job does not pay for it. A process already connected (``ray.init`` called by
 the user) is used as it is.
 """
 
@@ -26,6 +27,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 RETRIES = 3
+_remote: list[Any] = []  # the remote form of _apply
 startup_seconds = 0.0  # the time this process spent connecting to (or starting) Ray
 
 
@@ -51,6 +53,9 @@ def connect(engine: Engine) -> Any:
             )
     except ConnectionError as error:
         raise SeqcastError(f"cannot reach the Ray cluster at {address}: {error}") from None
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    warm = ray.remote(num_cpus=1)(_warm_up)
+    ray.get([warm.remote() for _ in range(cpus)])  # one worker per CPU, imports done
     startup_seconds = time.perf_counter() - clock
     return ray
 
@@ -65,8 +70,9 @@ def ray_map(function: Callable[[T], R], items: Sequence[T], engine: Engine) -> l
     """``[function(item) for item in items]``, in order, one Ray task per item."""
     ray = connect(engine)
     shared = ray.put(function)
-    remote = ray.remote(num_cpus=1, max_retries=RETRIES)(_apply)
-    refs = [remote.remote(shared, item) for item in items]
+    if not _remote:  # made once: each new remote function is exported to every worker
+        _remote.append(ray.remote(num_cpus=1, max_retries=RETRIES)(_apply))
+    refs = [_remote[0].remote(shared, item) for item in items]
     try:
         return list(ray.get(refs))
     except KeyboardInterrupt:
@@ -75,6 +81,19 @@ def ray_map(function: Callable[[T], R], items: Sequence[T], engine: Engine) -> l
         raise
     except ray.exceptions.RayError as error:
         raise SeqcastError(f"a Ray task failed: {error}") from error
+
+
+def _warm_up() -> None:
+    """Runs on a Ray worker: what tasks need, imported once (as the local engine's fork
+    server preloads it): every model family and the statsmodels engines the statistical
+    ones load on first use."""
+    limit_threads(1)
+    import statsmodels.tsa.exponential_smoothing.ets
+    import statsmodels.tsa.statespace.sarimax  # noqa: F401
+
+    from seqcast.models.registry import list_models
+
+    list_models()  # imports every model family
 
 
 def _apply(function: Callable[[T], R], item: T) -> R:

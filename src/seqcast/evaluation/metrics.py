@@ -39,12 +39,19 @@ def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
 
 
 def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    t, p = _pair(y_true, y_pred)
-    denominator = np.abs(t) + np.abs(p)
-    ratio = np.divide(
-        2 * np.abs(t - p), denominator, out=np.zeros_like(denominator), where=denominator != 0
+    return float(100 * np.mean(smape_ratios(*_pair(y_true, y_pred))))
+
+
+def smape_ratios(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Each value's 2 |y - f| / (|y| + |f|) (0 where both are 0), same shape; sMAPE is 100
+    times their mean."""
+    denominator = np.abs(y_true) + np.abs(y_pred)
+    return np.divide(
+        2 * np.abs(y_true - y_pred),
+        denominator,
+        out=np.zeros_like(denominator, dtype=float),
+        where=denominator != 0,
     )
-    return float(100 * np.mean(ratio))
 
 
 def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike, m: int = 1) -> float:

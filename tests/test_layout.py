@@ -33,7 +33,7 @@ LAYERS = [
     ["seqcast.training"],
     ["seqcast.models"],  # forecasters and their registry
     ["seqcast.evaluation", "seqcast.explain", "seqcast.runs"],
-    ["seqcast.experiments"],
+    ["seqcast.experiments", "seqcast.tuning"],
     ["seqcast.cli"],
     ["seqcast"],  # the package itself: the public API
 ]

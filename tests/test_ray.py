@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import test_tuning  # noqa: F401  (its functions travel to the workers by value)
 from conftest import run_cli
 from test_engines import Touchy, halve, panel_of
 
@@ -33,7 +34,7 @@ RAY = Engine("ray")
 def cluster():
     """A real two-CPU Ray cluster for this module; the test modules' functions travel by
     value (the workers cannot import tests/)."""
-    for module in ("test_engines", __name__):
+    for module in ("test_engines", "test_tuning", __name__):
         ray.cloudpickle.register_pickle_by_value(sys.modules[module])
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
@@ -113,3 +114,21 @@ def test_the_cli_runs_a_panel_on_ray(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0, err
     local = pd.read_csv(tmp_path / "local" / "forecasts.csv")
     pd.testing.assert_frame_equal(local, pd.read_csv(tmp_path / "ray" / "forecasts.csv"))
+
+
+def test_tune_on_ray_samples_and_trains_as_the_local_search(tmp_path: Path) -> None:
+    from test_tuning import TINY, noisy_panel
+
+    from seqcast.data.sources import DataSource
+    from seqcast.tuning import tune
+
+    path = tmp_path / "stores.csv"
+    noisy_panel().reset_index().to_csv(path, index=False)
+    source = DataSource(csv=path, id_column="id", date_column="day")
+    kwargs = dict(trials=2, max_epochs=2, grace=3, settings=TINY, target="y", horizon=7, season=7)
+    local = tune("mlp", source, **kwargs)
+    remote = tune("mlp", source, workers=RAY, **kwargs)
+    assert set(remote.trials["state"]) == {"complete"}
+    # the same seeded sampler proposes the same two configurations; each trains alike
+    assert sorted(remote.trials["owa"]) == pytest.approx(sorted(local.trials["owa"]), rel=1e-6)
+    assert remote.config["engine"] == "ray"

@@ -214,6 +214,14 @@ def benchmark(
             "(see docs/presets.md).",
         ),
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="A best.json from seqcast tune: its model with its settings (--set goes "
+            "over them).",
+        ),
+    ] = None,
 ) -> None:
     """Every chosen model through the same rolling-origin backtest, ranked by MAE.
 
@@ -232,7 +240,8 @@ def benchmark(
     week of hourly input for M4 Hourly, batches of 256, MAE loss; docs/panels.md).
 
     --set key=value changes a parameter of every chosen model (an unknown one is an
-    error naming the model); the best M4 Hourly model so far (docs/benchmarks.md):
+    error naming the model); --config best.json runs the configuration seqcast tune
+    chose. The best M4 Hourly model so far (docs/benchmarks.md):
     seqcast benchmark --dataset m4-hourly --models mlp --set hidden_size=512
     --set num_layers=2 --set ensemble=5
 
@@ -245,9 +254,17 @@ def benchmark(
         return
     if out_dir is not None:
         check_new(out_dir)
+    chosen = model_names(models)
+    if config is not None:
+        from seqcast.tuning import load_config
+
+        if chosen is not None:
+            raise SeqcastError("--config names its model; leave out --models")
+        tuned, tuned_settings = load_config(config)
+        chosen, settings = [tuned], [*tuned_settings, *(settings or [])]
     board = run_benchmark(
         source,
-        models=model_names(models),
+        models=chosen,
         target=column_names(target) if target is not None else None,
         start=start,
         end=end,

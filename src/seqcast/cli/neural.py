@@ -13,6 +13,7 @@ from seqcast.cli.app import app, out
 from seqcast.cli.options import TrainStartOpt, column_names, data_options, integers, number
 from seqcast.data.io import load_frame
 from seqcast.data.sources import DataSource
+from seqcast.errors import SeqcastError
 from seqcast.models.registry import parse_overrides
 from seqcast.results import check_new
 
@@ -23,9 +24,19 @@ def fit(
     target: Annotated[
         str, typer.Option("--target", help="Column(s) to forecast, comma-separated.")
     ],
-    model: Annotated[str, typer.Option("--model", help="A neural model name (rnn, gru, ...).")],
     out_dir: Annotated[Path, typer.Option("--out", help="New folder for model.pt and more.")],
     source: DataSource,
+    model: Annotated[
+        str | None, typer.Option("--model", help="A neural model name (rnn, gru, ...).")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="A best.json from seqcast tune instead of --model: its model and settings "
+            "(--set goes over them).",
+        ),
+    ] = None,
     settings: Annotated[
         list[str] | None,
         typer.Option("--set", help="Parameter as key=value, e.g. --set train.patience=50."),
@@ -63,6 +74,15 @@ def fit(
     from seqcast.runs import fit_model
 
     check_new(out_dir)
+    if config is not None:
+        from seqcast.tuning import load_config
+
+        if model is not None:
+            raise SeqcastError("--config names its model; leave out --model")
+        model, tuned = load_config(config)
+        settings = [*tuned, *(settings or [])]
+    if model is None:
+        raise SeqcastError("give --model NAME or --config best.json")
     params = parse_overrides(model, settings or [])
     params.setdefault("train", {}).setdefault("progress", progress)
     given = valid_start is not None or valid_end is not None

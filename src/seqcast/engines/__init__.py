@@ -35,6 +35,16 @@ R = TypeVar("R")
 
 KINDS = ("local", "ray")
 
+# What workers import before their first task (names: this layer imports none of them).
+PRELOAD = [
+    "seqcast.evaluation.backtest",
+    "seqcast.evaluation.panel",
+    "seqcast.models.classical",
+    "seqcast.models.arima",
+    "statsmodels.tsa.exponential_smoothing.ets",
+    "statsmodels.tsa.statespace.sarimax",
+]
+
 
 @dataclass(frozen=True)
 class Engine:

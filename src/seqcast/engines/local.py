@@ -13,12 +13,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
-from seqcast.engines import limit_threads
+from seqcast.engines import PRELOAD, limit_threads
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-_PRELOAD = ["seqcast.evaluation.backtest", "seqcast.models.registry"]  # warm workers
 
 
 def local_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
@@ -26,7 +24,7 @@ def local_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> l
     methods = mp.get_all_start_methods()
     context = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
-        context.set_forkserver_preload(_PRELOAD)
+        context.set_forkserver_preload(PRELOAD)
     threads = max(1, (os.cpu_count() or 1) // workers)
     pool = ProcessPoolExecutor(
         workers, mp_context=context, initializer=limit_threads, initargs=(threads,)

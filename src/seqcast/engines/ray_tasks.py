@@ -8,19 +8,20 @@ cancels every task that has not finished.
 
 This process connects once and stays connected: to ``engine.address`` or ``$RAY_ADDRESS``
 when given (an existing cluster), else to a new local cluster of ``engine.workers`` CPUs
-that lives as long as this process; then one worker per CPU imports seqcast's models, so
-the first job does not pay for it. A process already connected (``ray.init`` called by
-the user) is used as it is.
+that lives as long as this process; then one worker per CPU imports ``PRELOAD`` (seqcast's
+models and the statsmodels engines they load on first use), so no job pays for it. A
+process already connected (``ray.init`` called by the user) is used as it is.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from seqcast.engines import Engine, limit_threads
+from seqcast.engines import PRELOAD, Engine, limit_threads
 from seqcast.errors import SeqcastError
 
 T = TypeVar("T")
@@ -84,16 +85,11 @@ def ray_map(function: Callable[[T], R], items: Sequence[T], engine: Engine) -> l
 
 
 def _warm_up() -> None:
-    """Runs on a Ray worker: what tasks need, imported once (as the local engine's fork
-    server preloads it): every model family and the statsmodels engines the statistical
-    ones load on first use."""
+    """Runs on a Ray worker: what tasks need, imported once (``PRELOAD``, as the local
+    engine's fork server preloads it)."""
     limit_threads(1)
-    import statsmodels.tsa.exponential_smoothing.ets
-    import statsmodels.tsa.statespace.sarimax  # noqa: F401
-
-    from seqcast.models.registry import list_models
-
-    list_models()  # imports every model family
+    for module in PRELOAD:
+        importlib.import_module(module)
 
 
 def _apply(function: Callable[[T], R], item: T) -> R:

@@ -170,17 +170,9 @@ def _run_panel_benchmark(
     ``horizon`` given."""
     from seqcast.evaluation.panel import panel_benchmark
 
-    info = source.info
-    defaults = info.benchmark if info else None
-    chosen_target = target or (defaults.target if defaults else None)
-    chosen_horizon = horizon or (defaults.horizon if defaults else None)
-    if chosen_target is None or chosen_horizon is None:
-        raise SeqcastError("with a panel file, give --target and --horizon")
-    if not isinstance(chosen_target, str):
-        if len(chosen_target) != 1:
-            raise SeqcastError("a panel benchmark forecasts one target column")
-        chosen_target = chosen_target[0]
-    chosen_season = season or (info.season if info else 1)
+    chosen_target, chosen_horizon, chosen_season, chosen_windows = panel_settings(
+        source, target, horizon, season, windows
+    )
     candidates = default_models(  # names and settings checked first
         chosen_season, chosen_horizon, models, panel=True, settings=settings
     )
@@ -189,11 +181,39 @@ def _run_panel_benchmark(
         source.load(),
         chosen_target,
         chosen_horizon,
-        windows=windows or (defaults.windows if defaults else 1),
+        windows=chosen_windows,
         season=chosen_season,
         workers=workers,
         title=f"seqcast benchmark: {source.name}",
         progress=progress,
+    )
+
+
+def panel_settings(
+    source: DataSource,
+    target: str | Sequence[str] | None,
+    horizon: int | None,
+    season: int | None,
+    windows: int | None,
+) -> tuple[str, int, int, int]:
+    """A panel's (target, horizon, season, windows): those given, else the dataset's; a
+    file needs ``target`` and ``horizon`` (season and windows default to 1)."""
+    info = source.info
+    defaults = info.benchmark if info else None
+    chosen_target = target or (defaults.target if defaults else None)
+    chosen_horizon = horizon or (defaults.horizon if defaults else None)
+    if chosen_target is None or chosen_horizon is None:
+        raise SeqcastError("with a panel file, give --target and --horizon")
+    if not isinstance(chosen_target, str):
+        if len(chosen_target) != 1:
+            raise SeqcastError("a panel forecasts one target column")
+        chosen_target = chosen_target[0]
+    chosen_season = season or (info.season if info else 1)
+    return (
+        chosen_target,
+        chosen_horizon,
+        chosen_season,
+        windows or (defaults.windows if defaults else 1),
     )
 
 

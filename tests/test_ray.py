@@ -36,7 +36,7 @@ def cluster():
     value (the workers cannot import tests/)."""
     for module in ("test_engines", "test_tuning", __name__):
         ray.cloudpickle.register_pickle_by_value(sys.modules[module])
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
 
@@ -76,6 +76,19 @@ def die_once(marker: str) -> str:
 def test_a_worker_that_dies_is_retried(tmp_path: Path) -> None:
     marker = str(tmp_path / "marker")
     assert run_tasks(die_once, [marker], RAY) == ["answered after a retry"]
+
+
+def die_on_three(x: int) -> int:
+    """Kills its worker whenever it is given 3."""
+    if x == 3:
+        os._exit(1)
+    return x
+
+
+def test_a_task_lost_on_every_try_is_named_and_the_others_kept() -> None:
+    with pytest.raises(TaskFailures, match="1 of 4 numbers failed: c: its task was lost") as e:
+        run_tasks(die_on_three, [1, 2, 3, 4], RAY, labels="abcd", what="numbers")
+    assert e.value.results == [1, 2, None, 4]
 
 
 def test_benchmark_refits_and_searches_match_the_local_engine() -> None:

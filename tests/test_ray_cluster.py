@@ -4,9 +4,12 @@ connected to it by address (as a user on a cluster would be), then ``ray stop``.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +20,7 @@ if not os.environ.get("CI"):
     pytest.importorskip("ray")
 
 pytestmark = pytest.mark.ray
-RAY_CLI = str(Path(sys.executable).with_name("ray"))
+RAY_CLI = [sys.executable, "-m", "ray.scripts.scripts"]  # the `ray` command, this Python's
 
 
 def free_port() -> int:
@@ -28,11 +31,24 @@ def free_port() -> int:
 
 def test_the_cli_connects_to_a_cluster_by_address(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "RAY_ADDRESS": ""}
-    start = [RAY_CLI, "start", "--head", "--num-cpus", "2", "--port", str(port)]
-    start += ["--include-dashboard", "false", "--disable-usage-stats"]
-    subprocess.run(start, check=True, capture_output=True, env=env, timeout=120)
+    # token authentication on both sides (Ray's token: ~/.ray/auth_token, made if missing)
+    env = {**os.environ, "RAY_ADDRESS": "", "RAY_AUTH_MODE": "token"}
+    # --block keeps `ray start` in the foreground; stopping it stops this cluster alone
+    # (`ray stop` would stop every Ray cluster of this machine's user)
+    head = [*RAY_CLI, "start", "--head", "--block", "--num-cpus", "2", "--port", str(port)]
+    head += ["--include-dashboard", "false", "--disable-usage-stats"]
+    # its own temporary folder (short: Ray's sockets live there), so the address file it
+    # leaves behind makes no later ray.init() look for it
+    folder = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+    head += ["--temp-dir", folder]
+    cluster = subprocess.Popen(head, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
+        ready = Path(folder) / "ray_current_cluster"  # written once the head is up
+        deadline = time.monotonic() + 120
+        while not ready.exists():
+            assert cluster.poll() is None, "ray start --head exited"
+            assert time.monotonic() < deadline, "the Ray head did not come up in 120 s"
+            time.sleep(0.5)
         path = tmp_path / "stores.csv"
         panel_of([5.0, 10.0, 20.0], days=60).reset_index().to_csv(path, index=False)
         common = [sys.executable, "-m", "seqcast", "backtest", "--csv", str(path)]
@@ -51,4 +67,6 @@ def test_the_cli_connects_to_a_cluster_by_address(tmp_path: Path) -> None:
         local = pd.read_csv(tmp_path / "local" / "forecasts.csv")
         pd.testing.assert_frame_equal(local, pd.read_csv(tmp_path / "cluster" / "forecasts.csv"))
     finally:
-        subprocess.run([RAY_CLI, "stop", "--force"], capture_output=True, env=env, timeout=120)
+        cluster.terminate()
+        cluster.wait(timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)

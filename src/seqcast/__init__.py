@@ -15,20 +15,24 @@ from seqcast.data.datasets import list_datasets, load_dataset
 from seqcast.data.io import load_frame, prepare_frame
 from seqcast.data.panel import load_panel, prepare_panel
 from seqcast.data.sources import DataSource
+from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.evaluation.benchmark import Benchmark, benchmark, run_benchmark
 from seqcast.evaluation.panel import PanelBacktestResult, PanelBenchmark, panel_backtest
 from seqcast.models.registry import create_model, list_models, load_model, register_model
+from seqcast.tuning import TuneResult, tune
 from seqcast.version import __version__
 
 __all__ = [
     "BacktestResult",
     "Benchmark",
     "DataSource",
+    "Engine",
     "PanelBacktestResult",
     "PanelBenchmark",
     "SeqcastError",
+    "TuneResult",
     "__version__",
     "backtest",
     "benchmark",
@@ -44,4 +48,5 @@ __all__ = [
     "prepare_panel",
     "register_model",
     "run_benchmark",
+    "tune",
 ]

@@ -12,8 +12,6 @@ from seqcast.cli.app import app, out
 from seqcast.cli.options import (
     AddressOpt,
     EngineOpt,
-    WindowsOpt,
-    WorkersOpt,
     data_options,
     engine_option,
     number,
@@ -62,12 +60,28 @@ def tune(
         int | None,
         typer.Option("--season", min=1, help="Season m (default: the dataset's, else 1)."),
     ] = None,
-    windows: WindowsOpt = None,
+    windows: Annotated[
+        int | None,
+        typer.Option(
+            "--windows",
+            min=1,
+            help="Windows of --horizon steps at the end of every series left for the test "
+            "(never read; default: the dataset's, else 1).",
+        ),
+    ] = None,
     settings: Annotated[
         list[str] | None,
         typer.Option("--set", help="Parameter as key=value held under every trial (repeatable)."),
     ] = None,
-    workers: WorkersOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="With --engine ray and no --address: the CPUs of the new local cluster, "
+            "trials at once (default: all). The local search runs one trial at a time.",
+        ),
+    ] = None,
     engine: EngineOpt = "local",
     address: AddressOpt = None,
 ) -> None:

@@ -118,8 +118,9 @@ def run_tasks(
     ``labels`` name the items in errors (default: their positions); ``what`` names them as
     a group. Items go one per task, or, with ``tasks_per_worker``, in that many contiguous
     groups per concurrent task (many cheap items). Raises ``TaskFailures`` after every item
-    has run when any raised; a Ray worker that dies is retried. Ctrl-C cancels what has not
-    finished and raises KeyboardInterrupt.
+    has run when any raised; a Ray worker that dies is retried, and the items of a task
+    lost on every try are reported as failed. Ctrl-C cancels what has not finished and
+    raises KeyboardInterrupt.
     """
     engine = as_engine(engine)
     items = list(items)
@@ -141,7 +142,7 @@ def run_tasks(
         else:
             from seqcast.engines.ray_tasks import ray_map
 
-            parts = ray_map(task, batches, engine)
+            parts = ray_map(task, batches, engine, _lost)
         outcomes = [outcome for part in parts for outcome in part]
     failures = {
         (names[i] if names is not None else f"#{i}"): outcome.error
@@ -152,6 +153,11 @@ def run_tasks(
     if failures:
         raise TaskFailures(failures, results, what)
     return results
+
+
+def _lost(items: list[Any], why: str) -> list[Outcome]:
+    """The outcomes of a group of items whose task never ran to its end."""
+    return [Outcome(error=f"its task was lost ({why})") for _ in items]
 
 
 def _call(function: Callable[[T], R], item: T) -> Outcome:

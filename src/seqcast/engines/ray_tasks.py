@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -29,12 +28,10 @@ R = TypeVar("R")
 
 RETRIES = 3
 _remote: list[Any] = []  # the remote form of _apply
-startup_seconds = 0.0  # the time this process spent connecting to (or starting) Ray
 
 
 def connect(engine: Engine) -> Any:
     """The ``ray`` module, connected as ``engine`` asks (once per process)."""
-    global startup_seconds
     try:
         import ray
     except ImportError:
@@ -42,12 +39,12 @@ def connect(engine: Engine) -> Any:
     if ray.is_initialized():
         return ray
     address = engine.address or os.environ.get("RAY_ADDRESS")
-    clock = time.perf_counter()
     try:
         if address:
             ray.init(address=address, log_to_driver=False)
         else:
-            ray.init(
+            ray.init(  # "local": a new cluster, never one `ray start` left running
+                address="local",
                 num_cpus=engine.workers or os.cpu_count(),
                 include_dashboard=False,
                 log_to_driver=False,
@@ -57,7 +54,6 @@ def connect(engine: Engine) -> Any:
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     warm = ray.remote(num_cpus=1)(_warm_up)
     ray.get([warm.remote() for _ in range(cpus)])  # one worker per CPU, imports done
-    startup_seconds = time.perf_counter() - clock
     return ray
 
 
@@ -67,21 +63,31 @@ def cluster_cpus(engine: Engine) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def ray_map(function: Callable[[T], R], items: Sequence[T], engine: Engine) -> list[R]:
-    """``[function(item) for item in items]``, in order, one Ray task per item."""
+def ray_map(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    engine: Engine,
+    lost: Callable[[T, str], R],
+) -> list[R]:
+    """``[function(item) for item in items]``, in order, one Ray task per item; an item
+    whose task could not run (its worker died on every try) gives ``lost(item, why)``."""
     ray = connect(engine)
     shared = ray.put(function)
     if not _remote:  # made once: each new remote function is exported to every worker
         _remote.append(ray.remote(num_cpus=1, max_retries=RETRIES)(_apply))
     refs = [_remote[0].remote(shared, item) for item in items]
+    results = []
     try:
-        return list(ray.get(refs))
+        for item, ref in zip(items, refs, strict=True):
+            try:
+                results.append(ray.get(ref))
+            except ray.exceptions.RayError as error:
+                results.append(lost(item, f"{type(error).__name__}: {error}"))
     except KeyboardInterrupt:
         for ref in refs:
             ray.cancel(ref, force=True)
         raise
-    except ray.exceptions.RayError as error:
-        raise SeqcastError(f"a Ray task failed: {error}") from error
+    return results
 
 
 def _warm_up() -> None:

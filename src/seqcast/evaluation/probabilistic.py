@@ -1,0 +1,123 @@
+"""Scores of probabilistic forecasts: quantiles, intervals and samples.
+
+Symbols: any leading shape (...), Q quantile levels, S samples. Every function takes the
+truth ``y`` of shape (...) and returns the mean over all its values, so one call scores a
+whole backtest.
+
+- ``pinball_loss(y, q, level)``: the quantile score, level·(y − q) when y ≥ q, else
+  (1 − level)·(q − y); a forecast's ``level`` quantile minimises its expectation.
+- ``coverage(y, lower, upper)``: the share of values inside [lower, upper];
+  ``interval_width``: the mean of upper − lower.
+- ``msis(y, lower, upper, train, m, alpha)``: M4's mean scaled interval score, the
+  interval score (upper − lower) + 2/alpha·(lower − y)·1{y < lower} + 2/alpha·(y −
+  upper)·1{y > upper}, averaged and divided by the in-sample seasonal-naive MAE of
+  ``train`` (MASE's scale) — for a (1 − alpha) interval; M4 scored alpha = 0.05.
+- ``crps_samples(y, samples)``: the CRPS of the samples' empirical distribution,
+  E|X − y| − ½·E|X − X'| (the energy form, exact for that distribution);
+  ``crps_quantiles(y, quantiles, levels)``: its approximation from quantiles, twice the
+  mean pinball loss over the levels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from seqcast.errors import SeqcastError
+
+
+def pinball_loss(y: ArrayLike, quantile: ArrayLike, level: float) -> float:
+    """The mean pinball loss of the ``level`` quantile forecasts (same shape as ``y``)."""
+    truth, q = _same_shape(y, quantile, "quantile")
+    _check_level(level)
+    gap = truth - q
+    return float(np.mean(np.maximum(level * gap, (level - 1) * gap)))
+
+
+def coverage(y: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
+    """The share of ``y`` inside [lower, upper] (bounds included)."""
+    truth, low = _same_shape(y, lower, "lower")
+    _, high = _same_shape(y, upper, "upper")
+    return float(np.mean((truth >= low) & (truth <= high)))
+
+
+def interval_width(lower: ArrayLike, upper: ArrayLike) -> float:
+    """The mean of ``upper - lower``."""
+    low, high = _same_shape(lower, upper, "upper")
+    return float(np.mean(high - low))
+
+
+def msis(
+    y: ArrayLike,
+    lower: ArrayLike,
+    upper: ArrayLike,
+    train: ArrayLike,
+    m: int = 1,
+    alpha: float = 0.05,
+) -> float:
+    """M4's MSIS of (1 - ``alpha``) intervals for ``y`` (1-D: one series' steps), scaled
+    by the seasonal-naive MAE (period ``m``) of ``train``, the data before them."""
+    truth, low = _same_shape(y, lower, "lower")
+    _, high = _same_shape(y, upper, "upper")
+    if not 0 < alpha < 1:
+        raise SeqcastError(f"alpha must lie between 0 and 1, got {alpha!r}")
+    history = np.asarray(train, dtype=float)
+    if m < 1 or len(history) <= m:
+        raise SeqcastError(f"MSIS with season m={m} needs more than {m} training values")
+    scale = float(np.mean(np.abs(history[m:] - history[:-m])))
+    if scale <= 1e-12 * float(np.mean(np.abs(history))):  # zero up to round-off
+        return float("nan")
+    below = (low - truth) * (truth < low)
+    above = (truth - high) * (truth > high)
+    score = (high - low) + 2 / alpha * below + 2 / alpha * above
+    return float(np.mean(score)) / scale
+
+
+def crps_samples(y: ArrayLike, samples: ArrayLike) -> float:
+    """The mean CRPS of sample forecasts: ``samples`` has the shape of ``y`` plus a last
+    axis of S samples; each value's empirical distribution is scored exactly."""
+    truth = np.asarray(y, dtype=float)
+    draws = np.sort(np.asarray(samples, dtype=float), axis=-1)
+    if draws.shape[:-1] != truth.shape or draws.shape[-1] < 1:
+        raise SeqcastError(
+            f"samples must have the shape of the truth {truth.shape} plus a sample axis, "
+            f"got {draws.shape}"
+        )
+    count = draws.shape[-1]
+    to_truth = np.mean(np.abs(draws - truth[..., None]), axis=-1)
+    # E|X - X'| over ordered samples: 2/S^2 sum_i (2i - S - 1) x_(i), i = 1..S
+    weights = 2 * np.arange(1, count + 1) - count - 1
+    spread = 2 * np.sum(weights * draws, axis=-1) / count**2
+    return float(np.mean(to_truth - spread / 2))
+
+
+def crps_quantiles(y: ArrayLike, quantiles: ArrayLike, levels: ArrayLike) -> float:
+    """The CRPS approximated from quantile forecasts: twice the mean pinball loss over the
+    Q ``levels``; ``quantiles`` has the shape of ``y`` plus a last axis of Q."""
+    truth = np.asarray(y, dtype=float)
+    q = np.asarray(quantiles, dtype=float)
+    taus = np.asarray(levels, dtype=float)
+    if q.shape != (*truth.shape, len(taus)):
+        raise SeqcastError(
+            f"quantiles must have the shape of the truth {truth.shape} plus {len(taus)} "
+            f"levels, got {q.shape}"
+        )
+    for level in taus:
+        _check_level(float(level))
+    gap = truth[..., None] - q
+    losses = np.maximum(taus * gap, (taus - 1) * gap)  # (..., Q)
+    return float(2 * np.mean(losses))
+
+
+def _same_shape(a: ArrayLike, b: ArrayLike, name: str) -> tuple[np.ndarray, np.ndarray]:
+    first, second = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if first.shape != second.shape:
+        raise SeqcastError(f"{name} has shape {second.shape}, the truth {first.shape}")
+    if first.size == 0:
+        raise SeqcastError("no values to score")
+    return first, second
+
+
+def _check_level(level: float) -> None:
+    if not 0 < level < 1:
+        raise SeqcastError(f"a quantile level lies strictly between 0 and 1, got {level!r}")

@@ -55,15 +55,21 @@ def smape_ratios(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 
 
 def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike, m: int = 1) -> float:
+    return mae(y_true, y_pred) / seasonal_scale(y_train, m)
+
+
+def seasonal_scale(y_train: ArrayLike, m: int = 1, what: str = "MASE") -> float:
+    """The in-sample seasonal-naive MAE of ``y_train`` (period ``m``), the scale of MASE
+    and MSIS; NaN when it is zero up to round-off (the scaled error is undefined)."""
     train = np.asarray(y_train, dtype=float)
     if m < 1 or len(train) <= m:
         raise SeqcastError(
-            f"MASE with season m={m} needs more than {m} training values, got {len(train)}"
+            f"{what} with season m={m} needs more than {m} training values, got {len(train)}"
         )
     scale = float(np.mean(np.abs(train[m:] - train[:-m])))
     if scale <= 1e-12 * float(np.mean(np.abs(train))):  # zero up to round-off: undefined
         return float("nan")
-    return mae(y_true, y_pred) / scale
+    return scale
 
 
 def owa(smape: float, mase: float, smape_naive2: float, mase_naive2: float) -> float:

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqcast.errors import SeqcastError
+from seqcast.evaluation import metrics
 
 
 def pinball_loss(y: ArrayLike, quantile: ArrayLike, level: float) -> float:
@@ -61,12 +62,7 @@ def msis(
     _, high = _same_shape(y, upper, "upper")
     if not 0 < alpha < 1:
         raise SeqcastError(f"alpha must lie between 0 and 1, got {alpha!r}")
-    history = np.asarray(train, dtype=float)
-    if m < 1 or len(history) <= m:
-        raise SeqcastError(f"MSIS with season m={m} needs more than {m} training values")
-    scale = float(np.mean(np.abs(history[m:] - history[:-m])))
-    if scale <= 1e-12 * float(np.mean(np.abs(history))):  # zero up to round-off
-        return float("nan")
+    scale = metrics.seasonal_scale(train, m, "MSIS")  # NaN for a flat history
     below = (low - truth) * (truth < low)
     above = (truth - high) * (truth > high)
     score = (high - low) + 2 / alpha * below + 2 / alpha * above

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seqcast.data.panel import drop_last, iter_series
+from seqcast.data.panel import drop_last, iter_series, series_lengths
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.evaluation.benchmark import default_models
@@ -71,7 +71,14 @@ class Problem:
         fit_part = drop_last(to_valid_end, horizon)
         frames = [frame[target].to_numpy(dtype=float) for _, frame in iter_series(to_valid_end)]
         actual = np.stack([values[-horizon:] for values in frames])
-        scales = np.array([_seasonal_mae(values[:-horizon], season) for values in frames])
+        scales = np.array(  # each series' MASE scale, NaN where it has none
+            [
+                metrics.seasonal_scale(values[:-horizon], season)
+                if len(values) - horizon > season
+                else float("nan")
+                for values in frames
+            ]
+        )
         naive2 = create_model("naive2", season=season)
         reference = panel_backtest(naive2, to_valid_end, target, horizon, season=season)
         problem = cls(
@@ -130,9 +137,8 @@ class Problem:
 
     def score(self, predicted: np.ndarray) -> dict[str, float]:
         """sMAPE, MASE and OWA of (N, H) validation forecasts."""
-        smape = float(
-            np.mean([metrics.smape(a, p) for a, p in zip(self.actual, predicted, strict=True)])
-        )
+        per_series = 100 * metrics.smape_ratios(self.actual, predicted).mean(axis=1)
+        smape = float(np.mean(per_series))
         errors = np.abs(self.actual - predicted).mean(axis=1)
         mase = float(np.nanmean(errors / self.scales))
         return {
@@ -152,8 +158,7 @@ def run_trial(
     trial). Returns the final scores (best weights), the epochs and the seconds."""
     clock = time.perf_counter()
     model = problem.forecaster(params)
-    lengths = np.array([len(frame) for _, frame in iter_series(problem.to_valid_end)])
-    origins = [lengths - problem.horizon - 1]
+    origins = [series_lengths(problem.to_valid_end) - problem.horizon - 1]
 
     def forecast() -> np.ndarray:
         return model.predict_panel_origins(problem.to_valid_end, origins, problem.horizon)[0][
@@ -180,12 +185,3 @@ def text(value: Any) -> str:
     if isinstance(value, tuple | list):
         return ",".join(str(v) for v in value)
     return str(value)
-
-
-def _seasonal_mae(values: np.ndarray, season: int) -> float:
-    """The in-sample seasonal-naive MAE (MASE's scale, as ``metrics.mase`` takes it); NaN
-    when the series is too short or the scale is zero up to round-off."""
-    if len(values) <= season:
-        return float("nan")
-    scale = float(np.mean(np.abs(values[season:] - values[:-season])))
-    return scale if scale > 1e-12 * float(np.mean(np.abs(values))) else float("nan")

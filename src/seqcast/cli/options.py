@@ -164,9 +164,7 @@ AddressOpt = Annotated[
 
 
 def engine_option(kind: str, workers: int | None, address: str | None) -> Engine:
-    """The Engine that --engine, --workers and --address ask for."""
-    if kind == "local" and address is not None:
-        raise SeqcastError("--address names a Ray cluster; add --engine ray")
+    """The Engine that --engine, --workers and --address ask for (Engine checks them)."""
     return Engine(kind, workers, address)
 
 

@@ -64,7 +64,14 @@ class Engine:
         ):
             raise SeqcastError(f"workers must be a positive integer, got {self.workers!r}")
         if self.address is not None and self.kind != "ray":
-            raise SeqcastError("an address names a Ray cluster; use it with engine 'ray'")
+            raise SeqcastError(
+                "an address names a Ray cluster; use it with engine 'ray' (--engine ray)"
+            )
+
+    @property
+    def in_process(self) -> bool:
+        """Whether the work runs in this process (one local worker)."""
+        return self.kind == "local" and (self.workers or 1) == 1
 
     def width(self) -> int:
         """How many tasks run at once: the local workers, or the Ray cluster's CPUs."""
@@ -127,7 +134,7 @@ def run_tasks(
     names = [str(label) for label in labels] if labels is not None else None
     if names is not None and len(names) != len(items):
         raise SeqcastError(f"{len(names)} labels for {len(items)} items")
-    if (engine.kind == "local" and (engine.workers or 1) == 1) or len(items) == 0:
+    if engine.in_process or len(items) == 0:
         outcomes = [_call(function, item) for item in items]
     else:
         width = engine.width()

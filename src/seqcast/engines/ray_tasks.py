@@ -51,15 +51,17 @@ def connect(engine: Engine) -> Any:
             )
     except ConnectionError as error:
         raise SeqcastError(f"cannot reach the Ray cluster at {address}: {error}") from None
-    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     warm = ray.remote(num_cpus=1)(_warm_up)
-    ray.get([warm.remote() for _ in range(cpus)])  # one worker per CPU, imports done
+    ray.get([warm.remote() for _ in range(_cpus(ray))])  # a worker per CPU, imports done
     return ray
 
 
 def cluster_cpus(engine: Engine) -> int:
     """The CPUs of the cluster ``engine`` runs on (at least 1)."""
-    ray = connect(engine)
+    return _cpus(connect(engine))
+
+
+def _cpus(ray: Any) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 

@@ -248,7 +248,7 @@ def benchmark(
         season=season,
     )
     engine = as_engine(workers)
-    if engine.kind == "ray" or (engine.workers or 1) > 1:
+    if not engine.in_process:
         with Progress(1, "run", enabled=progress) as shown:
             shown.start(1, f"{len(models)} models on {engine.kind} ({engine.width()} at once)")
             names = [model.name for model in models]

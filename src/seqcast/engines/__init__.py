@@ -35,6 +35,10 @@ R = TypeVar("R")
 
 KINDS = ("local", "ray")
 
+# A panel's series go in this many groups per worker: enough to balance series of
+# different lengths, few enough that a task's overhead stays small.
+SERIES_TASKS_PER_WORKER = 8
+
 # What workers import before their first task (names: this layer imports none of them).
 PRELOAD = [
     "seqcast.evaluation.backtest",
@@ -203,4 +207,11 @@ def limit_threads(threads: int) -> None:
         sys.modules["torch"].set_num_threads(threads)
 
 
-__all__ = ["Engine", "TaskFailures", "as_engine", "limit_threads", "run_tasks"]
+__all__ = [
+    "SERIES_TASKS_PER_WORKER",
+    "Engine",
+    "TaskFailures",
+    "as_engine",
+    "limit_threads",
+    "run_tasks",
+]

@@ -32,7 +32,13 @@ import numpy as np
 import pandas as pd
 
 from seqcast.data.panel import check_panel, drop_last, iter_series, series_ids
-from seqcast.engines import Engine, TaskFailures, as_engine, run_tasks
+from seqcast.engines import (
+    SERIES_TASKS_PER_WORKER,
+    Engine,
+    TaskFailures,
+    as_engine,
+    run_tasks,
+)
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.evaluation.benchmark import params_text
@@ -148,7 +154,12 @@ def panel_backtest(
         labels = [str(name) for name in ids]
         try:
             parts = run_tasks(
-                task, frames, engine, labels=labels, what="series", tasks_per_worker=8
+                task,
+                frames,
+                engine,
+                labels=labels,
+                what="series",
+                tasks_per_worker=SERIES_TASKS_PER_WORKER,
             )
         except TaskFailures as failed:  # score the others; report these
             failures = failed.failures

@@ -35,7 +35,7 @@ from seqcast.data.panel import (
     panel_freq,
     series_ids,
 )
-from seqcast.engines import Engine, run_tasks
+from seqcast.engines import SERIES_TASKS_PER_WORKER, Engine, run_tasks
 from seqcast.errors import SeqcastError
 
 F = TypeVar("F", bound="Forecaster")
@@ -87,7 +87,12 @@ class Forecaster:
         task = functools.partial(_fit_copy, self.clone(), self.targets_)
         frames = [frame for _, frame in iter_series(panel)]
         models = run_tasks(
-            task, frames, workers, labels=series_ids(panel), what="series", tasks_per_worker=4
+            task,
+            frames,
+            workers,
+            labels=series_ids(panel),
+            what="series",
+            tasks_per_worker=SERIES_TASKS_PER_WORKER,
         )
         self.series_models_: dict[Any, Forecaster] = dict(
             zip(series_ids(panel), models, strict=True)

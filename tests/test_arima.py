@@ -114,16 +114,28 @@ def test_one_filter_pass_equals_refiltering_each_origin(spec: dict, daily: pd.Da
         np.testing.assert_allclose(together[i, :, 0], reference, rtol=1e-8, atol=1e-8)
 
 
-def test_prediction_intervals_widen_and_hold_the_forecast(daily: pd.DataFrame) -> None:
+def test_prediction_intervals_are_statsmodels_and_widen(daily: pd.DataFrame) -> None:
+    from statsmodels.tsa.arima.model import ARIMA
+
     data = daily.assign(y=daily["b"] + np.random.default_rng(0).normal(size=60))
-    model = create_model("arima", order=(1, 0, 0), seasonal_order=(0, 1, 1, 7)).fit(data, "y")
-    bands = model.predict_interval(10, alpha=0.1)
-    assert list(bands.columns) == ["y", "y_lower", "y_upper"]
-    assert (bands["y_lower"] < bands["y"]).all() and (bands["y"] < bands["y_upper"]).all()
-    width = (bands["y_upper"] - bands["y_lower"]).to_numpy()
+    spec = {"order": (1, 0, 0), "seasonal_order": (0, 1, 1, 7)}
+    model = create_model("arima", **spec).fit(data, "y")
+    bands = model.predict_interval(10, levels=[90, 50])
+    assert list(bands.columns) == ["y", "y_lo_50", "y_hi_50", "y_lo_90", "y_hi_90"]
+    reference = ARIMA(data["y"].to_numpy(float), **spec).filter(model.params_[0])
+    expected = np.asarray(reference.get_forecast(10).conf_int(alpha=0.1))
+    np.testing.assert_allclose(bands[["y_lo_90", "y_hi_90"]].to_numpy(), expected, rtol=1e-8)
+    assert (bands["y_lo_90"] < bands["y_lo_50"]).all() and (bands["y_lo_50"] < bands["y"]).all()
+    width = (bands["y_hi_90"] - bands["y_lo_90"]).to_numpy()
     assert width[-1] > width[0]
-    narrower = model.predict_interval(10, alpha=0.5)
-    assert ((narrower["y_upper"] - narrower["y_lower"]).to_numpy() < width).all()
+    # from a later origin, with the fitted parameters
+    later = model.predict_interval(3, levels=[90], history=data.iloc[:50])
+    refiltered = ARIMA(data["y"].iloc[:50].to_numpy(float), **spec).filter(model.params_[0])
+    np.testing.assert_allclose(
+        later[["y_lo_90", "y_hi_90"]].to_numpy(),
+        np.asarray(refiltered.get_forecast(3).conf_int(alpha=0.1)),
+        rtol=1e-8,
+    )
 
 
 def test_learns_a_seasonal_ar_process() -> None:

@@ -16,15 +16,21 @@ whole backtest.
   E|X − y| − ½·E|X − X'| (the energy form, exact for that distribution);
   ``crps_quantiles(y, quantiles, levels)``: its approximation from quantiles, twice the
   mean pinball loss over the levels.
+
+``interval_scores`` gives a backtest's columns for intervals at levels L (percent):
+``coverage_L`` (a share, 0..1), ``width_L`` and ``msis_L`` (alpha = 1 − L/100).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
+from seqcast.models.intervals import level_name
 
 
 def pinball_loss(y: ArrayLike, quantile: ArrayLike, level: float) -> float:
@@ -103,6 +109,34 @@ def crps_quantiles(y: ArrayLike, quantiles: ArrayLike, levels: ArrayLike) -> flo
     gap = truth[..., None] - q
     losses = np.maximum(taus * gap, (taus - 1) * gap)  # (..., Q)
     return float(2 * np.mean(losses))
+
+
+def interval_scores(
+    y: np.ndarray, bounds: np.ndarray, train: np.ndarray, m: int, levels: Sequence[float]
+) -> dict[str, float]:
+    """Coverage, width and MSIS of each level's intervals: ``y`` (..., K) the truth,
+    ``bounds`` (..., K, 2L) (``seqcast.models.intervals``), ``train`` (T, K) the data
+    before them (MSIS's scale, averaged over the K targets like MASE; NaN when T ≤ m)."""
+    scores = {}
+    for i, level in enumerate(levels):
+        name = level_name(level)
+        lower, upper = bounds[..., 2 * i], bounds[..., 2 * i + 1]
+        scores[f"coverage_{name}"] = coverage(y, lower, upper)
+        scores[f"width_{name}"] = interval_width(lower, upper)
+        alpha = 1 - level / 100
+        scores[f"msis_{name}"] = (
+            float(
+                np.mean(
+                    [
+                        msis(y[..., k], lower[..., k], upper[..., k], train[:, k], m, alpha)
+                        for k in range(train.shape[1])
+                    ]
+                )
+            )
+            if len(train) > m
+            else float("nan")
+        )
+    return scores
 
 
 def _same_shape(a: ArrayLike, b: ArrayLike, name: str) -> tuple[np.ndarray, np.ndarray]:

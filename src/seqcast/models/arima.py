@@ -11,7 +11,7 @@ made fast without leaving statsmodels' optimum:
   forecasts project the filter's last predicted state forward;
 - BLAS runs on one thread inside each fit (its threads only add overhead at this size).
 
-``predict_interval`` builds statsmodels' full results for prediction intervals.
+Intervals (``predict_interval``) build statsmodels' full results: its forecast variance.
 """
 
 from __future__ import annotations
@@ -160,26 +160,29 @@ class Arima(Forecaster):
             np.where(positions < 0, seasonal[before], seasonal[inside]),
         )
 
-    def predict_interval(self, n: int, alpha: float = 0.05) -> pd.DataFrame:
-        """Forecasts with ``1 - alpha`` prediction intervals from statsmodels' results.
-
-        Returns a DataFrame indexed by the next ``n`` timestamps with, for each target
-        column, the columns ``{target}``, ``{target}_lower`` and ``{target}_upper``.
-        """
-        mean = self.predict(n)
-        if not 0 < alpha < 1:
-            raise SeqcastError(f"alpha must lie between 0 and 1, got {alpha}")
-        out = {}
+    def _predict_bounds(
+        self,
+        history: pd.DataFrame,
+        n: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        """statsmodels' intervals (from the state-space model's forecast variance) with the
+        fitted parameters, filtered over ``history``, plus the STL seasonal part."""
+        start = steps_between(self.history_.index[0], history.index[0], self.freq_)
+        ahead = start + np.arange(len(history), len(history) + n)
+        out = np.empty((n, len(self.targets_), 2 * len(levels)))
         for k, column in enumerate(self.targets_):
+            y = history[column].to_numpy(dtype=float)
+            adjusted = y - self._seasonal_at(k, start + np.arange(len(y)))
             with one_blas_thread(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                results = self.models_[k].filter(self.params_[k])
-                bounds = np.asarray(results.get_forecast(n).conf_int(alpha=alpha))
-            seasonal = self._seasonal_at(k, np.arange(len(self.history_), len(self.history_) + n))
-            out[column] = mean[column].to_numpy()
-            out[f"{column}_lower"] = bounds[:, 0] + seasonal
-            out[f"{column}_upper"] = bounds[:, 1] + seasonal
-        return pd.DataFrame(out, index=mean.index)
+                results = self._statsmodel(adjusted).filter(self.params_[k])
+                forecast = results.get_forecast(n)
+                for i, level in enumerate(levels):
+                    bounds = np.asarray(forecast.conf_int(alpha=1 - level / 100))
+                    out[:, k, 2 * i : 2 * i + 2] = bounds + self._seasonal_at(k, ahead)[:, None]
+        return out
 
     def summary(self) -> pd.DataFrame:
         """Estimated parameters, one row per name, one column per target."""

@@ -37,6 +37,7 @@ from seqcast.data.panel import (
 )
 from seqcast.engines import SERIES_TASKS_PER_WORKER, Engine, run_tasks
 from seqcast.errors import SeqcastError
+from seqcast.models.intervals import DEFAULT_LEVELS, bound_columns, check_levels
 
 F = TypeVar("F", bound="Forecaster")
 
@@ -141,6 +142,73 @@ class Forecaster:
             values.reshape(n, len(self.targets_)), index=index, columns=self.targets_
         )
 
+    def predict_interval(
+        self,
+        n: int,
+        levels: Sequence[float] = DEFAULT_LEVELS,
+        history: pd.DataFrame | None = None,
+        future: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """``predict``'s forecast with prediction intervals at ``levels`` (percent): after
+        the target columns, ``{target}_lo_{L}`` and ``{target}_hi_{L}`` for each level L.
+
+        The intervals are the model's own (``has_intervals``): a Normal error model for the
+        baselines, SES and Theta, statsmodels' for ARIMA, the learned quantiles or
+        distribution of a neural model trained with such a ``train.loss``. Any model gets
+        conformal intervals wrapped in ``seqcast.Conformal``.
+        """
+        levels = check_levels(levels)
+        point = self.predict(n, history, future)
+        if getattr(self, "series_ids_", None) is not None:
+            return self._predict_panel_interval(n, levels, history, future, point)
+        self.require_intervals()
+        seen = self.fitted_history("series") if history is None else history
+        bounds = np.asarray(self._predict_bounds(seen, n, levels, future))  # (n, K, 2L)
+        return with_bounds(point, bounds, levels)
+
+    def _predict_panel_interval(
+        self,
+        n: int,
+        levels: tuple[float, ...],
+        history: pd.DataFrame | None,
+        future: pd.DataFrame | None,
+        point: pd.DataFrame,
+    ) -> pd.DataFrame:
+        """``predict_interval`` on a panel: each series' model gives its own intervals."""
+        futures = dict(iter_series(future)) if future is not None else {}
+        parts = {}
+        for key, frame in iter_series(history if history is not None else self.history_):
+            seen = None if history is None else frame
+            model = self.series_models_[key]
+            parts[key] = model.predict_interval(n, levels, seen, futures.get(key))
+        return from_series(parts, str(point.index.names[0]))
+
+    @property
+    def has_intervals(self) -> bool:
+        """Whether the model gives intervals of its own (``predict_interval``)."""
+        return type(self)._predict_bounds is not Forecaster._predict_bounds
+
+    def bounds_origins(
+        self, data: pd.DataFrame, origins: np.ndarray, horizon: int, levels: Sequence[float]
+    ) -> np.ndarray:
+        """(O, H, K, 2L) interval bounds (``seqcast.models.intervals``) of the forecasts
+        ``predict_origins`` makes from the same origins."""
+        self.require_intervals()
+        levels = check_levels(levels)
+        out = np.empty((len(origins), horizon, len(self.targets_), 2 * len(levels)))
+        for i, origin in enumerate(origins):
+            future = self.future_rows(data, origin, horizon)
+            out[i] = self._predict_bounds(data.iloc[: origin + 1], horizon, levels, future)
+        return out
+
+    def require_intervals(self) -> None:
+        """Raise, saying how to get intervals, unless the model has its own."""
+        if not self.has_intervals:
+            raise SeqcastError(
+                f"{self.name} has no intervals of its own; wrap it in conformal intervals "
+                "(seqcast.Conformal(model), --intervals conformal on the command line)"
+            )
+
     def fitted_history(self, kind: str) -> pd.DataFrame:
         """The data the model was fitted on; a model loaded from a checkpoint holds none,
         and the error asks for ``history=`` (the ``kind`` to forecast from)."""
@@ -233,6 +301,17 @@ class Forecaster:
         """(n, K) forecasts of ``self.targets_`` for the ``n`` steps after ``history``."""
         raise NotImplementedError
 
+    def _predict_bounds(
+        self,
+        history: pd.DataFrame,
+        n: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        """(n, K, 2L) interval bounds for the ``n`` steps after ``history``; a model with
+        intervals of its own overrides this."""
+        raise NotImplementedError
+
     def _check_history(self, data: pd.DataFrame, targets: Sequence[str]) -> None:
         if len(data) < self.min_history:
             raise SeqcastError(
@@ -247,6 +326,15 @@ def _default(f: dataclasses.Field[Any]) -> object:
     if f.default_factory is not dataclasses.MISSING:
         return f.default_factory()
     return f.default
+
+
+def with_bounds(point: pd.DataFrame, bounds: np.ndarray, levels: tuple[float, ...]) -> pd.DataFrame:
+    """``point`` (n, K) with the columns of its (n, K, 2L) ``bounds`` after its own."""
+    columns = {name: point[name].to_numpy() for name in point.columns}
+    for k, name in enumerate(point.columns):
+        for b, bound in enumerate(bound_columns(levels)):
+            columns[f"{name}_{bound}"] = bounds[:, k, b]
+    return pd.DataFrame(columns, index=point.index)
 
 
 def _fit_copy(template: Forecaster, targets: list[str], series: pd.DataFrame) -> Forecaster:

@@ -2,6 +2,13 @@
 
 They learn nothing in ``fit``: a forecast from any origin uses the values up to that origin,
 so refitting in a backtest changes nothing.
+
+Their intervals assume Normal errors whose deviation at step h grows as the method implies
+(Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed., 5.5), σ being
+the root mean square of the method's one-step residuals on the history:
+
+- naive: σ·√h; seasonal naive: σ·√(k + 1), k the whole seasons before step h;
+- mean: σ·√(1 + 1/T); drift: σ·√(h·(1 + h/T)).
 """
 
 from __future__ import annotations
@@ -14,7 +21,22 @@ import pandas as pd
 
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
+from seqcast.models.intervals import normal_bounds
 from seqcast.models.registry import register_model
+
+
+def _residual_scale(residuals: np.ndarray, parameters: int = 0) -> np.ndarray:
+    """(K,) the root mean square of residuals (R, K), over R − ``parameters`` degrees of
+    freedom (at least one)."""
+    return np.sqrt(np.sum(residuals**2, axis=0) / max(len(residuals) - parameters, 1))
+
+
+def _bounds(
+    point: np.ndarray, sigma: np.ndarray, growth: np.ndarray, levels: tuple[float, ...]
+) -> np.ndarray:
+    """(n, K, 2L) Normal bounds around ``point`` (n, K), deviation σ (K,) times the
+    growth (n,) of each step."""
+    return normal_bounds(point, sigma[None, :] * growth[:, None], levels)
 
 
 @register_model("naive")
@@ -27,6 +49,17 @@ class Naive(Forecaster):
     ) -> np.ndarray:
         y = history[self.targets_].to_numpy(dtype=float)  # (T, K)
         return np.repeat(y[-1:], n, axis=0)
+
+    def _predict_bounds(
+        self,
+        history: pd.DataFrame,
+        n: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        y = history[self.targets_].to_numpy(dtype=float)
+        sigma = _residual_scale(np.diff(y, axis=0))
+        return _bounds(self._predict(history, n), sigma, np.sqrt(np.arange(1, n + 1)), levels)
 
 
 @register_model("seasonal_naive")
@@ -56,6 +89,18 @@ class SeasonalNaive(Forecaster):
         last_season = y[len(y) - self.season :]  # (s, K)
         return last_season[np.arange(n) % self.season]
 
+    def _predict_bounds(
+        self,
+        history: pd.DataFrame,
+        n: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        y = history[self.targets_].to_numpy(dtype=float)
+        sigma = _residual_scale(y[self.season :] - y[: -self.season])
+        seasons = np.arange(n) // self.season  # k: whole seasons before step h
+        return _bounds(self._predict(history, n), sigma, np.sqrt(seasons + 1.0), levels)
+
 
 @register_model("mean")
 @dataclass
@@ -67,6 +112,18 @@ class Mean(Forecaster):
     ) -> np.ndarray:
         y = history[self.targets_].to_numpy(dtype=float)
         return np.repeat(y.mean(axis=0, keepdims=True), n, axis=0)
+
+    def _predict_bounds(
+        self,
+        history: pd.DataFrame,
+        n: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        y = history[self.targets_].to_numpy(dtype=float)
+        sigma = _residual_scale(y - y.mean(axis=0), parameters=1)
+        growth = np.full(n, np.sqrt(1 + 1 / len(y)))
+        return _bounds(self._predict(history, n), sigma, growth, levels)
 
 
 @register_model("drift")
@@ -85,3 +142,17 @@ class Drift(Forecaster):
         slope = (y[-1] - y[0]) / (len(y) - 1)  # (K,)
         steps = np.arange(1, n + 1)[:, None]  # (n, 1)
         return y[-1] + steps * slope
+
+    def _predict_bounds(
+        self,
+        history: pd.DataFrame,
+        n: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        y = history[self.targets_].to_numpy(dtype=float)
+        slope = (y[-1] - y[0]) / (len(y) - 1)
+        sigma = _residual_scale(np.diff(y, axis=0) - slope, parameters=1)
+        h = np.arange(1, n + 1)
+        growth = np.sqrt(h * (1 + h / len(y)))
+        return _bounds(self._predict(history, n), sigma, growth, levels)

@@ -34,6 +34,7 @@ import pandas as pd
 from seqcast.data.io import steps_between
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
+from seqcast.models.intervals import normal_bounds
 from seqcast.models.registry import register_model
 
 TCRIT = 1.645  # the 90 % band of M4's seasonality test
@@ -115,9 +116,41 @@ class _Adjusted(Forecaster):
             columns.append(forecast)
         return np.stack(columns, axis=1)  # (n, K)
 
+    @property
+    def has_intervals(self) -> bool:
+        return type(self)._spread is not _Adjusted._spread
+
+    def _predict_bounds(
+        self,
+        history: pd.DataFrame,
+        n: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        """Normal bounds on the adjusted series (deviation ``_spread``), times the seasonal
+        indices, like the forecasts."""
+        phase = steps_between(self.history_.index[0], history.index[0], self.freq_)
+        point = self._predict(history, n)  # (n, K)
+        columns = []
+        for k, column in enumerate(self.targets_):
+            indices = self.indices_[column]
+            y = history[column].to_numpy(dtype=float)
+            factor = (
+                1.0 if indices is None else indices[(phase + len(y) + np.arange(n)) % self.season]
+            )
+            spread = self._spread(self.fits_[column], _adjust(y, indices, phase), n)
+            columns.append(
+                normal_bounds(point[:, k] / factor, spread, levels) * np.reshape(factor, (-1, 1))
+            )
+        return np.stack(columns, axis=1)  # (n, K, 2L)
+
     def _estimate(self, adjusted: np.ndarray) -> Any:
         """What the method learns from the adjusted training series."""
         return None
+
+    def _spread(self, fit: Any, adjusted: np.ndarray, n: int) -> np.ndarray:
+        """(n,) the deviation of the adjusted forecasts' errors at each step ahead."""
+        raise NotImplementedError
 
     def _forecast(self, fit: Any, adjusted: np.ndarray, n: int, same: bool) -> np.ndarray:
         """(n,) forecasts of the adjusted series ``adjusted`` (``same``: the fitted one)."""
@@ -131,6 +164,11 @@ class Naive2(_Adjusted):
 
     def _forecast(self, fit: Any, adjusted: np.ndarray, n: int, same: bool) -> np.ndarray:
         return np.repeat(adjusted[-1], n)
+
+    def _spread(self, fit: Any, adjusted: np.ndarray, n: int) -> np.ndarray:
+        """Naive's: σ·√h, σ the root mean square of the adjusted series' changes."""
+        sigma = np.sqrt(np.mean(np.diff(adjusted) ** 2)) if len(adjusted) > 1 else 0.0
+        return sigma * np.sqrt(np.arange(1, n + 1))
 
 
 @dataclass
@@ -151,6 +189,9 @@ class _Smoothing(_Adjusted):
 @dataclass
 class SES(_Smoothing):
     """Simple exponential smoothing (ETS A,N,N) of the seasonally adjusted series."""
+
+    def _spread(self, fit: Any, adjusted: np.ndarray, n: int) -> np.ndarray:
+        return _ses_spread(fit, n)
 
 
 @register_model("holt")
@@ -201,6 +242,10 @@ class Theta(_Adjusted):
         ses = _ets_forecast(fit, 2 * adjusted - line, n, same, None, False)
         return 0.5 * ses + 0.5 * ahead
 
+    def _spread(self, fit: Any, adjusted: np.ndarray, n: int) -> np.ndarray:
+        """Half the SES deviation of the theta = 2 line (the line taken as known)."""
+        return 0.5 * _ses_spread(fit, n)
+
 
 _COMB = ((None, False), ("add", False), ("add", True))
 
@@ -231,6 +276,12 @@ def _ets_fit(y: np.ndarray, trend: str | None, damped: bool) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter; the fit is still the MLE
         return _ets_model(y, trend, damped).fit(disp=False)
+
+
+def _ses_spread(fit: Any, n: int) -> np.ndarray:
+    """(n,) ETS(A,N,N)'s forecast deviation σ·√(1 + (h − 1)·α²), from its fitted results."""
+    alpha = float(fit.params[0])  # smoothing_level
+    return np.sqrt(fit.mse * (1 + np.arange(n) * alpha**2))
 
 
 def _ets_forecast(

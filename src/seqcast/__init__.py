@@ -20,6 +20,7 @@ from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.evaluation.benchmark import Benchmark, benchmark, run_benchmark
 from seqcast.evaluation.panel import PanelBacktestResult, PanelBenchmark, panel_backtest
+from seqcast.models.conformal import Conformal, Intervals
 from seqcast.models.registry import create_model, list_models, load_model, register_model
 from seqcast.tuning import TuneResult, tune
 from seqcast.version import __version__
@@ -27,8 +28,10 @@ from seqcast.version import __version__
 __all__ = [
     "BacktestResult",
     "Benchmark",
+    "Conformal",
     "DataSource",
     "Engine",
+    "Intervals",
     "PanelBacktestResult",
     "PanelBenchmark",
     "SeqcastError",

@@ -25,7 +25,9 @@ from seqcast.data.splits import date_slice
 from seqcast.engines import Engine, as_engine, run_tasks
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
+from seqcast.evaluation.probabilistic import interval_scores
 from seqcast.models.base import Forecaster, check_series
+from seqcast.models.intervals import bound_columns, check_levels, level_name
 from seqcast.results import json_ready, results_dir, write_json
 
 
@@ -34,8 +36,10 @@ class BacktestResult:
     """Forecasts and errors of one model over every origin.
 
     ``forecasts`` has one row per (origin, step, target): origin, time, step, target,
-    forecast, actual. ``metrics`` pools every forecast; ``per_horizon`` has one row per step
-    1..H; ``per_target`` pools each target column on its own.
+    forecast, actual, and with ``levels`` the bounds lo_L, hi_L of each level L.
+    ``metrics`` pools every forecast; ``per_horizon`` has one row per step 1..H;
+    ``per_target`` pools each target column on its own. With ``levels`` each of them also
+    has coverage_L, width_L and msis_L (``seqcast.evaluation.probabilistic``).
     """
 
     model: str
@@ -49,6 +53,7 @@ class BacktestResult:
     per_target: dict[str, dict[str, float]]
     seconds: float
     notes: list[str] = field(default_factory=list)
+    levels: tuple[float, ...] = ()
 
     @property
     def n_forecasts(self) -> int:
@@ -64,6 +69,7 @@ class BacktestResult:
                 "target": self.targets[0] if len(self.targets) == 1 else self.targets,
                 "horizon": self.horizon,
                 "refit": self.refit,
+                "levels": list(self.levels),
                 "n_forecasts": self.n_forecasts,
                 "first_origin": str(self.forecasts["origin"].iloc[0]),
                 "last_origin": str(self.forecasts["origin"].iloc[-1]),
@@ -76,13 +82,45 @@ class BacktestResult:
 
     def save(self, folder: str | Path) -> Path:
         """Write a new ``folder`` (refused if it exists; it appears only when complete):
-        metrics.json (``to_dict``), forecasts.csv and per_horizon.csv."""
+        metrics.json (``to_dict``), forecasts.csv and per_horizon.csv; with ``levels``
+        also fan.png (``fan_chart``)."""
         folder = Path(folder)
         with results_dir(folder) as tmp:
             write_json(tmp / "metrics.json", self.to_dict())
             self.forecasts.to_csv(tmp / "forecasts.csv", index=False)
             self.per_horizon.to_csv(tmp / "per_horizon.csv")
+            if self.levels:
+                self.fan_chart(tmp / "fan.png")
         return folder
+
+    def fan_chart(self, path: str | Path, target: str | None = None) -> Path:
+        """Draw the forecasts of ``target`` (default: the first) with their intervals
+        against the truth: the 1-step forecasts over every origin for a one-step backtest,
+        else the last origin's H steps."""
+        from seqcast.plots import plot_fan
+
+        if not self.levels:
+            raise SeqcastError("this backtest has no intervals; run it with levels")
+        name = target or self.targets[0]
+        rows = self.forecasts[self.forecasts["target"] == name]
+        if self.horizon == 1:
+            what = "1-step forecasts"
+        else:
+            rows = rows[rows["origin"] == rows["origin"].iloc[-1]]
+            what = f"{self.horizon} steps from {rows['origin'].iloc[0]}"
+        rows = rows.set_index("time")
+        bands = {
+            level_name(level): (rows[f"lo_{level_name(level)}"], rows[f"hi_{level_name(level)}"])
+            for level in self.levels
+        }
+        plot_fan(
+            rows["forecast"],
+            bands,
+            Path(path),
+            truth=rows["actual"],
+            title=f"{self.model} on {name}: {what} with their intervals",
+        )
+        return Path(path)
 
 
 def backtest(
@@ -97,6 +135,7 @@ def backtest(
     train_start: str | None = None,
     season: int = 1,
     workers: int | Engine = 1,
+    levels: Sequence[float] | None = None,
 ) -> BacktestResult:
     """Forecast ``horizon`` steps from every origin whose +1 step lies in [start, end].
 
@@ -113,8 +152,14 @@ def backtest(
     season : the season ``m`` of the MASE scale (seasonal-naive error on the training part).
     workers : with ``refit``, where the origins run: a number of local processes or an
         ``Engine`` (contiguous blocks of origins, one model each; the same forecasts on any).
+    levels : interval levels in percent (e.g. 80, 95): the model's own intervals
+        (``Forecaster.has_intervals``; ``seqcast.Conformal`` gives any model some) are
+        forecast and scored too.
     """
     check_series(data)
+    bands = check_levels(levels) if levels is not None else ()
+    if bands:
+        model.require_intervals()
     names = [targets] if isinstance(targets, str) else list(targets)
     require_numeric(data, names)
     if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
@@ -145,35 +190,55 @@ def backtest(
     engine = as_engine(workers)
 
     clock = time.perf_counter()
-    task = partial(_forecast_origins, model, data, names, begin, horizon, refit)
+    task = partial(_forecast_origins, model, data, names, begin, horizon, refit, bands)
     count = min(engine.width(), len(origins)) if refit else 1  # one fit: one block
     blocks = [b for b in np.array_split(origins, count) if len(b)]
     labels = [f"origins {data.index[b[0]]} .. {data.index[b[-1]]}" for b in blocks]
     parts = run_tasks(task, blocks, engine, labels=labels, what="blocks of origins")
-    predictions = np.concatenate(parts)  # (O, H, K)
+    forecast = np.concatenate(parts)  # (O, H, K, 1 + 2L)
     seconds = time.perf_counter() - clock
+    predictions, bounds = forecast[..., 0], forecast[..., 1:]
 
     values = data[names].to_numpy(dtype=float)  # (T, K)
     steps = origins[:, None] + np.arange(1, horizon + 1)  # (O, H) positions of each step
     actuals = values[steps]  # (O, H, K)
     train = values[begin : origins[0] + 1]
+
+    def scores(index: Any, k: int | None = None) -> dict[str, float]:
+        """The point and interval scores of the forecasts at ``index`` (of target k)."""
+        actual, point, bound = actuals[index], predictions[index], bounds[index]
+        seen = train
+        if k is not None:
+            actual, point, bound, seen = (
+                actual[..., k],
+                point[..., k],
+                bound[..., k, :],
+                train[:, k],
+            )
+        result = _scores(actual, point, seen, season)
+        if bands:
+            if k is not None:
+                actual, bound, seen = actual[..., None], bound[..., None, :], seen[:, None]
+            result |= interval_scores(actual, bound, seen, season, bands)
+        return result
+
     return BacktestResult(
         model=model.name,
         params=model.params(),
         targets=names,
         horizon=horizon,
         refit=refit,
-        forecasts=_long_forecasts(time_index(data), origins, steps, names, predictions, actuals),
-        metrics=_scores(actuals, predictions, train, season),
+        forecasts=_long_forecasts(
+            time_index(data), origins, steps, names, predictions, actuals, bounds, bands
+        ),
+        metrics=scores(Ellipsis),
         per_horizon=pd.DataFrame(
-            [_scores(actuals[:, h], predictions[:, h], train, season) for h in range(horizon)],
+            [scores((slice(None), h)) for h in range(horizon)],
             index=pd.RangeIndex(1, horizon + 1, name="step"),
         ),
-        per_target={
-            name: _scores(actuals[..., k], predictions[..., k], train[:, k], season)
-            for k, name in enumerate(names)
-        },
+        per_target={name: scores(Ellipsis, k) for k, name in enumerate(names)},
         seconds=seconds,
+        levels=bands,
     )
 
 
@@ -184,19 +249,32 @@ def _forecast_origins(
     begin: int,
     horizon: int,
     refit: bool,
+    levels: tuple[float, ...],
     origins: np.ndarray,
 ) -> np.ndarray:
-    """(O, H, K) forecasts from each origin (a position in ``data``), in order."""
+    """(O, H, K, 1 + 2L) forecasts from each origin (a position in ``data``), in order,
+    then the bounds of each level's interval."""
     instance = model.clone()
     if not refit:
         instance.fit(data.iloc[begin : origins[0] + 1], names)
-        return instance.predict_origins(data.iloc[begin:], origins - begin, horizon)
-    predictions = np.empty((len(origins), horizon, len(names)))
+        seen, at = data.iloc[begin:], origins - begin
+        point = instance.predict_origins(seen, at, horizon)[..., None]
+        if not levels:
+            return point
+        return np.concatenate([point, instance.bounds_origins(seen, at, horizon, levels)], -1)
+    out = np.empty((len(origins), horizon, len(names), 1 + 2 * len(levels)))
     for i, origin in enumerate(origins):
         instance.fit(data.iloc[begin : origin + 1], names)
         future = instance.future_rows(data, origin, horizon)  # known-ahead covariates, if any
-        predictions[i] = instance.predict(horizon, future=future)
-    return predictions
+        if levels:
+            table = instance.predict_interval(horizon, levels, future=future).to_numpy()
+            # columns: the K targets, then each target's 2L bounds
+            k = len(names)
+            out[i, :, :, 0] = table[:, :k]
+            out[i, :, :, 1:] = table[:, k:].reshape(horizon, k, -1)
+        else:
+            out[i, :, :, 0] = instance.predict(horizon, future=future).to_numpy()
+    return out
 
 
 def _scores(
@@ -227,8 +305,11 @@ def _long_forecasts(
     names: list[str],
     predicted: np.ndarray,
     actual: np.ndarray,
+    bounds: np.ndarray,
+    levels: tuple[float, ...],
 ) -> pd.DataFrame:
     n_origins, horizon, k = predicted.shape
+    intervals = {name: bounds[..., b].ravel() for b, name in enumerate(bound_columns(levels))}
     return pd.DataFrame(
         {
             "origin": np.repeat(index[origins], horizon * k),
@@ -237,5 +318,6 @@ def _long_forecasts(
             "target": np.tile(names, n_origins * horizon),
             "forecast": predicted.ravel(),
             "actual": actual.ravel(),
+            **intervals,
         }
     )

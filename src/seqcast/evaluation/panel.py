@@ -13,7 +13,10 @@ forecasts the later windows from their own history (no refitting):
 - a global model (the neural ones) trains once on the panel cut before the first window.
 
 Per series: sMAPE (%), MASE (the mean absolute error over the in-sample seasonal-naive MAE
-of the fitted part, period m) and MAE over its W·H forecast steps. A model's score is the
+of the fitted part, period m) and MAE over its W·H forecast steps; with interval ``levels``
+also each level's coverage (a share), width and MSIS (M4's, scaled like MASE), and over the
+panel ACD, the absolute difference between the coverage and the level (M4's interval track
+scored 95 % intervals by MSIS and ACD). A model's score is the
 mean over series (M4's averages), and at each step ahead the mean over series of that
 step. The leaderboard ranks by OWA: the mean of sMAPE and MASE each relative to Naive2's on
 the same windows (Naive2 runs as the reference when it is not among the models).
@@ -43,6 +46,8 @@ from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.evaluation.benchmark import params_text
 from seqcast.models.base import Forecaster
+from seqcast.models.conformal import Conformal
+from seqcast.models.intervals import bound_columns, check_levels, level_name
 from seqcast.models.neural import NeuralForecaster
 from seqcast.progress import Progress
 from seqcast.results import json_ready, results_dir, write_json
@@ -55,9 +60,9 @@ class PanelBacktestResult:
     """One model's forecasts and errors over a panel.
 
     ``forecasts`` has one row per (series, window, step): id, window (1 = the earliest),
-    origin, time, step, forecast, actual. ``per_series`` has a row per series and
-    ``per_horizon`` a row per step 1..H (means over series); ``metrics`` the means over
-    series.
+    origin, time, step, forecast, actual (and lo_L, hi_L per interval level L).
+    ``per_series`` has a row per series and ``per_horizon`` a row per step 1..H (means over
+    series); ``metrics`` the means over series (and acd_L per level).
     """
 
     model: str
@@ -72,6 +77,7 @@ class PanelBacktestResult:
     metrics: dict[str, float]
     seconds: float
     failures: dict[str, str] = field(default_factory=dict)
+    levels: tuple[float, ...] = ()
 
     @property
     def n_series(self) -> int:
@@ -97,15 +103,17 @@ class PanelBacktestResult:
                 "season": self.season,
                 "series": self.n_series,
                 "failures": self.failures,
+                "levels": list(self.levels),
                 **self.metrics,
-                "per_horizon": {name: self.per_horizon[name].tolist() for name in SCORES},
+                "per_horizon": {name: self.per_horizon[name].tolist() for name in self.per_horizon},
                 "seconds": self.seconds,
             }
         )
 
     def save(self, folder: str | Path) -> Path:
         """Write a new ``folder``: metrics.json, forecasts.csv, per_series.csv,
-        per_horizon.csv and submission.csv (M4's layout)."""
+        per_horizon.csv and submission.csv (M4's layout); with ``levels`` also fan.png
+        (``fan_chart``)."""
         folder = Path(folder)
         with results_dir(folder) as tmp:
             write_json(tmp / "metrics.json", self.to_dict())
@@ -113,7 +121,34 @@ class PanelBacktestResult:
             self.per_series.to_csv(tmp / "per_series.csv")
             self.per_horizon.to_csv(tmp / "per_horizon.csv")
             self.submission().to_csv(tmp / "submission.csv", index=False)
+            if self.levels:
+                self.fan_chart(tmp / "fan.png")
         return folder
+
+    def fan_chart(self, path: str | Path, series: Any = None) -> Path:
+        """Draw one series' last window (default: the series of median sMAPE) with its
+        intervals against the truth."""
+        from seqcast.plots import plot_fan
+
+        if not self.levels:
+            raise SeqcastError("this backtest has no intervals; run it with levels")
+        if series is None:
+            order = self.per_series["smape"].sort_values(kind="mergesort").index
+            series = order[(len(order) - 1) // 2]
+        rows = self.forecasts[
+            (self.forecasts["id"] == series) & (self.forecasts["window"] == self.windows)
+        ].set_index("time")
+        if rows.empty:
+            raise SeqcastError(f"no series {series!r} in this backtest")
+        names = [level_name(level) for level in self.levels]
+        plot_fan(
+            rows["forecast"],
+            {name: (rows[f"lo_{name}"], rows[f"hi_{name}"]) for name in names},
+            Path(path),
+            truth=rows["actual"],
+            title=f"{self.model} on series {series}: the last {self.horizon} steps",
+        )
+        return Path(path)
 
 
 def panel_backtest(
@@ -125,17 +160,22 @@ def panel_backtest(
     windows: int = 1,
     season: int = 1,
     workers: int | Engine = 1,
+    levels: Sequence[float] | None = None,
 ) -> PanelBacktestResult:
     """Forecast the last ``windows`` x ``horizon`` steps of every series of ``panel``.
 
     ``model`` is unfitted; it is fitted on each series' data before its first window (a
     global model once on all of them). ``season`` is MASE's m. The series of a local model
-    run on ``workers``: a number of local processes or an ``Engine``.
+    run on ``workers``: a number of local processes or an ``Engine``. ``levels`` (percent)
+    asks for the model's intervals too (``seqcast.Conformal`` gives any model some).
     """
     for name, value in (("horizon", horizon), ("windows", windows)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SeqcastError(f"{name} must be a positive integer, got {value!r}")
     engine = as_engine(workers)
+    bands = check_levels(levels) if levels is not None else ()
+    if bands:
+        model.require_intervals()
     held = windows * horizon
     check_panel(panel, [target], model.min_history + held, f"{model.name} with {held} held out")
     clock = time.perf_counter()
@@ -143,14 +183,17 @@ def panel_backtest(
     frames = [frame for _, frame in iter_series(panel)]
     lengths = np.array([len(frame) for frame in frames])
     failures: dict[str, str] = {}
-    if isinstance(model, NeuralForecaster):
-        fitted = model.clone().fit(drop_last(panel, held), target)
-        assert isinstance(fitted, NeuralForecaster)
+    if isinstance(model, NeuralForecaster | Conformal):  # fitted on the panel as a whole
+        fitted = model.clone().fit(drop_last(panel, held), target, workers=engine)
+        assert isinstance(fitted, NeuralForecaster | Conformal)
         origins = [lengths - held - 1 + w * horizon for w in range(windows)]
         runs = fitted.predict_panel_origins(panel, origins, horizon)  # W x (N, H, 1)
-        predicted = np.stack(runs, axis=1)[..., 0]  # (N, W, H)
+        if bands:
+            bounds = fitted.bounds_panel_origins(panel, origins, horizon, bands)
+            runs = [np.concatenate([r, b[:, :, 0]], -1) for r, b in zip(runs, bounds, strict=True)]
+        forecast = np.stack(runs, axis=1)  # (N, W, H, 1 + 2L)
     else:
-        task = functools.partial(_local_forecasts, model, target, horizon, windows)
+        task = functools.partial(_local_forecasts, model, target, horizon, windows, bands)
         labels = [str(name) for name in ids]
         try:
             parts = run_tasks(
@@ -168,21 +211,32 @@ def panel_backtest(
                 raise
             ids, frames = [ids[i] for i in kept], [frames[i] for i in kept]
             parts = [np.asarray(failed.results[i]) for i in kept]
-        predicted = np.stack(parts)  # (N, W, H)
+        forecast = np.stack(parts)  # (N, W, H, 1 + 2L)
     seconds = time.perf_counter() - clock
-    result = _score(model, ids, frames, target, horizon, windows, season, predicted, seconds)
+    result = _score(model, ids, frames, target, horizon, windows, season, forecast, seconds, bands)
     result.failures = failures
     return result
 
 
 def _local_forecasts(
-    model: Forecaster, target: str, horizon: int, windows: int, frame: pd.DataFrame
+    model: Forecaster,
+    target: str,
+    horizon: int,
+    windows: int,
+    levels: tuple[float, ...],
+    frame: pd.DataFrame,
 ) -> np.ndarray:
-    """(W, H) forecasts of a copy of ``model`` fitted to ``frame``, one series."""
+    """(W, H, 1 + 2L) forecasts of a copy of ``model`` fitted to ``frame``, one series,
+    then the bounds of each level's interval."""
     held = windows * horizon
     fitted = model.clone().fit(frame.iloc[: len(frame) - held], target)
     origins = len(frame) - held - 1 + horizon * np.arange(windows)
-    return fitted.predict_origins(frame, origins, horizon)[..., 0]
+    point = fitted.predict_origins(frame, origins, horizon)  # (W, H, 1)
+    if not levels:
+        return point
+    return np.concatenate(
+        [point, fitted.bounds_origins(frame, origins, horizon, levels)[:, :, 0]], -1
+    )
 
 
 def _score(
@@ -193,11 +247,14 @@ def _score(
     horizon: int,
     windows: int,
     season: int,
-    predicted: np.ndarray,
+    forecast: np.ndarray,
     seconds: float,
+    levels: tuple[float, ...],
 ) -> PanelBacktestResult:
-    """The result of (N, W, H) forecasts of ``frames``' last W x H steps."""
+    """The result of (N, W, H, 1 + 2L) forecasts (and interval bounds) of ``frames``' last
+    W x H steps."""
     held = windows * horizon
+    predicted, bounds = forecast[..., 0], forecast[..., 1:]
     actual = np.stack([frame[target].to_numpy(dtype=float)[-held:] for frame in frames])
     actual = actual.reshape(len(frames), windows, horizon)
     train = [frame[target].to_numpy(dtype=float)[:-held] for frame in frames]
@@ -212,15 +269,24 @@ def _score(
     per_series = pd.DataFrame(rows, index=pd.Index(ids, name="id"))
     scales = per_series["mae"] / per_series["mase"]  # each series' MASE denominator
     per_step = np.abs(actual - predicted).mean(axis=1)  # (N, H)
-    per_horizon = pd.DataFrame(
-        {
-            # at each step h: the mean over series of each one's sMAPE there
-            "smape": (100 * metrics.smape_ratios(actual, predicted).mean(axis=1)).mean(axis=0),
-            "mase": np.nanmean(per_step / scales.to_numpy()[:, None], axis=0),
-            "mae": per_step.mean(axis=0),
-        },
-        index=pd.RangeIndex(1, horizon + 1, name="step"),
-    )
+    steps = {
+        # at each step h: the mean over series of each one's sMAPE there
+        "smape": (100 * metrics.smape_ratios(actual, predicted).mean(axis=1)).mean(axis=0),
+        "mase": np.nanmean(per_step / scales.to_numpy()[:, None], axis=0),
+        "mae": per_step.mean(axis=0),
+    }
+    for i, level in enumerate(levels):
+        name, alpha = level_name(level), 1 - level / 100
+        lower, upper = bounds[..., 2 * i], bounds[..., 2 * i + 1]  # (N, W, H)
+        inside = (actual >= lower) & (actual <= upper)
+        below, above = (lower - actual) * (actual < lower), (actual - upper) * (actual > upper)
+        score = (upper - lower + 2 / alpha * (below + above)).mean(axis=1)  # (N, H)
+        per_series[f"coverage_{name}"] = inside.mean(axis=(1, 2))
+        per_series[f"width_{name}"] = (upper - lower).mean(axis=(1, 2))
+        per_series[f"msis_{name}"] = score.mean(axis=1) / scales.to_numpy()
+        steps[f"coverage_{name}"] = inside.mean(axis=(0, 1))
+        steps[f"msis_{name}"] = np.nanmean(score / scales.to_numpy()[:, None], axis=0)
+    per_horizon = pd.DataFrame(steps, index=pd.RangeIndex(1, horizon + 1, name="step"))
     times = [frame.index[-held:] for frame in frames]
     forecasts = pd.DataFrame(
         {
@@ -236,8 +302,14 @@ def _score(
             "step": np.tile(np.arange(1, horizon + 1), len(ids) * windows),
             "forecast": predicted.ravel(),
             "actual": actual.ravel(),
+            **{name: bounds[..., b].ravel() for b, name in enumerate(bound_columns(levels))},
         }
     )
+    summary = {str(name): float(per_series[name].mean()) for name in per_series}
+    for level in levels:
+        summary[f"acd_{level_name(level)}"] = abs(
+            summary[f"coverage_{level_name(level)}"] - level / 100
+        )
     return PanelBacktestResult(
         model=model.name,
         params=model.params(),
@@ -248,8 +320,9 @@ def _score(
         forecasts=forecasts,
         per_series=per_series,
         per_horizon=per_horizon,
-        metrics={name: float(per_series[name].mean()) for name in SCORES},
+        metrics=summary,
         seconds=seconds,
+        levels=levels,
     )
 
 
@@ -314,11 +387,14 @@ def panel_benchmark(
     workers: int | Engine = 1,
     title: str = "seqcast benchmark",
     progress: bool = False,
+    levels: Sequence[float] | None = None,
 ) -> PanelBenchmark:
     """Every model through the same panel backtest (local models' series on ``workers``: a
     number of local processes or an ``Engine``); the leaderboard is sorted by OWA. A model
     whose series partly failed is scored, against Naive2 too, on the series it forecast;
-    the ``failed`` column counts the others."""
+    the ``failed`` column counts the others. With interval ``levels`` every model must have
+    intervals (its own, or wrapped in ``Conformal``); the board gains coverage_L, acd_L and
+    msis_L."""
     from seqcast.models.registry import create_model
 
     run = functools.partial(
@@ -329,6 +405,7 @@ def panel_benchmark(
         windows=windows,
         season=season,
         workers=workers,
+        levels=levels,
     )
     results = []
     with Progress(len(models), "model", enabled=progress) as shown:
@@ -343,7 +420,7 @@ def panel_benchmark(
             )
     reference = next((r for r in results if r.model == "naive2"), None)
     if reference is None:
-        reference = run(create_model("naive2", season=season))
+        reference = run(create_model("naive2", season=season), levels=None)
     rows = []
     for r, model in zip(results, models, strict=True):
         base = reference.per_series.reindex(r.per_series.index).mean()  # the same series
@@ -354,12 +431,20 @@ def panel_benchmark(
                 "owa": metrics.owa(
                     r.metrics["smape"], r.metrics["mase"], base["smape"], base["mase"]
                 ),
+                **{
+                    f"{score}_{level_name(level)}": r.metrics[f"{score}_{level_name(level)}"]
+                    for level in r.levels
+                    for score in ("coverage", "acd", "msis")
+                },
                 "failed": len(r.failures),
                 "seconds": round(r.seconds, 3),
                 "params": params_text(model),
             }
         )
     board = pd.DataFrame(rows).sort_values("owa", kind="mergesort", ignore_index=True)
-    board = board[["model", "smape", "mase", "owa", "mae", "failed", "seconds", "params"]]
+    intervals = [c for c in board.columns if c.split("_")[0] in ("coverage", "acd", "msis")]
+    board = board[
+        ["model", "smape", "mase", "owa", *intervals, "mae", "failed", "seconds", "params"]
+    ]
     board.insert(0, "rank", range(1, len(board) + 1))
     return PanelBenchmark(board, results, reference, panel, title)

@@ -1,0 +1,316 @@
+"""Conformal prediction intervals around any forecaster, from its own rolling-origin errors.
+
+Symbols: N series (1 for one series), O calibration origins, H horizon, K targets, L levels.
+
+``Conformal(model, horizon, origins)`` fits ``model`` on the data without its last
+C = H + (O − 1)·stride steps, forecasts H steps from each of O origins in them (``stride``
+apart, the last one's H steps ending with the data) and keeps the absolute errors
+(O, H, K): the calibration set, which lies strictly before anything the wrapper forecasts
+later. With ``refit`` (the default) the model is then fitted again on all the data, so the
+point forecasts are the model's own; without, the calibrated fit forecasts too.
+
+The level-L interval at step h is the forecast ± the ⌈(O + 1)·L/100⌉-th smallest of the O
+errors at step h: split conformal prediction per step (Vovk et al. 2005; Stankeviciute et
+al. 2021), which covers at least L % when the errors are exchangeable, and is wider h steps
+ahead when errors grow with h. A level that needs more origins than there are is an error.
+
+On a panel, ``pool="series"`` calibrates each series on its own errors. ``pool="panel"``
+divides each series' errors by its scale (MASE's seasonal-naive MAE, period ``season``, on
+the data before the calibration), ranks all N·O of them at each step, and multiplies the
+quantile back by each series' scale: the series lend each other calibration points.
+A neural (global) model is fitted once on the whole panel, a local model once per series.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, cast
+
+import numpy as np
+import pandas as pd
+
+from seqcast.data.panel import drop_last, from_series, iter_series, series_lengths
+from seqcast.engines import Engine
+from seqcast.errors import SeqcastError
+from seqcast.evaluation import metrics
+from seqcast.models.base import Forecaster, with_bounds
+from seqcast.models.intervals import check_levels, symmetric_bounds
+from seqcast.models.neural import NeuralForecaster
+
+Pool = Literal["series", "panel"]
+
+
+@dataclass
+class Conformal(Forecaster):
+    """Conformal intervals around ``model`` (see the module docstring).
+
+    model : an unfitted forecaster (any: baseline, statistical, neural).
+    horizon : H, the steps ahead calibrated (intervals for steps 1..H).
+    origins : O, the calibration origins (95 % intervals need at least 19).
+    stride : the steps between calibration origins.
+    refit : fit ``model`` again on all the data after calibrating.
+    pool : ``series`` or ``panel`` (a panel's scaled errors ranked together).
+    season : m of the scale ``pool="panel"`` divides by.
+    """
+
+    model: Forecaster
+    horizon: int = 1
+    origins: int = 100
+    stride: int = 1
+    refit: bool = True
+    pool: Pool = "series"
+    season: int = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, Forecaster):
+            raise SeqcastError(f"conformal wraps a forecaster, got {type(self.model).__name__}")
+        for name in ("horizon", "origins", "stride", "season"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SeqcastError(f"conformal: {name} must be a positive integer, got {value!r}")
+        if self.pool not in ("series", "panel"):
+            raise SeqcastError(f"conformal: pool must be series or panel, got {self.pool!r}")
+        self.name = f"{self.model.name}+conformal"  # type: ignore[misc]  # per instance
+
+    @property
+    def calibration_steps(self) -> int:
+        """C, the steps at the end of the data whose forecasts calibrate."""
+        return self.horizon + (self.origins - 1) * self.stride
+
+    @property
+    def min_history(self) -> int:
+        return self.model.min_history + self.calibration_steps
+
+    @property
+    def future_columns(self) -> list[str]:
+        return self.model.future_columns
+
+    @property
+    def has_intervals(self) -> bool:
+        return True
+
+    def params(self) -> dict[str, object]:
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {**fields, "model": {"name": self.model.name, **self.model.params()}}
+
+    def changed_params(self) -> dict[str, object]:
+        changed = {f"model.{k}": v for k, v in self.model.changed_params().items()}
+        for f in dataclasses.fields(self):
+            if f.name != "model" and getattr(self, f.name) != f.default:
+                changed[f.name] = getattr(self, f.name)
+        return changed
+
+    def clone(self) -> Conformal:
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return Conformal(**{**fields, "model": self.model.clone()})
+
+    @classmethod
+    def calibrated(
+        cls, fitted: Forecaster, data: pd.DataFrame, horizon: int, origins: int = 100
+    ) -> Conformal:
+        """Conformal intervals around an already ``fitted`` model (a saved checkpoint, say),
+        calibrated on its errors over the last steps of ``data`` (one series), from which
+        it then forecasts. Those steps should come after the data it was trained on: on
+        steps it learned from, its errors are too small and so are the intervals."""
+        wrapper = cls(fitted, horizon, origins, refit=False)
+        targets = list(getattr(fitted, "targets_", []))
+        if not targets:
+            raise SeqcastError(f"{fitted.name} is not fitted; call fit(data) first")
+        wrapper._start_fit(data, targets)
+        if wrapper.series_ids_ is not None:
+            raise SeqcastError("calibrating a fitted model takes one series, not a panel")
+        wrapper._calibrate(fitted, data)
+        return wrapper
+
+    # --- fitting: calibrate, then (with refit) fit again ----------------------------------
+
+    def _fit(self, data: pd.DataFrame) -> None:
+        first = self.model.clone().fit(
+            data.iloc[: len(data) - self.calibration_steps], self.targets_
+        )
+        self._calibrate(first, data)
+        self.fitted_ = self.model.clone().fit(data, self.targets_) if self.refit else first
+
+    def _calibrate(self, fitted: Forecaster, data: pd.DataFrame) -> None:
+        """Keep ``fitted``'s errors over the calibration origins of one series ``data``;
+        ``fitted`` forecasts until a refit replaces it."""
+        steps = self.calibration_steps
+        origins = len(data) - steps - 1 + self.stride * np.arange(self.origins)  # (O,)
+        predicted = fitted.predict_origins(data, origins, self.horizon)  # (O, H, K)
+        values = data[self.targets_].to_numpy(dtype=float)
+        actual = values[origins[:, None] + np.arange(1, self.horizon + 1)]
+        self.errors_ = np.abs(actual - predicted)[None]  # (1, O, H, K)
+        self.scales_ = _scales([values[: len(data) - steps]], self.season)  # (1, K)
+        self.fitted_ = fitted
+
+    def _fit_panel(self, panel: pd.DataFrame, workers: int | Engine) -> None:
+        steps = self.calibration_steps
+        if not isinstance(self.model, NeuralForecaster):  # a copy of self per series
+            super()._fit_panel(panel, workers)
+            units = [cast(Conformal, self.series_models_[key]) for key in self.series_ids_ or []]
+            self.errors_ = np.concatenate([unit.errors_ for unit in units])
+            self.scales_ = np.concatenate([unit.scales_ for unit in units])
+            return
+        first = self.model.clone().fit(drop_last(panel, steps), self.targets_)
+        assert isinstance(first, NeuralForecaster)
+        lengths = series_lengths(panel)
+        origins = [lengths - steps - 1 + self.stride * j for j in range(self.origins)]
+        predicted = np.stack(first.predict_panel_origins(panel, origins, self.horizon), axis=1)
+        frames = [frame[self.targets_].to_numpy(dtype=float) for _, frame in iter_series(panel)]
+        ahead = np.stack(origins, axis=1)[:, :, None] + np.arange(1, self.horizon + 1)  # (N, O, H)
+        actual = np.stack([values[rows] for values, rows in zip(frames, ahead, strict=True)])
+        self.errors_ = np.abs(actual - predicted)  # (N, O, H, K)
+        self.scales_ = _scales([values[: len(values) - steps] for values in frames], self.season)
+        self.fitted_ = self.model.clone().fit(panel, self.targets_) if self.refit else first
+
+    # --- forecasting ---------------------------------------------------------------------
+
+    def _predict(
+        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
+    ) -> np.ndarray:
+        return self.fitted_.predict(n, history, future).to_numpy()
+
+    def predict_origins(self, data: pd.DataFrame, origins: np.ndarray, horizon: int) -> np.ndarray:
+        return self.fitted_.predict_origins(data, origins, horizon)
+
+    def _predict_bounds(
+        self,
+        history: pd.DataFrame,
+        n: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        point = self._predict(history, n, future)  # (n, K)
+        return symmetric_bounds(point, self.half_widths(levels, n)[0])
+
+    def bounds_origins(
+        self, data: pd.DataFrame, origins: np.ndarray, horizon: int, levels: Sequence[float]
+    ) -> np.ndarray:
+        point = self.predict_origins(data, origins, horizon)  # (O, H, K)
+        return symmetric_bounds(point, self.half_widths(check_levels(levels), horizon)[0][None])
+
+    def _predict_panel(
+        self, n: int, history: pd.DataFrame | None, future: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        if isinstance(self.model, NeuralForecaster):
+            return self.fitted_.predict(n, history, future)
+        return super()._predict_panel(n, history, future)
+
+    def _predict_panel_interval(
+        self,
+        n: int,
+        levels: tuple[float, ...],
+        history: pd.DataFrame | None,
+        future: pd.DataFrame | None,
+        point: pd.DataFrame,
+    ) -> pd.DataFrame:
+        half = self.half_widths(levels, n)  # (N, n, K, L)
+        position = {key: i for i, key in enumerate(self.series_ids_ or [])}
+        parts = {}
+        for key, frame in iter_series(point):
+            if key not in position:
+                raise SeqcastError(f"{self.name} was not fitted on a series {key!r}")
+            bounds = symmetric_bounds(frame.to_numpy(dtype=float), half[position[key]])
+            parts[key] = with_bounds(frame, bounds, levels)
+        return from_series(parts, str(point.index.names[0]))
+
+    def predict_panel_origins(
+        self, panel: pd.DataFrame, origins: list[np.ndarray], horizon: int
+    ) -> list[np.ndarray]:
+        """For each w, the (N, H, K) forecasts from ``origins[w]`` (one position per
+        series), as ``NeuralForecaster.predict_panel_origins``."""
+        fitted = getattr(self, "fitted_", None)  # a global model's; local ones are per series
+        if isinstance(fitted, NeuralForecaster):
+            return fitted.predict_panel_origins(panel, origins, horizon)
+        runs = []
+        for i, (key, frame) in enumerate(iter_series(panel)):
+            own = np.array([int(o[i]) for o in origins])
+            runs.append(self.series_models_[key].predict_origins(frame, own, horizon))
+        return [np.stack([run[w] for run in runs]) for w in range(len(origins))]
+
+    def bounds_panel_origins(
+        self,
+        panel: pd.DataFrame,
+        origins: list[np.ndarray],
+        horizon: int,
+        levels: Sequence[float],
+    ) -> list[np.ndarray]:
+        """For each w, the (N, H, K, 2L) interval bounds from ``origins[w]``; the panel's
+        series must be those fitted, in the same order."""
+        half = self.half_widths(check_levels(levels), horizon)  # (N, H, K, L)
+        points = self.predict_panel_origins(panel, origins, horizon)
+        return [symmetric_bounds(point, half) for point in points]
+
+    def half_widths(self, levels: tuple[float, ...], n: int) -> np.ndarray:
+        """(N, n, K, L) the intervals' half widths for the first ``n`` steps, per series."""
+        if n > self.horizon:
+            raise SeqcastError(
+                f"{self.name} calibrated intervals for {self.horizon} steps; asked for {n} "
+                f"(raise horizon)"
+            )
+        if not hasattr(self, "errors_"):
+            raise SeqcastError(f"{self.name} is not fitted; call fit(data) first")
+        scaled = self.errors_[:, :, :n] / self.scales_[:, None, None]  # (N, O, n, K)
+        count = scaled.shape[1] if self.pool == "series" else scaled.shape[0] * scaled.shape[1]
+        columns = []
+        for level in levels:
+            rank = math.ceil((count + 1) * level / 100)
+            if rank > count:
+                needed = math.ceil(100 / (100 - level)) - 1
+                raise SeqcastError(
+                    f"{level:g} % conformal intervals need at least {needed} calibration "
+                    f"errors per step, {self.name} has {count}; raise origins"
+                )
+            if self.pool == "series":
+                quantile = np.sort(scaled, axis=1)[:, rank - 1]  # (N, n, K)
+            else:
+                quantile = np.sort(scaled.reshape(-1, *scaled.shape[2:]), axis=0)[rank - 1][None]
+            columns.append(quantile * self.scales_[:, None])
+        return np.stack(columns, axis=-1)
+
+
+def _scales(histories: list[np.ndarray], season: int) -> np.ndarray:
+    """(N, K) each series' seasonal-naive MAE per target (its mean absolute value where
+    that is undefined or zero, 1 where both are)."""
+    rows = []
+    for values in histories:  # (T, K)
+        row = []
+        for column in values.T:
+            scale = metrics.seasonal_scale(column, season) if len(column) > season else math.nan
+            if not scale > 0:
+                scale = float(np.mean(np.abs(column))) or 1.0
+            row.append(scale)
+        rows.append(row)
+    return np.array(rows)
+
+
+How = Literal["auto", "model", "conformal"]
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Which intervals a run asks for: ``levels`` (percent), and ``how``: ``model`` (each
+    model's own; an error for one without), ``conformal`` (``Conformal`` around every
+    model, with ``origins`` calibration origins and ``pool``) or ``auto`` (a model's own
+    where it has them, else conformal)."""
+
+    levels: tuple[float, ...]
+    how: How = "auto"
+    origins: int = 100
+    pool: Pool = "series"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "levels", check_levels(self.levels))
+        if self.how not in ("auto", "model", "conformal"):
+            raise SeqcastError(f"intervals are auto, model or conformal, got {self.how!r}")
+
+    def apply(self, model: Forecaster, horizon: int, season: int = 1) -> Forecaster:
+        """``model`` ready to give these intervals ``horizon`` steps ahead (``season``:
+        the scale of a panel pool)."""
+        if self.how == "model" or (self.how == "auto" and model.has_intervals):
+            model.require_intervals()
+            return model
+        return Conformal(model, horizon, self.origins, pool=self.pool, season=season)

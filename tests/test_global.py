@@ -13,6 +13,7 @@ from seqcast import SeqcastError, create_model, load_model
 from seqcast.data.panel import from_series, iter_series, prepare_panel
 from seqcast.data.windows import Windows
 from seqcast.models.neural import NeuralForecaster
+from seqcast.models.neural_fit import hold_out
 from seqcast.networks.norms import MeanScale, RevIN
 from seqcast.training import TrainConfig, train
 
@@ -69,7 +70,7 @@ def test_validation_holds_out_the_last_steps_of_every_series() -> None:
     model.fit(panel, "y")
     windows = model.windows(panel)  # 60 - 24 - 6 + 1 = 31 windows per series
     assert len(windows) == 4 * 31
-    train, valid = model._hold_out(windows, np.cumsum([60] * 4))
+    train, valid = hold_out(model, windows, np.cumsum([60] * 4))
     assert valid is not None and len(valid) == 4  # one window per series: its last 6 steps
     assert (valid.starts + 24 == np.arange(1, 5) * 60 - 6).all()
     # training targets end before those 6 steps: 60 - 6 - 24 - 6 + 1 = 25 windows a series

@@ -30,7 +30,11 @@ if TYPE_CHECKING:  # torch is imported where training happens, not when seqcast 
     import torch
     from torch import nn
 
-Loss = Literal["mse", "mae", "huber", "smape"]
+    from seqcast.networks.heads import Head
+
+Loss = Literal["mse", "mae", "huber", "smape", "quantile", "normal", "student_t", "negbin"]
+POINT_LOSSES = ("mse", "mae", "huber", "smape")
+DISTRIBUTION_LOSSES = ("quantile", "normal", "student_t", "negbin")  # seqcast.networks.heads
 Optimizer = Literal["sgd", "adam", "adamw"]
 Monitor = Literal["mae", "mse"]
 Schedule = Literal["constant", "halve", "segrnn"]
@@ -55,6 +59,12 @@ class TrainConfig:
         of its target inputs, in the loss and in the validation score, so series of any size
         weigh the same; ``none`` leaves them in the data's units; ``auto``: ``window`` on a
         panel, ``none`` on one series.
+    loss : a point forecast's ``mse``, ``mae``, ``huber`` or ``smape``; or a forecast
+        distribution's (``seqcast.networks.heads``): ``quantile`` (the pinball loss of the
+        ``quantiles``, which never cross), ``normal``, ``student_t`` or ``negbin`` (counts;
+        needs scaling none and norm mean or none) by likelihood. These give the model
+        intervals of its own (``predict_interval``).
+    quantiles : the levels a ``quantile`` loss learns; 0.5 (the point forecast) among them.
     precision : ``fp32``, or ``bf16`` to let oneDNN run float32 matrix products with
         bfloat16 arithmetic (float32 in and out, like TF32 on GPUs); it pays on CPUs with
         AMX or AVX512-BF16 and changes results at about the third significant digit.
@@ -67,6 +77,7 @@ class TrainConfig:
     momentum: float = 0.9
     weight_decay: float = 0.0
     loss: Loss = "mse"
+    quantiles: tuple[float, ...] = (0.025, 0.1, 0.5, 0.9, 0.975)
     huber_delta: float = 1.0
     patience: int = 10
     clip_norm: float | None = None
@@ -81,6 +92,7 @@ class TrainConfig:
     loss_scale: LossScale = "auto"
 
     def __post_init__(self) -> None:
+        self.quantiles = tuple(float(q) for q in self.quantiles)
         checks = [
             (self.epochs >= 1, "epochs must be at least 1"),
             (self.batch_size >= 1, "batch_size must be at least 1"),
@@ -92,8 +104,14 @@ class TrainConfig:
             (self.clip_norm is None or self.clip_norm > 0, "clip_norm must be positive"),
             (self.optimizer in ("sgd", "adam", "adamw"), "optimizer must be sgd, adam or adamw"),
             (
-                self.loss in ("mse", "mae", "huber", "smape"),
-                "loss must be mse, mae, huber or smape",
+                self.loss in (*POINT_LOSSES, *DISTRIBUTION_LOSSES),
+                f"loss must be one of {', '.join((*POINT_LOSSES, *DISTRIBUTION_LOSSES))}",
+            ),
+            (
+                all(0 < q < 1 for q in self.quantiles)
+                and list(self.quantiles) == sorted(set(self.quantiles))
+                and 0.5 in self.quantiles,
+                "quantiles must ascend strictly inside (0, 1) and include 0.5",
             ),
             (self.monitor in ("mae", "mse"), "monitor must be mae or mse"),
             (
@@ -215,6 +233,7 @@ def train(
     resume: TrainState | None = None,
     on_epoch: Callable[[History], None] | None = None,
     on_interrupt: Callable[[TrainState], None] | None = None,
+    head: Head | None = None,
 ) -> TrainState:
     """Fit ``module`` on ``windows``; stop early on ``valid`` MAE or MSE (original units).
 
@@ -224,7 +243,9 @@ def train(
     weights. ``resume`` continues from a saved state exactly as the run would have gone on.
     ``on_epoch`` sees the history after each epoch. Ctrl-C (KeyboardInterrupt, also when
     raised by ``on_epoch``) hands ``on_interrupt`` the state of the last completed epoch,
-    then re-raises.
+    then re-raises. With a probabilistic ``head`` the module outputs its P parameters per
+    value, (B, S, H·P·K), ``config.loss`` scores them, and validation scores their point
+    forecast.
     """
     import torch
     from torch import nn
@@ -242,7 +263,7 @@ def train(
         history, best_state = History(), copy.deepcopy(module.state_dict())
     history.stopped = ""
     state = _snapshot(module, optimizer, best_state, history, generator)
-    loss_fn = _loss(config)
+    loss_fn = _loss(config) if head is None else None
     monitored = history.valid_mse if config.monitor == "mse" else history.valid_mae
     best_score = min(monitored, default=math.inf)
     progress = Progress(config.epochs, "epoch") if config.progress else None
@@ -258,12 +279,16 @@ def train(
                 order = order[: config.windows_per_epoch]
             for b, index in enumerate(order.split(config.batch_size), start=1):
                 x, y = _tensors(windows.batch(index.numpy()))  # (B, L, C), (B, S, H, K)
-                out = module(x)  # (B, S', H*K)
-                prediction = out[:, -y.shape[1] :].reshape(y.shape)
-                if per_window:
-                    spread = window_spread(x, y.shape[-1])[:, :, None]  # (B, 1, 1, K)
-                    prediction, y = prediction / spread, y / spread
-                loss = loss_fn(prediction, y)
+                out = module(x)  # (B, S', H*K), or (B, S', H*P*K) with a head
+                if loss_fn is not None:  # a point loss
+                    prediction = out[:, -y.shape[1] :].reshape(y.shape)
+                    if per_window:
+                        spread = window_spread(x, y.shape[-1])[:, :, None]  # (B, 1, 1, K)
+                        prediction, y = prediction / spread, y / spread
+                    loss = loss_fn(prediction, y)
+                else:
+                    assert head is not None
+                    loss = _head_loss(head, out, x, y, per_window)
                 if not torch.isfinite(loss):
                     module.load_state_dict(best_state)
                     history.stopped = f"non-finite loss at epoch {epoch}, batch {b}"
@@ -281,7 +306,9 @@ def train(
                 count += len(index)
             history.train_seconds.append(time.perf_counter() - clock)
             mae, mse = (
-                evaluate(module, valid, target_scale, per_window) if valid else (math.nan, math.nan)
+                evaluate(module, valid, target_scale, per_window, head)
+                if valid
+                else (math.nan, math.nan)
             )
             history.train_loss.append(total / count)
             history.valid_mae.append(mae)
@@ -343,11 +370,16 @@ def _snapshot(
 
 
 def evaluate(
-    module: nn.Module, windows: Windows, target_scale: np.ndarray, per_window: bool = False
+    module: nn.Module,
+    windows: Windows,
+    target_scale: np.ndarray,
+    per_window: bool = False,
+    head: Head | None = None,
 ) -> tuple[float, float]:
     """MAE and MSE in the targets' units (``target_scale`` (K,) undoes the scaling), or
     with ``per_window`` in units of each window's spread, over every window's last output
-    position and all H steps and K targets (none is dropped)."""
+    position and all H steps and K targets (none is dropped); with a ``head``, of its
+    point forecasts."""
     import torch
 
     module.eval()
@@ -356,7 +388,12 @@ def evaluate(
         everything = np.arange(len(windows))
         for index in np.split(everything, range(256, len(windows), 256)):
             x, y = windows.batch(index)
-            prediction = module(torch.from_numpy(x))[:, -1].reshape(y[:, -1].shape)  # (B, H, K)
+            out = module(torch.from_numpy(x))[:, -1]
+            if head is None:
+                prediction = out.reshape(y[:, -1].shape)  # (B, H, K)
+            else:
+                batch, horizon, k = y[:, -1].shape
+                prediction = head.point(out.reshape(batch, horizon, head.params, k))
             units = (
                 1 / window_spread(torch.from_numpy(x), y.shape[-1]).numpy()
                 if per_window
@@ -366,6 +403,23 @@ def evaluate(
             absolute += metrics.mae(actual, predicted) * len(index)  # every window has H·K
             squared += metrics.mse(actual, predicted) * len(index)
     return absolute / len(windows), squared / len(windows)
+
+
+def _head_loss(
+    head: Head, out: torch.Tensor, x: torch.Tensor, y: torch.Tensor, per_window: bool
+) -> torch.Tensor:
+    """The head's loss of outputs (B, S', H·P·K) against y (B, S, H, K); ``per_window``
+    first divides both by each window's spread (not for a count head: it cannot shift or
+    stretch its values)."""
+    from seqcast.networks.heads import rescale
+
+    batch, positions, horizon, k = y.shape
+    params = out[:, -positions:].reshape(batch, positions, horizon, head.params, k)
+    if per_window and head.shifts:
+        spread = window_spread(x, k)[:, :, None]  # (B, 1, 1, K)
+        params = rescale(head, params, 0.0, 1 / spread)
+        y = y / spread
+    return head.loss(params, y)
 
 
 def window_spread(x: torch.Tensor, k: int, eps: float = 1e-5) -> torch.Tensor:

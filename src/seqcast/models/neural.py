@@ -20,6 +20,11 @@ strategies:
 Given a panel (``seqcast.data.panel``) the forecaster is a global model: one network trained
 on windows drawn from every series (none crossing from one series into the next), validated
 on the last steps of every series, and forecasting every series in one batched pass.
+
+A distribution ``train.loss`` (quantile, normal, student_t, negbin) gives the network a
+probabilistic head (``seqcast.networks.heads``): P outputs per forecast value, and intervals
+of its own (``predict_interval``). Training lives in ``neural_fit``, forecasting from
+windows (sampled paths for a recursive model's intervals) in ``neural_forecast``.
 """
 
 from __future__ import annotations
@@ -33,13 +38,20 @@ from typing import Any, ClassVar, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from seqcast.data.panel import check_lengths, from_series, is_panel, iter_series, series_lengths
+from seqcast.data.panel import from_series, is_panel, iter_series, series_lengths
 from seqcast.data.windows import Windows
 from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
-from seqcast.models.base import Forecaster
+from seqcast.models.base import Forecaster, with_bounds
 from seqcast.models.channels import Channels
-from seqcast.training import History, NonFiniteLoss, TrainConfig, TrainState
+from seqcast.models.intervals import check_levels
+from seqcast.models.neural_forecast import forecast_windows
+from seqcast.training import (
+    DISTRIBUTION_LOSSES,
+    History,
+    TrainConfig,
+    TrainState,
+)
 
 Strategy = Literal["recursive", "direct", "seq2seq"]
 Scaling = Literal["standard", "minmax", "none"]
@@ -117,6 +129,18 @@ class NeuralForecaster(Forecaster):
             raise SeqcastError(f"{self.name}: id_embedding must be 0 or more")
         if self.ensemble < 1:
             raise SeqcastError(f"{self.name}: ensemble must be at least 1")
+        if self.train.loss == "quantile" and self.strategy == "recursive":
+            raise SeqcastError(
+                f"{self.name}: a recursive forecast samples paths from a distribution; use "
+                "train.loss normal, student_t or negbin, or the direct strategy for quantiles"
+            )
+        if self.train.loss == "negbin" and (
+            self.scaling != "none" or self.norm not in ("mean", "none")
+        ):
+            raise SeqcastError(
+                f"{self.name}: a negbin (count) loss needs values that are never shifted: "
+                "set scaling=none and norm=mean (or none)"
+            )
 
     @classmethod
     def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
@@ -159,8 +183,10 @@ class NeuralForecaster(Forecaster):
         return 1 if self.strategy == "recursive" else self.horizon
 
     def output_width(self, n_targets: int) -> int:
-        """O = H·K, the outputs per position of a network forecasting ``n_targets`` columns."""
-        return self.network_horizon * n_targets
+        """O = H·K, the outputs per position of a network forecasting ``n_targets`` columns
+        (H·P·K with a probabilistic head of P parameters per value)."""
+        head = self.head
+        return self.network_horizon * n_targets * (1 if head is None else head.params)
 
     def output_steps(self, length: int) -> list[int]:
         """The input positions the module's S outputs belong to (their targets follow them)."""
@@ -185,8 +211,10 @@ class NeuralForecaster(Forecaster):
         net = self.build(inner, n_targets)
         if numbered:
             net = SeriesEmbedding(net, len(self.channels_.series_ids or []), self.id_embedding)
-        if self.norm != "none" and not self.normalises_itself:
-            net = WindowNormalised(net, self.norm, self.channels_.normalised, n_targets)
+        head = self.head
+        if (self.norm != "none" or head is not None) and not self.normalises_itself:
+            normalised = self.channels_.normalised
+            net = WindowNormalised(net, self.norm, normalised, n_targets, head)
         return net
 
     # --- the forecaster contract ----------------------------------------------------------
@@ -240,88 +268,22 @@ class NeuralForecaster(Forecaster):
         interrupt_checkpoint: str | Path | None = None,
         on_epoch: Callable[[History], None] | None = None,
     ) -> None:
-        from seqcast.training import matmul_precision, seeded, train
+        from seqcast.models.neural_fit import fit_network
 
-        numeric = list(dict.fromkeys([*self.targets_, *self.covariates]))
-        panel = is_panel(data)
-        if panel:  # every series must give at least one window
-            check_lengths(data, self.input_len + self.network_horizon, self.name)
-        # On a panel the per-window normalisation replaces the global scaler, whose one
-        # shift for every series would break its proportionality (only norm none keeps it).
-        scaling = "none" if panel and self.norm != "none" else self.scaling
-        self.channels_ = Channels.learn(
-            data, numeric, self.known_ahead, self.static, scaling, self.id_embedding > 0
+        # what fit_network sets, declared for type checkers
+        self.channels_: Channels
+        self.n_inputs_: int
+        self.module_: Any
+        self.train_state_: TrainState | None
+        self.training_: History
+        fit_network(
+            self,
+            data,
+            valid=valid,
+            resume=resume,
+            interrupt_checkpoint=interrupt_checkpoint,
+            on_epoch=on_epoch,
         )
-        train_windows = self.windows(data)
-        if len(train_windows) < 1:
-            raise SeqcastError(
-                f"{self.name}: the data is too short for one window of {self.input_len} "
-                f"steps and {self.network_horizon} targets"
-            )
-        valid_windows: Windows | None = None
-        if valid is not None:
-            valid_windows = self.windows(valid)
-            if len(valid_windows) < 1:
-                raise SeqcastError(
-                    f"{self.name}: the validation part has {len(valid)} steps, too few for one "
-                    f"window of {self.input_len} steps and {self.network_horizon} targets"
-                )
-        elif self.train.valid_fraction > 0:
-            ends = np.cumsum(series_lengths(data)) if is_panel(data) else None
-            train_windows, valid_windows = self._hold_out(train_windows, ends)
-        self.n_inputs_ = train_windows.values.shape[1]
-        if resume is not None and self.ensemble > 1:
-            raise SeqcastError(f"{self.name}: an ensemble cannot resume training; fit it again")
-        resumed = self._resume_state(resume) if resume is not None else None
-
-        def save_interrupted(state: TrainState) -> None:
-            if interrupt_checkpoint is not None and self.ensemble == 1:
-                self._write_checkpoint(interrupt_checkpoint, state, state.best_weights, None)
-
-        try:
-            with seeded(self.train.seed), matmul_precision(self.train.precision):
-                self.module_ = self.network(self.n_inputs_, len(self.targets_))
-                members = self.module_.members if self.ensemble > 1 else [self.module_]
-                states = [
-                    train(
-                        member,
-                        train_windows,
-                        valid_windows,
-                        dataclasses.replace(self.train, seed=self.train.seed + i),
-                        self.channels_.scale[: len(self.targets_)],
-                        per_window=self.train.loss_scale == "window"
-                        or (self.train.loss_scale == "auto" and panel),
-                        resume=resumed,
-                        on_epoch=on_epoch,
-                        on_interrupt=save_interrupted,
-                    )
-                    for i, member in enumerate(members)
-                ]
-        except NonFiniteLoss:
-            self.training_: History = History(stopped="non-finite loss")
-            raise
-        # An ensemble keeps member 0's history and no state to resume from.
-        self.train_state_: TrainState | None = states[0] if self.ensemble == 1 else None
-        self.training_ = states[0].history
-
-    def _hold_out(
-        self, windows: Windows, ends: np.ndarray | None
-    ) -> tuple[Windows, Windows | None]:
-        """Training and validation windows, split by time (see ``fit``); ``ends`` (N,) is
-        the row after each series of a panel. Too few windows to spare: no validation."""
-        if windows.series is None or ends is None:
-            cut = round(len(windows) * (1 - self.train.valid_fraction))
-            if not 0 < cut < len(windows):  # too few windows to set any aside
-                return windows, None
-            return windows.take(slice(cut)), windows.take(slice(cut, None))
-        held = self.train.valid_steps or self.horizon
-        end = ends[windows.series]  # the row after each window's series
-        first_target = windows.starts + self.input_len
-        validating = first_target >= end - held
-        training = first_target + self.network_horizon <= end - held
-        if not validating.any() or not training.any():
-            return windows, None
-        return windows.take(np.flatnonzero(training)), windows.take(np.flatnonzero(validating))
 
     def _predict(
         self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
@@ -337,13 +299,58 @@ class NeuralForecaster(Forecaster):
     ) -> np.ndarray:
         """(O, n, K) forecasts from every origin in one batched pass per step (float32
         matrix products, whatever precision trained the model)."""
+        return self._forecast_series(data, np.asarray(origins), horizon, future)
+
+    def bounds_origins(
+        self,
+        data: pd.DataFrame,
+        origins: np.ndarray,
+        horizon: int,
+        levels: Sequence[float],
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        """(O, n, K, 2L) the bounds of the learned distributions' intervals."""
+        self.require_intervals()
+        bands = check_levels(levels)
+        return self._forecast_series(data, np.asarray(origins), horizon, future, bands)[..., 1:]
+
+    def _predict_bounds(
+        self,
+        history: pd.DataFrame,
+        n: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        return self.bounds_origins(history, np.array([len(history) - 1]), n, levels, future)[0]
+
+    @property
+    def has_intervals(self) -> bool:
+        """Whether ``train.loss`` learns a distribution (quantiles, normal, ...)."""
+        return self.train.loss in DISTRIBUTION_LOSSES
+
+    @property
+    def head(self) -> Any:
+        """The network's probabilistic head (``seqcast.networks.heads``), or None."""
+        from seqcast.networks.heads import make_head
+
+        return make_head(self.train.loss, self.train.quantiles)
+
+    def _forecast_series(
+        self,
+        data: pd.DataFrame,
+        origins: np.ndarray,
+        horizon: int,
+        future: pd.DataFrame | None,
+        levels: tuple[float, ...] = (),
+    ) -> np.ndarray:
+        """``forecast_windows`` from positions ``origins`` of one series ``data``."""
         self._check_horizon(horizon)
         if self.known_ahead:
             data = self._with_future(data, origins, horizon, future)
         features = self.channels_.features(data)  # (T, C), scaled
         first = np.zeros(len(origins), dtype=np.int64)
         last = np.full(len(origins), len(features) - 1)
-        return self._forecast(features, np.asarray(origins), first, last, horizon)
+        return forecast_windows(self, features, origins, first, last, horizon, levels)
 
     def _predict_panel(
         self, n: int, history: pd.DataFrame | None, future: pd.DataFrame | None
@@ -372,6 +379,50 @@ class NeuralForecaster(Forecaster):
         """Forecasts from origins of every series at once: ``origins[w]`` (N,) holds one
         position per series (its last observed row); returns for each w the (N, n, K)
         forecasts."""
+        return self._forecast_panel(panel, origins, horizon, future)
+
+    def bounds_panel_origins(
+        self,
+        panel: pd.DataFrame,
+        origins: list[np.ndarray],
+        horizon: int,
+        levels: Sequence[float],
+        future: pd.DataFrame | None = None,
+    ) -> list[np.ndarray]:
+        """For each w, the (N, n, K, 2L) interval bounds from ``origins[w]``."""
+        self.require_intervals()
+        bands = check_levels(levels)
+        runs = self._forecast_panel(panel, origins, horizon, future, bands)
+        return [run[..., 1:] for run in runs]
+
+    def _predict_panel_interval(
+        self,
+        n: int,
+        levels: tuple[float, ...],
+        history: pd.DataFrame | None,
+        future: pd.DataFrame | None,
+        point: pd.DataFrame,
+    ) -> pd.DataFrame:
+        """Every series' intervals from one batched pass."""
+        self.require_intervals()
+        seen = history if history is not None else self.fitted_history("panel")
+        lengths = series_lengths(seen)
+        bounds = self.bounds_panel_origins(seen, [lengths - 1], n, levels, future)[0]
+        parts = {
+            key: with_bounds(frame, bounds[i], levels)
+            for i, (key, frame) in enumerate(iter_series(point))
+        }
+        return from_series(parts, str(point.index.names[0]))
+
+    def _forecast_panel(
+        self,
+        panel: pd.DataFrame,
+        origins: list[np.ndarray],
+        horizon: int,
+        future: pd.DataFrame | None,
+        levels: tuple[float, ...] = (),
+    ) -> list[np.ndarray]:
+        """``forecast_windows`` from ``origins[w]`` (N,) of every series, for each w."""
         self._check_horizon(horizon)
         futures = dict(iter_series(future)) if future is not None else {}
         blocks, firsts = [], [0]
@@ -385,54 +436,16 @@ class NeuralForecaster(Forecaster):
         starts, ends = np.array(firsts[:-1]), np.array(firsts[1:])
         rows = np.concatenate([starts + np.asarray(o) for o in origins])  # (W*N,)
         count = len(starts)
-        out = self._forecast(
+        out = forecast_windows(
+            self,
             features,
             rows,
             np.tile(starts, len(origins)),
             np.tile(ends - 1, len(origins)),
             horizon,
+            levels,
         )
         return [out[w * count : (w + 1) * count] for w in range(len(origins))]
-
-    def _forecast(
-        self,
-        features: np.ndarray,
-        origins: np.ndarray,
-        first: np.ndarray,
-        last: np.ndarray,
-        horizon: int,
-    ) -> np.ndarray:
-        """(O, n, K) forecasts, de-scaled, from rows ``origins`` of ``features`` (T, C); each
-        origin's series spans rows ``first``..``last`` (a recursive forecast reads the
-        known-ahead values of its next steps there)."""
-        import torch
-
-        starts = origins - self.input_len + 1
-        if (starts < first).any():
-            raise SeqcastError(f"{self.name} needs {self.input_len} steps before each origin")
-        offsets = np.arange(self.input_len)
-        k = len(self.targets_)
-        scaled = np.empty((len(origins), horizon, k))
-        self.module_.eval()
-        with torch.no_grad():
-            for chunk in np.split(np.arange(len(origins)), range(_CHUNK, len(origins), _CHUNK)):
-                x = torch.as_tensor(features[starts[chunk, None] + offsets], dtype=torch.float32)
-                if self.strategy != "recursive":
-                    out = self.module_(x)[:, -1].reshape(len(chunk), -1, k)[:, :horizon]
-                    scaled[chunk] = out.numpy()
-                    continue
-                for h in range(horizon):
-                    step = self.module_(x)[:, -1].reshape(len(chunk), k)  # (O, K)
-                    scaled[chunk, h] = step.numpy()
-                    if h + 1 < horizon:
-                        # The next input row: the prediction, with the row's other channels
-                        # (known-ahead one-hots, static values, the series number).
-                        rows = np.minimum(origins[chunk] + h + 1, last[chunk])
-                        nxt = torch.as_tensor(features[rows], dtype=torch.float32)
-                        nxt[:, :k] = step
-                        x = torch.cat([x[:, 1:], nxt[:, None]], dim=1)
-        scale, shift = self.channels_.scale[:k], self.channels_.shift[:k]
-        return scaled * scale + shift
 
     def windows(self, data: pd.DataFrame) -> Windows:
         """Every training example of ``data`` (a series or a panel; stride 1, none crossing
@@ -536,9 +549,6 @@ class NeuralForecaster(Forecaster):
         from seqcast.models.neural_checkpoint import saved_train_state
 
         return saved_train_state(self, path)
-
-
-_CHUNK = 8192  # windows per forward pass when forecasting many origins
 
 
 def make_train_config(values: dict[str, Any]) -> TrainConfig:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal
 from seqcast.errors import SeqcastError
 from seqcast.models.neural import NeuralForecaster, Norm, Strategy
 from seqcast.models.registry import register_model
+from seqcast.training import DISTRIBUTION_LOSSES
 
 Cell = Literal["rnn", "gru", "lstm"]
 Decoder = Literal["pmf", "rmf"]
@@ -56,6 +57,11 @@ class SegRNN(NeuralForecaster):
             )
         checks = [
             (self.hidden_size >= 2, "hidden_size must be at least 2"),
+            (
+                self.decoder == "pmf" or self.train.loss not in DISTRIBUTION_LOSSES,
+                f"the rmf decoder feeds back its segments; use decoder=pmf with a "
+                f"{self.train.loss} loss",
+            ),
             (0 <= self.dropout < 1, "dropout must lie in [0, 1)"),
         ]
         for ok, message in checks:
@@ -94,4 +100,5 @@ class SegRNN(NeuralForecaster):
             channel_id=self.channel_id,
             dropout=self.dropout,
             norm=self.norm,
+            head=self.head,
         )

@@ -19,10 +19,13 @@ times larger), which lets one network serve series of very different sizes.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
 from torch import nn
+
+from seqcast.networks.heads import Head, rescale
 
 NORMS = ("revin", "last", "mean", "none")
 
@@ -108,6 +111,16 @@ def make_norm(kind: str, num_channels: int = 1, affine: bool = True) -> WindowNo
     raise ValueError(f"norm must be one of {', '.join(NORMS)}, got {kind!r}")
 
 
+def restore_params(norm: WindowNorm, stats: Any, head: Head, params: torch.Tensor) -> torch.Tensor:
+    """A head's parameters (B, ..., P, K) of normalised values, put back on each window's
+    scale: every norm is affine per channel, shift + scale·v, with shift = restore(0)."""
+    batch, *middle, _, k = params.shape
+    zeros = params.new_zeros(batch, math.prod(middle), k)
+    shift = norm.restore(zeros, stats)
+    scale = norm.restore(zeros + 1, stats) - shift
+    return rescale(head, params, shift.reshape(batch, *middle, k), scale.reshape(batch, *middle, k))
+
+
 class WindowNormalised(nn.Module):
     """``net`` run on per-window normalised inputs, its forecasts put back on each window's
     scale.
@@ -115,19 +128,32 @@ class WindowNormalised(nn.Module):
     Inputs: x (B, L, C); its first ``num_normalised`` channels are normalised (the first
     ``num_targets`` of them are the ones forecast), the others (one-hot calendars, static
     values, a series number) pass as they are. Outputs: ``net``'s (B, S, H·K), restored
-    with the statistics of the K forecast channels.
+    with the statistics of the K forecast channels; with a probabilistic ``head``, (B, S,
+    H·P·K): its P parameters per value, linked (``Head.link``) and restored.
     """
 
-    def __init__(self, net: nn.Module, kind: str, num_normalised: int, num_targets: int) -> None:
+    def __init__(
+        self,
+        net: nn.Module,
+        kind: str,
+        num_normalised: int,
+        num_targets: int,
+        head: Head | None = None,
+    ) -> None:
         super().__init__()
         self.net = net
         self.norm: WindowNorm = make_norm(kind, num_normalised)
         self.num_normalised, self.num_targets = num_normalised, num_targets
+        self.head = head
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z, stats = self.norm(x[..., : self.num_normalised])  # (B, L, C_n)
         out = self.net(torch.cat([z, x[..., self.num_normalised :]], dim=-1))  # (B, S, H*K)
         batch, positions, width = out.shape
+        if self.head is not None:
+            raw = out.reshape(batch, positions, -1, self.head.params, self.num_targets)
+            params = restore_params(self.norm, stats, self.head, self.head.link(raw))
+            return params.reshape(batch, positions, width)
         per_channel = out.reshape(batch, positions * width // self.num_targets, self.num_targets)
         return self.norm.restore(per_channel, stats).reshape(batch, positions, width)
 

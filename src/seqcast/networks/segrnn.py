@@ -27,7 +27,8 @@ import torch
 from torch import nn
 
 from seqcast.networks.cells import State, step
-from seqcast.networks.norms import WindowNorm, make_norm
+from seqcast.networks.heads import Head
+from seqcast.networks.norms import WindowNorm, make_norm, restore_params
 
 
 class Segment(nn.Module):
@@ -163,9 +164,12 @@ class SegRNNNet(nn.Module):
         channel_id: bool = True,
         dropout: float = 0.1,
         norm: str = "last",
+        head: Head | None = None,
     ) -> None:
         super().__init__()
         self.num_targets = num_targets
+        self.distribution = head
+        params = 1 if head is None else head.params
         segments_out = horizon // seg_len
         self.norm: WindowNorm = make_norm(norm, num_channels, affine=False)  # RevIN: no affine
         self.segment = Segment(seg_len)
@@ -176,7 +180,7 @@ class SegRNNNet(nn.Module):
             if decoder == "pmf"
             else RMFDecoder(segments_out)
         )
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden_size, seg_len))
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden_size, seg_len * params))
         self.unsegment = Unsegment(num_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -187,5 +191,16 @@ class SegRNNNet(nn.Module):
             out = self.head(self.decoder(state, self.encoder))  # (B*C, m, w)
         else:
             out = self.decoder(state, self.encoder, self.embed, self.head)  # (B*C, m, w)
+        if self.distribution is not None:
+            return self._distribution_params(out, stats, x.shape[0])
         y = self.norm.restore(self.unsegment(out), stats)  # (B, H, C)
         return y[..., : self.num_targets].flatten(1)[:, None]  # (B, 1, H*K)
+
+    def _distribution_params(self, out: torch.Tensor, stats: Any, batch: int) -> torch.Tensor:
+        """(B*C, m, w·P) decoded segments -> (B, 1, H·P·K): each value's P parameters."""
+        head = self.distribution
+        assert head is not None
+        channels = self.unsegment.num_channels
+        raw = out.reshape(batch, channels, -1, head.params)  # (B, C, H, P)
+        params = restore_params(self.norm, stats, head, head.link(raw.permute(0, 2, 3, 1)))
+        return params[..., : self.num_targets].flatten(1)[:, None]  # (B, 1, H*P*K)

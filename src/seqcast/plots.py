@@ -175,3 +175,56 @@ def plot_panel_examples(
         ax.set_visible(False)
     axes[0].legend(fontsize="x-small", loc="upper left")
     _save(fig, path)
+
+
+def plot_fan(
+    forecast: pd.Series,
+    bands: dict[str, tuple[pd.Series, pd.Series]],
+    path: Path,
+    truth: pd.Series | None = None,
+    history: pd.Series | None = None,
+    title: str = "",
+) -> None:
+    """A fan chart: the ``forecast`` with its interval ``bands`` ({"95": (lower, upper)},
+    drawn widest first, lighter), the ``truth`` over the same steps when known, and the
+    ``history`` before them."""
+    fig = _figure((10, 4))
+    ax = fig.subplots()
+    if history is not None:
+        ax.plot(history.index, history.to_numpy(), color="grey", linewidth=1, label="history")
+    ordered = sorted(bands.items(), key=lambda item: -float(item[0]))
+    for i, (level, (lower, upper)) in enumerate(ordered):
+        ax.fill_between(
+            forecast.index,
+            lower.to_numpy(),
+            upper.to_numpy(),
+            color="tab:blue",
+            alpha=0.18 + 0.17 * i,
+            linewidth=0,
+            label=f"{level} % interval",
+        )
+    ax.plot(forecast.index, forecast.to_numpy(), color="tab:blue", linewidth=1.2, label="forecast")
+    if truth is not None:
+        ax.plot(truth.index, truth.to_numpy(), color="black", linewidth=1, label="truth")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize="small")
+    _save(fig, path)
+
+
+def plot_calibration(coverage: pd.DataFrame, path: Path, title: str = "") -> None:
+    """Observed against nominal coverage: ``coverage`` has a row per level (percent) and a
+    column per model of the observed share (0..1); the diagonal is perfect calibration."""
+    fig = _figure((5, 5))
+    ax = fig.subplots()
+    ax.plot([0, 100], [0, 100], color="grey", linestyle=":", linewidth=1, label="calibrated")
+    nominal = coverage.index.to_numpy(dtype=float)
+    for name in coverage.columns:
+        ax.plot(nominal, 100 * coverage[name].to_numpy(), "o-", markersize=4, label=str(name))
+    low = max(0.0, float(min(nominal.min(), 100 * np.nanmin(coverage.to_numpy()))) - 5)
+    ax.set_xlim(low, 100)
+    ax.set_ylim(low, 100)
+    ax.set_xlabel("nominal coverage (%)")
+    ax.set_ylabel("observed coverage (%)")
+    ax.set_title(title or "Calibration")
+    ax.legend(loc="upper left", fontsize="small")
+    _save(fig, path)

@@ -21,6 +21,9 @@ import pandas as pd
 from seqcast.data.sources import DataSource
 from seqcast.data.splits import date_slice
 from seqcast.errors import SeqcastError
+from seqcast.models.base import Forecaster
+from seqcast.models.conformal import Conformal, Intervals
+from seqcast.models.intervals import level_name
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import create_model, model_class, model_from_checkpoint
 from seqcast.results import json_ready, results_dir, write_json
@@ -116,14 +119,16 @@ def open_checkpoint(
 
 @dataclass
 class ForecastRun:
-    """``forecast`` (n, K) after the last row of ``history``, the ``truth`` of those steps
-    where the data has them (possibly none), and the whole ``data``."""
+    """``forecast`` (n, K) after the last row of ``history`` (with ``levels``, each
+    target's interval bounds after the targets: ``{target}_lo_95``, ...), the ``truth`` of
+    those steps where the data has them (possibly none), and the whole ``data``."""
 
     model: NeuralForecaster
     data: pd.DataFrame
     history: pd.DataFrame
     forecast: pd.DataFrame
     truth: pd.DataFrame
+    levels: tuple[float, ...] = ()
 
     def table(self) -> pd.DataFrame:
         """The forecast, with a ``COLUMN (truth)`` column beside each where there is truth."""
@@ -133,21 +138,40 @@ class ForecastRun:
 
     def save(self, folder: str | Path) -> Path:
         """Write a new ``folder``: forecast.csv (``table``) and forecast.png (the first
-        target's last 4·n steps before the origin, the forecast and the truth)."""
-        from seqcast.plots import plot_forecasts
+        target's last 4·n steps before the origin, the forecast and the truth; with
+        ``levels``, a fan chart of the intervals)."""
+        from seqcast.plots import plot_fan, plot_forecasts
 
         folder = Path(folder)
         n = len(self.forecast)
         target = self.model.targets_[0]
         origin = len(self.history)
+        title = f"{self.model.name}: {target}, {n} steps after {self.history.index[-1]}"
         with results_dir(folder) as tmp:
             self.table().to_csv(tmp / "forecast.csv")
-            plot_forecasts(
-                self.data[target].iloc[max(0, origin - 4 * n) : origin + n],
-                {"forecast": self.forecast[target]},
-                tmp / "forecast.png",
-                f"{self.model.name}: {target}, {n} steps after {self.history.index[-1]}",
-            )
+            if self.levels:
+                names = [level_name(level) for level in self.levels]
+                plot_fan(
+                    self.forecast[target],
+                    {
+                        name: (
+                            self.forecast[f"{target}_lo_{name}"],
+                            self.forecast[f"{target}_hi_{name}"],
+                        )
+                        for name in names
+                    },
+                    tmp / "forecast.png",
+                    truth=self.truth[target] if not self.truth.empty else None,
+                    history=self.history[target].iloc[-4 * n :],
+                    title=title,
+                )
+            else:
+                plot_forecasts(
+                    self.data[target].iloc[max(0, origin - 4 * n) : origin + n],
+                    {"forecast": self.forecast[target]},
+                    tmp / "forecast.png",
+                    title,
+                )
         return folder
 
 
@@ -158,13 +182,24 @@ def forecast(
     *,
     origin: str | None = None,
     future: pd.DataFrame | None = None,
+    intervals: Intervals | None = None,
 ) -> ForecastRun:
     """Forecast ``horizon`` steps after ``data`` or, with ``origin``, after that date
     (the model sees the data up to it). Known-ahead columns come from ``future``, or for an
-    origin inside the data from the data's own later rows."""
+    origin inside the data from the data's own later rows. ``intervals`` adds prediction
+    intervals: the model's own (a distribution ``train.loss``), or conformal ones from
+    its errors on the ``intervals.origins`` origins just before the forecast
+    (``Conformal.calibrated``)."""
     history = data if origin is None else date_slice(data, None, origin, what="--origin")
     if future is None and model.known_ahead and len(history) < len(data):
         future = data.iloc[len(history) :]
-    result = model.predict(horizon, history=history, future=future)
     truth = data[model.targets_].iloc[len(history) : len(history) + horizon]
-    return ForecastRun(model, data, history, result, truth)
+    if intervals is None:
+        result = model.predict(horizon, history=history, future=future)
+        return ForecastRun(model, data, history, result, truth)
+    own = intervals.how == "model" or (intervals.how == "auto" and model.has_intervals)
+    source: Forecaster = (
+        model if own else Conformal.calibrated(model, history, horizon, intervals.origins)
+    )
+    result = source.predict_interval(horizon, intervals.levels, history=history, future=future)
+    return ForecastRun(model, data, history, result, truth, intervals.levels)

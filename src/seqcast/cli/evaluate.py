@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -13,8 +14,12 @@ from rich.table import Table
 from seqcast.cli.app import app, err, out
 from seqcast.cli.options import (
     AddressOpt,
+    CalibrationOpt,
     EndOpt,
     EngineOpt,
+    IntervalsOpt,
+    LevelsOpt,
+    PoolOpt,
     RefitOpt,
     StartOpt,
     TrainStartOpt,
@@ -23,6 +28,7 @@ from seqcast.cli.options import (
     column_names,
     data_options,
     engine_option,
+    interval_option,
     model_names,
     number,
 )
@@ -33,6 +39,7 @@ from seqcast.evaluation.backtest import backtest as run_backtest
 from seqcast.evaluation.benchmark import run_benchmark
 from seqcast.evaluation.panel import PanelBenchmark
 from seqcast.models.base import Forecaster
+from seqcast.models.intervals import level_name
 from seqcast.models.registry import create_model, parse_overrides
 from seqcast.results import check_new, fresh_path
 
@@ -75,6 +82,10 @@ def backtest(
     workers: WorkersOpt = None,
     engine: EngineOpt = "local",
     address: AddressOpt = None,
+    levels: LevelsOpt = None,
+    intervals: IntervalsOpt = "auto",
+    calibration: CalibrationOpt = 100,
+    pool: PoolOpt = "series",
 ) -> None:
     """Rolling-origin backtest of one model: forecast --horizon steps from every origin.
 
@@ -92,13 +103,22 @@ def backtest(
     The book's daily-refit SARIMA: seqcast backtest --dataset ridership --target rail
     --model arima --set order=1,0,0 --set seasonal_order=0,1,1,7 --start 2019-03-01
     --end 2019-05-31 --train-start 2019-01-01 --refit --out results/sarima
+
+    --levels 80,95 adds prediction intervals: forecasts.csv gets lo_80, hi_80, lo_95,
+    hi_95 and the scores coverage, width and MSIS per level (docs/intervals.md), and
+    OUT/fan.png draws the forecasts with their bands against the truth.
     """
     check_new(out_dir)
     forecaster = create_model(model, **parse_overrides(model, settings or []))
     info = source.info
     where = engine_option(engine, workers, address)
+    asked = interval_option(levels, intervals, calibration, pool)
+    chosen_season = season or (info.season if info else 1)
+    if asked is not None:
+        forecaster = asked.apply(forecaster, horizon, chosen_season)
+    bands = asked.levels if asked is not None else None
     if source.is_panel:
-        _panel_backtest(forecaster, source, target, horizon, windows, season, where, out_dir)
+        _panel_backtest(forecaster, source, target, horizon, windows, season, where, out_dir, bands)
         return
     if start is None or end is None:
         raise SeqcastError("give --start and --end (the range of first forecast steps)")
@@ -112,8 +132,9 @@ def backtest(
         horizon,
         refit=refit,
         train_start=train_start,
-        season=season or (info.season if info else 1),
+        season=chosen_season,
         workers=where,
+        levels=bands,
     )
     result.save(out_dir)
     table = Table(
@@ -125,6 +146,7 @@ def backtest(
     m = result.metrics
     table.add_row(*(number(m[k]) for k in ("mae", "rmse", "mape", "smape", "mase")))
     out.print(table)
+    print_intervals(result.metrics, result.levels, "width")
     out.print(f"results in {out_dir}")
 
 
@@ -137,6 +159,7 @@ def _panel_backtest(
     season: int | None,
     workers: Engine,
     out_dir: Path,
+    levels: tuple[float, ...] | None,
 ) -> None:
     from seqcast.evaluation.panel import panel_backtest
 
@@ -150,6 +173,7 @@ def _panel_backtest(
         windows=windows or (info.benchmark.windows if info else 1),
         season=season or (info.season if info else 1),
         workers=workers,
+        levels=levels,
     )
     result.save(out_dir)
     table = Table(
@@ -160,6 +184,7 @@ def _panel_backtest(
         table.add_column(column_name, justify="right")
     table.add_row(*(number(result.metrics[k]) for k in ("smape", "mase", "mae")))
     out.print(table)
+    print_intervals(result.metrics, result.levels, "acd")
     warn_failures(result.model, result.failures)
     out.print(f"results in {out_dir}")
 
@@ -222,6 +247,10 @@ def benchmark(
             "over them).",
         ),
     ] = None,
+    levels: LevelsOpt = None,
+    intervals: IntervalsOpt = "auto",
+    calibration: CalibrationOpt = 100,
+    pool: PoolOpt = "series",
 ) -> None:
     """Every chosen model through the same rolling-origin backtest, ranked by MAE.
 
@@ -244,6 +273,10 @@ def benchmark(
     chose. The best M4 Hourly model so far (docs/benchmarks.md):
     seqcast benchmark --dataset m4-hourly --models mlp --set hidden_size=512
     --set num_layers=2 --set ensemble=5
+
+    --levels 80,95 gives every model prediction intervals (--intervals auto: its own
+    where it has them, else conformal) and ranks them on coverage, width or ACD, and MSIS
+    too; the report adds a fan chart and a calibration plot (docs/intervals.md).
 
     --preset NAME runs a seed experiment (sine-mlp, sine-lstm, hello) or the book's
     ridership ladder (ridership, about 8 minutes) instead and writes preset.json, its
@@ -276,10 +309,12 @@ def benchmark(
         workers=engine_option(engine, workers, address),
         settings=settings or [],
         progress=True,
+        intervals=interval_option(levels, intervals, calibration, pool),
     )
     destination = board.save(out_dir or fresh_path(Path("results"), f"benchmark-{source.name}"))
     if isinstance(board, PanelBenchmark):
         _print_panel_board(board, source.name)
+        _print_interval_board(board.leaderboard, board.results[0].levels, "acd")
         for result in board.results:
             warn_failures(result.model, result.failures)
         out.print(f"results in {destination}")
@@ -305,7 +340,25 @@ def benchmark(
             f"{row.seconds:.2f}",
         )
     out.print(table)
+    _print_interval_board(board.leaderboard, first.levels, "width")
     out.print(f"results in {destination}")
+
+
+def _print_interval_board(board: pd.DataFrame, levels: tuple[float, ...], middle: str) -> None:
+    """Each model's intervals, in the leaderboard's order: coverage, ``middle`` (width or
+    acd) and MSIS per level."""
+    if not levels:
+        return
+    table = Table(title="prediction intervals")
+    table.add_column("model", no_wrap=True)
+    columns = [
+        f"{score}_{level_name(level)}" for level in levels for score in ("coverage", middle, "msis")
+    ]
+    for column in columns:
+        table.add_column(column, justify="right")
+    for _, row in board.iterrows():
+        table.add_row(str(row["model"]), *(number(row[column]) for column in columns))
+    out.print(table)
 
 
 def _print_panel_board(board: PanelBenchmark, name: str) -> None:
@@ -345,6 +398,20 @@ def _preset(name: str, out_dir: Path | None) -> None:
         out.print(f"  {table_name}:")
         out.print(escape(table.to_string()))
     out.print(f"results in {destination}")
+
+
+def print_intervals(scores: dict[str, float], levels: tuple[float, ...], middle: str) -> None:
+    """A row per interval level: its coverage, ``middle`` (width or acd) and MSIS."""
+    if not levels:
+        return
+    table = Table(title="prediction intervals")
+    for column in ("level %", "coverage", middle, "msis"):
+        table.add_column(column, justify="right")
+    for level in levels:
+        name = level_name(level)
+        cells = (scores[f"{score}_{name}"] for score in ("coverage", middle, "msis"))
+        table.add_row(name, *(number(value) for value in cells))
+    out.print(table)
 
 
 def warn_failures(model: str, failures: dict[str, str]) -> None:

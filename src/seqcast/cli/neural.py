@@ -10,7 +10,17 @@ import typer
 from rich.table import Table
 
 from seqcast.cli.app import app, out
-from seqcast.cli.options import TrainStartOpt, column_names, data_options, integers, number
+from seqcast.cli.options import (
+    CalibrationOpt,
+    IntervalsOpt,
+    LevelsOpt,
+    TrainStartOpt,
+    column_names,
+    data_options,
+    integers,
+    interval_option,
+    number,
+)
 from seqcast.data.io import load_frame
 from seqcast.data.sources import DataSource
 from seqcast.errors import SeqcastError
@@ -135,12 +145,22 @@ def forecast(
         Path | None,
         typer.Option("--out", help="New folder for forecast.csv and forecast.png."),
     ] = None,
+    levels: LevelsOpt = None,
+    intervals: IntervalsOpt = "auto",
+    calibration: CalibrationOpt = 100,
 ) -> None:
     """Forecast --horizon steps after the latest data (or after --origin) with a saved model.
 
     The data is reloaded from where the model was trained (its dataset or CSV) unless
     --dataset or --csv names another source. Models with known-ahead columns need --future,
     except from an --origin inside the data, whose own later rows supply them.
+
+    --levels 80,95 adds prediction intervals (forecast.png becomes a fan chart): the
+    model's own when it was trained with a distribution loss (--set train.loss=quantile,
+    normal, student_t or negbin at fit), else conformal ones from its errors on the
+    --calibration origins just before the forecast. Those should lie after the training
+    data (an --origin later than --train-end): on data it learned from, a model's errors
+    are too small and so are the intervals (docs/intervals.md).
     """
     from seqcast.runs import forecast as run_forecast
     from seqcast.runs import open_checkpoint
@@ -151,19 +171,21 @@ def forecast(
     known = None
     if future is not None:
         known = load_frame(future, future_date_column, freq=model.freq_.freqstr)
-    run = run_forecast(model, frame, horizon, origin=origin, future=known)
+    asked = interval_option(levels, intervals, calibration, "series")
+    run = run_forecast(model, frame, horizon, origin=origin, future=known, intervals=asked)
     truth = run.truth
     table = Table(title=f"{model.name}: {horizon} steps after {run.history.index[-1]}")
     table.add_column("time")
+    shown = not truth.empty
     for column in run.forecast.columns:
         table.add_column(str(column), justify="right")
-        if not truth.empty:
+        if shown and column in truth.columns:
             table.add_column(f"{column} (truth)", justify="right")
     for stamp, row in run.forecast.iterrows():
         cells = []
         for name in run.forecast.columns:
             cells.append(number(row[name]))
-            if not truth.empty:
+            if shown and name in truth.columns:
                 cells.append(number(truth[name].get(stamp, float("nan"))))
         table.add_row(str(stamp), *cells)
     out.print(table)

@@ -20,6 +20,7 @@ from seqcast.data.io import FILL_METHODS
 from seqcast.data.sources import DataSource
 from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
+from seqcast.models.conformal import Intervals
 from seqcast.models.registry import model_class
 
 C = TypeVar("C", bound=Callable[..., Any])
@@ -224,3 +225,54 @@ def number(value: object) -> str:
     if abs(value) < 1000:
         return f"{value:.4g}"
     return f"{value:,.1f}" if abs(value) < 1e7 else f"{value:.3e}"
+
+
+LevelsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--levels",
+        help="Prediction intervals at these levels (percent, comma-separated), e.g. 80,95: "
+        "forecast, scored (coverage, width, MSIS) and drawn as fan charts.",
+    ),
+]
+IntervalsOpt = Annotated[
+    str,
+    typer.Option(
+        "--intervals",
+        help="Which intervals --levels takes: model (each model's own: baselines, SES, "
+        "Theta, ARIMA, neural models trained with train.loss quantile/normal/student_t/"
+        "negbin), conformal (from each model's errors on the --calibration origins before "
+        "the forecasts) or auto (a model's own where it has them, else conformal).",
+    ),
+]
+CalibrationOpt = Annotated[
+    int,
+    typer.Option(
+        "--calibration",
+        min=1,
+        help="Conformal intervals: the origins whose errors calibrate them, at the end of "
+        "the data fitted on (95 % intervals need at least 19).",
+    ),
+]
+PoolOpt = Annotated[
+    str,
+    typer.Option(
+        "--pool",
+        help="Conformal intervals on a panel: series (each series' own errors) or panel "
+        "(every series' errors over its MASE scale, ranked together).",
+    ),
+]
+
+
+def interval_option(levels: str | None, how: str, calibration: int, pool: str) -> Intervals | None:
+    """The Intervals that --levels, --intervals, --calibration and --pool ask for (None
+    without --levels)."""
+    if levels is None:
+        return None
+    try:
+        values = [float(v) for v in levels.split(",") if v.strip()]
+    except ValueError:
+        raise SeqcastError(f"--levels takes comma-separated percentages, got {levels!r}") from None
+    if pool not in ("series", "panel"):
+        raise SeqcastError(f"--pool is series or panel, got {pool!r}")
+    return Intervals(tuple(values), how, calibration, pool)  # type: ignore[arg-type]

@@ -22,6 +22,8 @@ from seqcast.engines import Engine, as_engine, run_tasks
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.models.base import Forecaster
+from seqcast.models.conformal import Intervals
+from seqcast.models.intervals import level_name
 from seqcast.models.registry import create_model, list_models, model_class, parse_overrides
 from seqcast.progress import Progress
 
@@ -106,6 +108,7 @@ def run_benchmark(
     workers: int | Engine = 1,
     settings: Sequence[str] = (),
     progress: bool = False,
+    intervals: Intervals | None = None,
 ) -> Benchmark | PanelBenchmark:
     """Every registered model (or the names in ``models``) on a dataset or file, each with
     the parameters it suggests for the season and horizon (``Forecaster.defaults_for``).
@@ -118,15 +121,25 @@ def run_benchmark(
     with an id column) is scored on the last ``windows`` x ``horizon`` steps of every
     series instead (``seqcast.evaluation.panel``) and needs no dates. ``workers`` (a number
     of local processes or an ``Engine``) runs the models of one series side by side, or a
-    panel's series of each local model. Returns the ranked ``Benchmark`` or
-    ``PanelBenchmark``.
+    panel's series of each local model. ``intervals`` (levels, and whose intervals)
+    adds prediction intervals to every model and their scores to the leaderboard. Returns
+    the ranked ``Benchmark`` or ``PanelBenchmark``.
     """
     source = DataSource.of(source)
     info = source.info
     defaults = info.benchmark if info else None
     if source.is_panel:
         return _run_panel_benchmark(
-            source, models, target, horizon, season, windows, workers, settings, progress
+            source,
+            models,
+            target,
+            horizon,
+            season,
+            windows,
+            workers,
+            settings,
+            progress,
+            intervals,
         )
     chosen_target = target or (defaults.target if defaults else None)
     chosen_start = start or (defaults.start if defaults else None)
@@ -138,6 +151,8 @@ def run_benchmark(
     candidates = default_models(  # names and settings checked first
         chosen_season, chosen_horizon, models, settings=settings
     )
+    if intervals is not None:
+        candidates = [intervals.apply(m, chosen_horizon, chosen_season) for m in candidates]
     data = source.load()
     return benchmark(
         candidates,
@@ -152,6 +167,7 @@ def run_benchmark(
         title=f"seqcast benchmark: {source.name}",
         progress=progress,
         workers=workers,
+        levels=intervals.levels if intervals is not None else None,
     )
 
 
@@ -165,6 +181,7 @@ def _run_panel_benchmark(
     workers: int | Engine,
     settings: Sequence[str],
     progress: bool,
+    intervals: Intervals | None,
 ) -> PanelBenchmark:
     """``run_benchmark`` on a panel: the dataset's defaults, else ``target`` and
     ``horizon`` given."""
@@ -176,6 +193,8 @@ def _run_panel_benchmark(
     candidates = default_models(  # names and settings checked first
         chosen_season, chosen_horizon, models, panel=True, settings=settings
     )
+    if intervals is not None:
+        candidates = [intervals.apply(m, chosen_horizon, chosen_season) for m in candidates]
     return panel_benchmark(
         candidates,
         source.load(),
@@ -186,6 +205,7 @@ def _run_panel_benchmark(
         workers=workers,
         title=f"seqcast benchmark: {source.name}",
         progress=progress,
+        levels=intervals.levels if intervals is not None else None,
     )
 
 
@@ -231,11 +251,14 @@ def benchmark(
     title: str = "seqcast benchmark",
     progress: bool = False,
     workers: int | Engine = 1,
+    levels: Sequence[float] | None = None,
 ) -> Benchmark:
     """Backtest each model on the same origins; the leaderboard is sorted by MAE. With
     ``progress``, which model runs, n of N and the time so far go to stderr. ``workers``
     (a number of local processes or an ``Engine``) runs the models side by side, each
-    backtest in one process (the same results as one after another)."""
+    backtest in one process (the same results as one after another). With interval
+    ``levels`` every model must have intervals (its own, or wrapped in ``Conformal``);
+    the board gains coverage_L, width_L and msis_L."""
     run = partial(
         backtest,
         data=data,
@@ -246,6 +269,7 @@ def benchmark(
         refit=refit,
         train_start=train_start,
         season=season,
+        levels=levels,
     )
     engine = as_engine(workers)
     if not engine.in_process:
@@ -269,6 +293,11 @@ def benchmark(
         {
             "model": r.model,
             **{m: r.metrics[m] for m in LEADERBOARD_METRICS},
+            **{
+                f"{score}_{level_name(level)}": r.metrics[f"{score}_{level_name(level)}"]
+                for level in r.levels
+                for score in ("coverage", "width", "msis")
+            },
             "n_forecasts": r.n_forecasts,
             "seconds": round(r.seconds, 3),
             "params": params_text(model),
@@ -290,6 +319,7 @@ def write_benchmark_report(board: Benchmark, folder: Path, top: int = 5) -> Path
     1-step forecasts of the ``top`` models against the truth, MAE per step ahead) and
     ``report.html`` (the leaderboard, the pictures, the per-step table) in ``folder``."""
     from seqcast.analysis import analyze
+    from seqcast.evaluation.interval_report import interval_sections
     from seqcast.plots import plot_forecasts, plot_per_horizon, plot_series
     from seqcast.report import write_report
 
@@ -339,6 +369,9 @@ def write_benchmark_report(board: Benchmark, folder: Path, top: int = 5) -> Path
             / "forecasts.png",
             f"MAE per step ahead, best {len(best)} models": folder / "per_horizon.png",
             "MAE per step ahead": per_horizon,
+            **interval_sections(
+                board.results, best[0], folder, lambda result, path: result.fan_chart(path)
+            ),
         },
     )
     return report

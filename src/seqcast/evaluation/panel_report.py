@@ -14,6 +14,7 @@ def write_panel_report(board: PanelBenchmark, folder: Path, top: int = 5) -> Pat
     series, from the best model's most to least accurate, with the best three models'
     last forecasts) and report.html (the run's facts, the leaderboard, the pictures and
     the per-step table) in ``folder``."""
+    from seqcast.evaluation.interval_report import interval_sections
     from seqcast.plots import plot_panel_examples, plot_per_horizon
     from seqcast.report import write_report
 
@@ -59,6 +60,9 @@ def write_panel_report(board: PanelBenchmark, folder: Path, top: int = 5) -> Pat
             f"sMAPE per step ahead, best {len(best)} models": folder / "per_horizon.png",
             "Four series, from the best model's most to its least accurate": folder / "series.png",
             "sMAPE per step ahead": per_horizon,
+            **interval_sections(
+                board.results, best[0], folder, lambda result, path: result.fan_chart(path)
+            ),
         },
     )
     return report

@@ -205,6 +205,8 @@ def test_a_backtest_scores_its_intervals(daily: pd.DataFrame) -> None:
     train = data["y"].to_numpy()[: data.index.get_loc(pd.Timestamp("2020-01-31")) + 1]
     msis = probabilistic.msis(rows["actual"], rows["lo_95"], rows["hi_95"], train, 7, 0.05)
     assert result.metrics["msis_95"] == pytest.approx(msis)
+    upper = probabilistic.pinball_loss(rows["actual"], rows["hi_80"], 0.9)
+    assert result.metrics["pinball_0.9"] == pytest.approx(upper)
     assert list(result.per_horizon["coverage_80"].index) == [1, 2, 3]
     assert result.to_dict()["levels"] == [80.0, 95.0]
 

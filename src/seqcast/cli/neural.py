@@ -77,6 +77,10 @@ def fit(
     exactly as the run would have gone on; --resume of a finished model.pt with a larger
     train.epochs trains on.
 
+    --set train.loss=quantile (or normal, student_t, negbin) trains a model that forecasts
+    its own distribution: seqcast forecast --levels 80,95 then draws its intervals
+    (docs/intervals.md).
+
     Example: seqcast fit --dataset ridership --target rail --model gru --set input_len=56
     --train-start 2016-01 --train-end 2018-12 --valid-start 2019-01 --valid-end 2019-05
     --out results/gru

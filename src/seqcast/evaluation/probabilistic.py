@@ -18,7 +18,9 @@ whole backtest.
   mean pinball loss over the levels.
 
 ``interval_scores`` gives a backtest's columns for intervals at levels L (percent):
-``coverage_L`` (a share, 0..1), ``width_L`` and ``msis_L`` (alpha = 1 − L/100).
+``coverage_L`` (a share, 0..1), ``width_L`` and ``msis_L`` (alpha = 1 − L/100), and the
+pinball loss of each bound as the quantile it is, ``pinball_P`` (P its level, 0.025 for
+the lower bound of a 95 % interval).
 """
 
 from __future__ import annotations
@@ -124,6 +126,8 @@ def interval_scores(
         scores[f"coverage_{name}"] = coverage(y, lower, upper)
         scores[f"width_{name}"] = interval_width(lower, upper)
         alpha = 1 - level / 100
+        for bound, probability in ((lower, alpha / 2), (upper, 1 - alpha / 2)):
+            scores[f"pinball_{probability:g}"] = pinball_loss(y, bound, probability)
         scores[f"msis_{name}"] = (
             float(
                 np.mean(

@@ -15,7 +15,8 @@ over series). The candidates (``--only`` picks some):
   ``mlp/quantile9`` of nine quantiles (2.5, 5, 10, 25, 50, 75, 90, 95, 97.5 %);
   ``mlp/student_t`` by Student-t likelihood;
 - ``mlp+conformal/series``, ``mlp+conformal/panel``: conformal intervals around that mlp
-  trained with its MAE loss (refitted on the whole train file after calibrating).
+  trained with its MAE loss (refitted on the whole train file after calibrating);
+  ``mlp/student_t+conformal/...`` around the Student-t mlp (its median as the point).
 
 Run by hand (needs Hourly-train.csv and Hourly-test.csv):
 
@@ -74,6 +75,8 @@ CANDIDATES: dict[str, Callable[[], Forecaster]] = {
     "mlp/student_t": lambda: mlp("student_t"),
     "mlp+conformal/series": lambda: around(mlp("mae"), "series"),
     "mlp+conformal/panel": lambda: around(mlp("mae"), "panel"),
+    "mlp/student_t+conformal/series": lambda: around(mlp("student_t"), "series"),
+    "mlp/student_t+conformal/panel": lambda: around(mlp("student_t"), "panel"),
 }
 
 

@@ -31,24 +31,10 @@ def _residual_scale(residuals: np.ndarray, parameters: int = 0) -> np.ndarray:
     return np.sqrt(np.sum(residuals**2, axis=0) / max(len(residuals) - parameters, 1))
 
 
-def _bounds(
-    point: np.ndarray, sigma: np.ndarray, growth: np.ndarray, levels: tuple[float, ...]
-) -> np.ndarray:
-    """(n, K, 2L) Normal bounds around ``point`` (n, K), deviation σ (K,) times the
-    growth (n,) of each step."""
-    return normal_bounds(point, sigma[None, :] * growth[:, None], levels)
-
-
-@register_model("naive")
 @dataclass
-class Naive(Forecaster):
-    """Every step repeats the last observed value."""
-
-    def _predict(
-        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
-    ) -> np.ndarray:
-        y = history[self.targets_].to_numpy(dtype=float)  # (T, K)
-        return np.repeat(y[-1:], n, axis=0)
+class _NormalErrors(Forecaster):
+    """A baseline whose intervals are Normal around its forecast, with the deviation its
+    ``_spread`` gives."""
 
     def _predict_bounds(
         self,
@@ -57,14 +43,33 @@ class Naive(Forecaster):
         levels: tuple[float, ...],
         future: pd.DataFrame | None = None,
     ) -> np.ndarray:
-        y = history[self.targets_].to_numpy(dtype=float)
-        sigma = _residual_scale(np.diff(y, axis=0))
-        return _bounds(self._predict(history, n), sigma, np.sqrt(np.arange(1, n + 1)), levels)
+        sigma, growth = self._spread(history[self.targets_].to_numpy(dtype=float), n)
+        return normal_bounds(self._predict(history, n), sigma[None, :] * growth[:, None], levels)
+
+    def _spread(self, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """σ (K,) of the one-step residuals on the history y (T, K), and the growth (n,)
+        of the deviation at each step ahead."""
+        raise NotImplementedError
+
+
+@register_model("naive")
+@dataclass
+class Naive(_NormalErrors):
+    """Every step repeats the last observed value."""
+
+    def _predict(
+        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
+    ) -> np.ndarray:
+        y = history[self.targets_].to_numpy(dtype=float)  # (T, K)
+        return np.repeat(y[-1:], n, axis=0)
+
+    def _spread(self, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        return _residual_scale(np.diff(y, axis=0)), np.sqrt(np.arange(1, n + 1))
 
 
 @register_model("seasonal_naive")
 @dataclass
-class SeasonalNaive(Forecaster):
+class SeasonalNaive(_NormalErrors):
     """Step h repeats the value one season earlier: ``y[T + h] = y[T + h - season·k]``
     for the smallest k that reaches the observed part (the last season, repeated)."""
 
@@ -89,22 +94,14 @@ class SeasonalNaive(Forecaster):
         last_season = y[len(y) - self.season :]  # (s, K)
         return last_season[np.arange(n) % self.season]
 
-    def _predict_bounds(
-        self,
-        history: pd.DataFrame,
-        n: int,
-        levels: tuple[float, ...],
-        future: pd.DataFrame | None = None,
-    ) -> np.ndarray:
-        y = history[self.targets_].to_numpy(dtype=float)
-        sigma = _residual_scale(y[self.season :] - y[: -self.season])
+    def _spread(self, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         seasons = np.arange(n) // self.season  # k: whole seasons before step h
-        return _bounds(self._predict(history, n), sigma, np.sqrt(seasons + 1.0), levels)
+        return _residual_scale(y[self.season :] - y[: -self.season]), np.sqrt(seasons + 1.0)
 
 
 @register_model("mean")
 @dataclass
-class Mean(Forecaster):
+class Mean(_NormalErrors):
     """Every step is the mean of all observed values."""
 
     def _predict(
@@ -113,22 +110,14 @@ class Mean(Forecaster):
         y = history[self.targets_].to_numpy(dtype=float)
         return np.repeat(y.mean(axis=0, keepdims=True), n, axis=0)
 
-    def _predict_bounds(
-        self,
-        history: pd.DataFrame,
-        n: int,
-        levels: tuple[float, ...],
-        future: pd.DataFrame | None = None,
-    ) -> np.ndarray:
-        y = history[self.targets_].to_numpy(dtype=float)
+    def _spread(self, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         sigma = _residual_scale(y - y.mean(axis=0), parameters=1)
-        growth = np.full(n, np.sqrt(1 + 1 / len(y)))
-        return _bounds(self._predict(history, n), sigma, growth, levels)
+        return sigma, np.full(n, np.sqrt(1 + 1 / len(y)))
 
 
 @register_model("drift")
 @dataclass
-class Drift(Forecaster):
+class Drift(_NormalErrors):
     """The line through the first and last observed values, extended: ``y[T] + h·slope``."""
 
     @property
@@ -143,16 +132,8 @@ class Drift(Forecaster):
         steps = np.arange(1, n + 1)[:, None]  # (n, 1)
         return y[-1] + steps * slope
 
-    def _predict_bounds(
-        self,
-        history: pd.DataFrame,
-        n: int,
-        levels: tuple[float, ...],
-        future: pd.DataFrame | None = None,
-    ) -> np.ndarray:
-        y = history[self.targets_].to_numpy(dtype=float)
+    def _spread(self, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         slope = (y[-1] - y[0]) / (len(y) - 1)
         sigma = _residual_scale(np.diff(y, axis=0) - slope, parameters=1)
         h = np.arange(1, n + 1)
-        growth = np.sqrt(h * (1 + h / len(y)))
-        return _bounds(self._predict(history, n), sigma, growth, levels)
+        return sigma, np.sqrt(h * (1 + h / len(y)))

@@ -378,3 +378,13 @@ def test_a_saved_model_forecasts_with_conformal_intervals_after_its_training(
     assert (tmp_path / "out" / "forecast.png").stat().st_size > 0
     with pytest.raises(SeqcastError, match="has no intervals of its own"):
         forecast(model, data, 6, intervals=Intervals((80,), "model"))
+
+
+def test_a_panel_of_local_models_gives_each_series_its_own_intervals() -> None:
+    series = {"a": hourly(24 * 10, seed=1), "b": hourly(24 * 10, seed=2) * 3}
+    fitted = create_model("seasonal_naive", season=24).fit(from_series(series), "y")
+    bands = fitted.predict_interval(5, levels=[80, 95])
+    for key, frame in series.items():
+        own = create_model("seasonal_naive", season=24).fit(frame, "y")
+        expected = own.predict_interval(5, levels=[80, 95])
+        np.testing.assert_allclose(bands.loc[key].to_numpy(), expected.to_numpy())

@@ -160,28 +160,36 @@ class Forecaster:
         levels = check_levels(levels)
         point = self.predict(n, history, future)
         if getattr(self, "series_ids_", None) is not None:
-            return self._predict_panel_interval(n, levels, history, future, point)
+            bounds = self._panel_bounds(n, levels, history, future, point)  # (N, n, K, 2L)
+            parts = {
+                key: with_bounds(frame, bounds[i], levels)
+                for i, (key, frame) in enumerate(iter_series(point))
+            }
+            return from_series(parts, str(point.index.names[0]))
         self.require_intervals()
         seen = self.fitted_history("series") if history is None else history
         bounds = np.asarray(self._predict_bounds(seen, n, levels, future))  # (n, K, 2L)
         return with_bounds(point, bounds, levels)
 
-    def _predict_panel_interval(
+    def _panel_bounds(
         self,
         n: int,
         levels: tuple[float, ...],
         history: pd.DataFrame | None,
         future: pd.DataFrame | None,
         point: pd.DataFrame,
-    ) -> pd.DataFrame:
-        """``predict_interval`` on a panel: each series' model gives its own intervals."""
+    ) -> np.ndarray:
+        """(N, n, K, 2L) the interval bounds of ``point``, a panel forecast from
+        ``history`` (default: the fitted panel), in its series' order: here each series'
+        model gives its own (a global model overrides this)."""
         futures = dict(iter_series(future)) if future is not None else {}
-        parts = {}
+        out = []
         for key, frame in iter_series(history if history is not None else self.history_):
-            seen = None if history is None else frame
             model = self.series_models_[key]
-            parts[key] = model.predict_interval(n, levels, seen, futures.get(key))
-        return from_series(parts, str(point.index.names[0]))
+            model.require_intervals()
+            seen = model.fitted_history("series") if history is None else frame
+            out.append(model._predict_bounds(seen, n, levels, futures.get(key)))
+        return np.stack(out)
 
     @property
     def has_intervals(self) -> bool:

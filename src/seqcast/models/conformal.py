@@ -32,11 +32,11 @@ from typing import Literal, cast
 import numpy as np
 import pandas as pd
 
-from seqcast.data.panel import drop_last, from_series, iter_series, series_lengths
+from seqcast.data.panel import drop_last, iter_series, series_lengths
 from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
-from seqcast.models.base import Forecaster, with_bounds
+from seqcast.models.base import Forecaster
 from seqcast.models.intervals import check_levels, symmetric_bounds
 from seqcast.models.neural import NeuralForecaster
 
@@ -199,23 +199,23 @@ class Conformal(Forecaster):
             return self.fitted_.predict(n, history, future)
         return super()._predict_panel(n, history, future)
 
-    def _predict_panel_interval(
+    def _panel_bounds(
         self,
         n: int,
         levels: tuple[float, ...],
         history: pd.DataFrame | None,
         future: pd.DataFrame | None,
         point: pd.DataFrame,
-    ) -> pd.DataFrame:
-        half = self.half_widths(levels, n)  # (N, n, K, L)
+    ) -> np.ndarray:
+        """The forecasts ± each series' half widths (pooled over the panel or its own)."""
+        half = self.half_widths(levels, n)  # (N, n, K, L), in the fitted series' order
         position = {key: i for i, key in enumerate(self.series_ids_ or [])}
-        parts = {}
+        out = []
         for key, frame in iter_series(point):
             if key not in position:
                 raise SeqcastError(f"{self.name} was not fitted on a series {key!r}")
-            bounds = symmetric_bounds(frame.to_numpy(dtype=float), half[position[key]])
-            parts[key] = with_bounds(frame, bounds, levels)
-        return from_series(parts, str(point.index.names[0]))
+            out.append(symmetric_bounds(frame.to_numpy(dtype=float), half[position[key]]))
+        return np.stack(out)
 
     def predict_panel_origins(
         self, panel: pd.DataFrame, origins: list[np.ndarray], horizon: int

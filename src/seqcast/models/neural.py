@@ -42,7 +42,7 @@ from seqcast.data.panel import from_series, is_panel, iter_series, series_length
 from seqcast.data.windows import Windows
 from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
-from seqcast.models.base import Forecaster, with_bounds
+from seqcast.models.base import Forecaster
 from seqcast.models.channels import Channels
 from seqcast.models.intervals import check_levels
 from seqcast.models.neural_forecast import forecast_windows
@@ -395,24 +395,17 @@ class NeuralForecaster(Forecaster):
         runs = self._forecast_panel(panel, origins, horizon, future, bands)
         return [run[..., 1:] for run in runs]
 
-    def _predict_panel_interval(
+    def _panel_bounds(
         self,
         n: int,
         levels: tuple[float, ...],
         history: pd.DataFrame | None,
         future: pd.DataFrame | None,
         point: pd.DataFrame,
-    ) -> pd.DataFrame:
+    ) -> np.ndarray:
         """Every series' intervals from one batched pass."""
-        self.require_intervals()
         seen = history if history is not None else self.fitted_history("panel")
-        lengths = series_lengths(seen)
-        bounds = self.bounds_panel_origins(seen, [lengths - 1], n, levels, future)[0]
-        parts = {
-            key: with_bounds(frame, bounds[i], levels)
-            for i, (key, frame) in enumerate(iter_series(point))
-        }
-        return from_series(parts, str(point.index.names[0]))
+        return self.bounds_panel_origins(seen, [series_lengths(seen) - 1], n, levels, future)[0]
 
     def _forecast_panel(
         self,

@@ -45,6 +45,7 @@ from seqcast.engines import (
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.evaluation.benchmark import params_text
+from seqcast.evaluation.probabilistic import interval_score
 from seqcast.models.base import Forecaster
 from seqcast.models.conformal import Conformal
 from seqcast.models.intervals import bound_columns, check_levels, level_name
@@ -279,8 +280,7 @@ def _score(
         name, alpha = level_name(level), 1 - level / 100
         lower, upper = bounds[..., 2 * i], bounds[..., 2 * i + 1]  # (N, W, H)
         inside = (actual >= lower) & (actual <= upper)
-        below, above = (lower - actual) * (actual < lower), (actual - upper) * (actual > upper)
-        score = (upper - lower + 2 / alpha * (below + above)).mean(axis=1)  # (N, H)
+        score = interval_score(actual, lower, upper, alpha).mean(axis=1)  # (N, H)
         per_series[f"coverage_{name}"] = inside.mean(axis=(1, 2))
         per_series[f"width_{name}"] = (upper - lower).mean(axis=(1, 2))
         per_series[f"msis_{name}"] = score.mean(axis=1) / scales.to_numpy()

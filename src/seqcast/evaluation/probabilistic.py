@@ -12,6 +12,7 @@ whole backtest.
   interval score (upper − lower) + 2/alpha·(lower − y)·1{y < lower} + 2/alpha·(y −
   upper)·1{y > upper}, averaged and divided by the in-sample seasonal-naive MAE of
   ``train`` (MASE's scale) — for a (1 − alpha) interval; M4 scored alpha = 0.05.
+  ``interval_score`` gives that score per value, unaveraged (a panel scores it per step).
 - ``crps_samples(y, samples)``: the CRPS of the samples' empirical distribution,
   E|X − y| − ½·E|X − X'| (the energy form, exact for that distribution);
   ``crps_quantiles(y, quantiles, levels)``: its approximation from quantiles, twice the
@@ -71,10 +72,15 @@ def msis(
     if not 0 < alpha < 1:
         raise SeqcastError(f"alpha must lie between 0 and 1, got {alpha!r}")
     scale = metrics.seasonal_scale(train, m, "MSIS")  # NaN for a flat history
-    below = (low - truth) * (truth < low)
-    above = (truth - high) * (truth > high)
-    score = (high - low) + 2 / alpha * below + 2 / alpha * above
-    return float(np.mean(score)) / scale
+    return float(np.mean(interval_score(truth, low, high, alpha))) / scale
+
+
+def interval_score(y: np.ndarray, lower: np.ndarray, upper: np.ndarray, alpha: float) -> np.ndarray:
+    """The interval score of each value (same shapes, not averaged): the width plus
+    2/alpha times the distance by which ``y`` falls outside [lower, upper]."""
+    below = (lower - y) * (y < lower)
+    above = (y - upper) * (y > upper)
+    return (upper - lower) + 2 / alpha * (below + above)
 
 
 def crps_samples(y: ArrayLike, samples: ArrayLike) -> float:

@@ -105,7 +105,7 @@ def test_one_filter_pass_equals_refiltering_each_origin(spec: dict, daily: pd.Da
     data = daily.assign(y=daily["b"] + 0.3 * daily["a"] + np.sin(np.arange(60.0)))
     model = create_model("arima", **spec).fit(data.iloc[:40], "y")
     origins = np.array([39, 45, 52, 56])
-    together = model.predict_origins(data, origins, 3)
+    together = model.forecast_origins(data, origins, 3)[..., 0]
     for i, origin in enumerate(origins):
         history = data["y"].iloc[: origin + 1].to_numpy(float)
         from statsmodels.tsa.arima.model import ARIMA

@@ -77,13 +77,13 @@ def test_a_model_trained_on_gaussian_noise_learns_its_quantiles(loss: str) -> No
     model = create_model("mlp", **settings(loss)).fit(data.iloc[:2500], "y")
     assert model.has_intervals
     origins = np.arange(2500, 2990, 5)
-    bounds = model.bounds_origins(data, origins, 4, [80, 95])[:, :, 0]  # (O, H, 4)
+    bounds = model.forecast_origins(data, origins, 4, [80, 95])[:, :, 0, 1:]  # (O, H, 4)
     for i, level in enumerate((0.80, 0.95)):
         half = (bounds[..., 2 * i + 1] - bounds[..., 2 * i]).mean() / 2
         true = SIGMA * NormalDist().inv_cdf(0.5 + level / 2)
         assert half == pytest.approx(true, rel=0.06), (level, half, true)
     lo95, lo80, hi80, hi95 = bounds[..., 2], bounds[..., 0], bounds[..., 1], bounds[..., 3]
-    point = model.predict_origins(data, origins, 4)[..., 0]
+    point = model.forecast_origins(data, origins, 4)[:, :, 0, 0]
     assert (lo95 <= lo80).all() and (lo80 <= point).all() and (point <= hi80).all()
     assert (hi80 <= hi95).all()
     assert abs(point.mean() - 10) < 0.3
@@ -95,12 +95,12 @@ def test_a_recursive_model_samples_paths_whose_spread_matches_the_noise() -> Non
         "linear", **{**settings("normal"), "strategy": "recursive", "horizon": 1}
     ).fit(data.iloc[:1800], "y")
     origins = np.arange(1800, 1996)
-    bounds = model.bounds_origins(data, origins, 3, [95])[:, :, 0]  # (O, 3, 2)
+    bounds = model.forecast_origins(data, origins, 3, [95])[:, :, 0, 1:]  # (O, 3, 2)
     half = (bounds[..., 1] - bounds[..., 0]).mean(axis=0) / 2  # per step
     np.testing.assert_allclose(half, SIGMA * 1.96, rtol=0.15)
     actual = data["y"].to_numpy()[origins[:, None] + np.arange(1, 4)]
     assert abs(probabilistic.coverage(actual, bounds[..., 0], bounds[..., 1]) - 0.95) < 0.04
-    again = model.bounds_origins(data, origins, 3, [95])[:, :, 0]
+    again = model.forecast_origins(data, origins, 3, [95])[:, :, 0, 1:]
     np.testing.assert_array_equal(bounds, again)  # seeded paths
 
 

@@ -140,7 +140,7 @@ def test_conformal_covers_a_long_synthetic_series_within_two_points() -> None:
     model = Conformal(create_model("naive"), horizon=12, origins=2000)
     fitted = model.fit(data.iloc[:4000], "y")
     origins = np.arange(4000, len(data) - 12, 3)
-    bounds = fitted.bounds_origins(data, origins, 12, [80, 95])[:, :, 0]  # (O, H, 4)
+    bounds = fitted.forecast_origins(data, origins, 12, [80, 95])[:, :, 0, 1:]  # (O, H, 4)
     actual = data["y"].to_numpy()[origins[:, None] + np.arange(1, 13)]
     for i, level in enumerate((0.80, 0.95)):
         covered = probabilistic.coverage(actual, bounds[..., 2 * i], bounds[..., 2 * i + 1])

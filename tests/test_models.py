@@ -53,6 +53,38 @@ def test_predict_from_a_later_history(name: str, daily: pd.DataFrame) -> None:
         model.predict(2, history=daily.asfreq("2D"))
 
 
+@pytest.mark.parametrize("name", list_models())
+def test_forecast_origins_is_predict_from_each_origin(name: str, daily: pd.DataFrame) -> None:
+    model = create_model(name, **small(name)).fit(daily.iloc[:40], ["a", "b"])
+    levels = (80.0, 95.0) if model.has_intervals else ()
+    origins = np.array([39, 47, 52])
+    out = model.forecast_origins(daily, origins, 4, levels)
+    assert out.shape == (3, 4, 2, 1 + 2 * len(levels))
+    for i, origin in enumerate(origins):
+        history = daily.iloc[: origin + 1]
+        one = (
+            model.predict_interval(4, levels, history=history)
+            if levels
+            else model.predict(4, history=history)
+        )
+        columns = ["a", "b"] + [
+            f"{t}_{b}" for t in "ab" for b in ("lo_80", "hi_80", "lo_95", "hi_95")
+        ]
+        expected = one[columns[: len(one.columns)]].to_numpy()  # targets, then their bounds
+        got = np.concatenate([out[i, :, :, 0], out[i, :, :, 1:].reshape(4, -1)], axis=1)
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+    with pytest.raises(SeqcastError, match="rows of the data"):
+        model.forecast_origins(daily, [60], 2)
+    with pytest.raises(SeqcastError, match="no origins"):
+        model.forecast_origins(daily, [], 2)
+    if model.min_history > 1:
+        with pytest.raises(SeqcastError, match=f"needs at least {model.min_history} observed"):
+            model.forecast_origins(daily, [model.min_history - 2], 2)
+    if not levels:
+        with pytest.raises(SeqcastError, match="no intervals of its own"):
+            model.forecast_origins(daily, [52], 2, [80])
+
+
 def test_baseline_known_answers(daily: pd.DataFrame) -> None:
     # a = 0..59, b = 10 * (t mod 7); the last day t = 59 has b = 30
     assert create_model("naive").fit(daily).predict(3).to_numpy().tolist() == [[59, 30]] * 3

@@ -31,6 +31,22 @@ def tiny() -> pd.DataFrame:
     return prepare_panel(table, "id", "day")
 
 
+def test_origins_of_a_panel_see_their_own_series_up_to_them() -> None:
+    panel = tiny()  # rows 0-5: A = 1..6; rows 6-11: B = 10 10 20 20 20 10
+    model = create_model("drift").fit(panel, "y")
+    out = model.forecast_origins(panel, [2, 3, 8], 2)  # A to 3, A to 4, B to its third value
+    assert out.shape == (3, 2, 1, 1)
+    assert out[:, :, 0, 0].tolist() == [[4, 5], [5, 6], [25, 30]]
+    assert model.predict(1)["y"].tolist() == [7, 10]  # A's line, and B's from 10 to 10
+    other = prepare_panel(
+        pd.DataFrame({"id": "C", "day": pd.date_range("2024-01-01", periods=3), "y": 1.0}),
+        "id",
+        "day",
+    )
+    with pytest.raises(SeqcastError, match="not fitted on a series 'C'"):
+        model.forecast_origins(other, [2], 1)
+
+
 def test_smape_mase_and_owa_by_hand() -> None:
     naive = panel_backtest(create_model("naive"), tiny(), "y", 2)
     # A: forecasts 4, 4 against 5, 6: sMAPE (200·1/9 + 200·2/10) / 2; in-sample MAE of

@@ -137,6 +137,16 @@ def series_starts(panel: pd.DataFrame) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
 
 
+def last_rows(panel: pd.DataFrame) -> np.ndarray:
+    """(N,) the row of the panel where each series ends."""
+    return np.cumsum(series_lengths(panel)).astype(np.int64) - 1
+
+
+def series_of_rows(panel: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """(R,) the number of the series (in the panel's order) each of ``rows`` belongs to."""
+    return np.searchsorted(series_starts(panel), rows, side="right") - 1
+
+
 def iter_series(panel: pd.DataFrame) -> Iterator[tuple[object, pd.DataFrame]]:
     """(id, the series as a DataFrame with a regular DatetimeIndex), in the panel's order."""
     offset = panel_freq(panel)

@@ -257,23 +257,13 @@ def _forecast_origins(
     instance = model.clone()
     if not refit:
         instance.fit(data.iloc[begin : origins[0] + 1], names)
-        seen, at = data.iloc[begin:], origins - begin
-        point = instance.predict_origins(seen, at, horizon)[..., None]
-        if not levels:
-            return point
-        return np.concatenate([point, instance.bounds_origins(seen, at, horizon, levels)], -1)
+        return instance.forecast_origins(data.iloc[begin:], origins - begin, horizon, levels)
     out = np.empty((len(origins), horizon, len(names), 1 + 2 * len(levels)))
     for i, origin in enumerate(origins):
-        instance.fit(data.iloc[begin : origin + 1], names)
-        future = instance.future_rows(data, origin, horizon)  # known-ahead covariates, if any
-        if levels:
-            table = instance.predict_interval(horizon, levels, future=future).to_numpy()
-            # columns: the K targets, then each target's 2L bounds
-            k = len(names)
-            out[i, :, :, 0] = table[:, :k]
-            out[i, :, :, 1:] = table[:, k:].reshape(horizon, k, -1)
-        else:
-            out[i, :, :, 0] = instance.predict(horizon, future=future).to_numpy()
+        seen = data.iloc[begin : origin + 1]
+        instance.fit(seen, names)
+        ahead = data.iloc[origin + 1 : origin + 1 + horizon]  # known-ahead covariates, if any
+        out[i] = instance.forecast_origins(seen, [len(seen) - 1], horizon, levels, ahead)[0]
     return out
 
 

@@ -67,7 +67,7 @@ def kstep_errors(
             f"{len(data)} steps leave no origin with {model.input_len} steps before it"
         )
     # Forecasts may run past the data's end; the steps beyond it are simply not scored.
-    forecasts = model.predict_origins(data, origins, horizon)  # (O, max k, K)
+    forecasts = model.forecast_origins(data, origins, horizon)[..., 0]  # (O, max k, K)
     truth = data[targets].to_numpy(dtype=float)
     predictions, rows = {}, []
     for k in sorted(set(ks)):

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seqcast.data.panel import check_panel, drop_last, iter_series, series_ids
+from seqcast.data.panel import check_panel, drop_last, iter_series, series_ids, series_starts
 from seqcast.engines import (
     SERIES_TASKS_PER_WORKER,
     Engine,
@@ -47,9 +47,7 @@ from seqcast.evaluation import metrics
 from seqcast.evaluation.benchmark import params_text
 from seqcast.evaluation.probabilistic import interval_score
 from seqcast.models.base import Forecaster
-from seqcast.models.conformal import Conformal
 from seqcast.models.intervals import bound_columns, check_levels, level_name
-from seqcast.models.neural import NeuralForecaster
 from seqcast.progress import Progress
 from seqcast.results import json_ready, results_dir, write_json
 
@@ -184,15 +182,13 @@ def panel_backtest(
     frames = [frame for _, frame in iter_series(panel)]
     lengths = np.array([len(frame) for frame in frames])
     failures: dict[str, str] = {}
-    if isinstance(model, NeuralForecaster | Conformal):  # fitted on the panel as a whole
+    if model.is_global:  # fitted on the panel as a whole
         fitted = model.clone().fit(drop_last(panel, held), target, workers=engine)
-        assert isinstance(fitted, NeuralForecaster | Conformal)
-        origins = [lengths - held - 1 + w * horizon for w in range(windows)]
-        runs = fitted.predict_panel_origins(panel, origins, horizon)  # W x (N, H, 1)
-        if bands:
-            bounds = fitted.bounds_panel_origins(panel, origins, horizon, bands)
-            runs = [np.concatenate([r, b[:, :, 0]], -1) for r, b in zip(runs, bounds, strict=True)]
-        forecast = np.stack(runs, axis=1)  # (N, W, H, 1 + 2L)
+        # (W·N,) rows: every series' first window's origin, then its second, ...
+        ends = series_starts(panel) + lengths - held - 1
+        rows = (ends[None, :] + horizon * np.arange(windows)[:, None]).reshape(-1)
+        runs = fitted.forecast_origins(panel, rows, horizon, bands)  # (W·N, H, 1, 1 + 2L)
+        forecast = runs[:, :, 0].reshape(windows, len(ids), horizon, -1).transpose(1, 0, 2, 3)
     else:
         task = functools.partial(_local_forecasts, model, target, horizon, windows, bands)
         labels = [str(name) for name in ids]
@@ -232,12 +228,7 @@ def _local_forecasts(
     held = windows * horizon
     fitted = model.clone().fit(frame.iloc[: len(frame) - held], target)
     origins = len(frame) - held - 1 + horizon * np.arange(windows)
-    point = fitted.predict_origins(frame, origins, horizon)  # (W, H, 1)
-    if not levels:
-        return point
-    return np.concatenate(
-        [point, fitted.bounds_origins(frame, origins, horizon, levels)[:, :, 0]], -1
-    )
+    return fitted.forecast_origins(frame, origins, horizon, levels)[:, :, 0]
 
 
 def _score(

@@ -119,29 +119,27 @@ class Arima(Forecaster):
             params.append(np.asarray(fitted, dtype=float))
         self.params_ = params
 
-    def _predict(
-        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
+    def _forecast_series(
+        self,
+        data: pd.DataFrame,
+        origins: np.ndarray,
+        horizon: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None,
     ) -> np.ndarray:
-        if history is not self.history_:
-            return self.predict_origins(history, np.array([len(history) - 1]), n)[0]
-        ahead = np.arange(len(history), len(history) + n)
-        columns = [
-            _forecasts(model, params, np.array([model.nobs - 1]), n)[0]
-            + self._seasonal_at(k, ahead)
-            for k, (model, params) in enumerate(zip(self.models_, self.params_, strict=True))
-        ]
-        return np.stack(columns, axis=1)  # (n, K)
-
-    def predict_origins(self, data: pd.DataFrame, origins: np.ndarray, horizon: int) -> np.ndarray:
-        """One Kalman filter pass over ``data`` with the fitted parameters serves every origin."""
-        out = np.empty((len(origins), horizon, len(self.targets_)))
+        """One Kalman filter pass over ``data`` with the fitted parameters serves every
+        origin's point forecasts; intervals filter the history of each origin."""
+        self._check_origins(origins)
+        out = np.empty((len(origins), horizon, len(self.targets_), 1 + 2 * len(levels)))
         start = steps_between(self.history_.index[0], data.index[0], self.freq_)
         steps = start + origins[:, None] + 1 + np.arange(horizon)  # (O, H) positions ahead
         for k, column in enumerate(self.targets_):
-            y = data[column].to_numpy(dtype=float)[: origins[-1] + 1]
+            y = data[column].to_numpy(dtype=float)[: origins.max() + 1]
             adjusted = y - self._seasonal_at(k, start + np.arange(len(y)))
             forecast = _forecasts(self._statsmodel(adjusted), self.params_[k], origins, horizon)
-            out[:, :, k] = forecast + self._seasonal_at(k, steps)
+            out[:, :, k, 0] = forecast + self._seasonal_at(k, steps)
+        for i, origin in enumerate(origins if levels else []):
+            out[i, :, :, 1:] = self._predict_bounds(data.iloc[: origin + 1], horizon, levels)
         return out
 
     def _seasonal_at(self, k: int, positions: np.ndarray) -> np.ndarray:

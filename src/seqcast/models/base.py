@@ -1,17 +1,28 @@
 """The forecaster contract every model follows.
 
+Symbols: O origins, H horizon, K targets, L interval levels, N series of a panel.
+
 A forecaster is a dataclass whose fields are its parameters (``__init__`` only stores them).
 ``fit(data, targets)`` learns from a regular time-indexed DataFrame and returns ``self``;
-learned state lives in attributes ending in ``_``. ``predict(n)`` forecasts the ``n`` steps
-after the data it was fitted on, as a DataFrame indexed by those timestamps with one column
-per target. ``predict(n, history=frame)`` forecasts the steps after ``frame`` instead, with
-the parameters learned in ``fit`` (a rolling-origin backtest without refitting does this).
-``future`` holds the known-ahead columns of the forecast steps for models that use them.
+learned state lives in attributes ending in ``_``.
 
-Given a panel (many series, ``seqcast.data.panel``), ``fit`` fits one copy of a local model
-to each series on an engine (local processes or Ray: the same models on any), and a
-global model (the neural ones) trains once on every series; ``predict`` then returns a panel
-of the ``n`` steps after each series.
+Every forecast goes through one call, ``forecast_origins(data, origins, horizon, levels)``:
+(O, H, K, 1 + 2L) forecasts of ``horizon`` steps from each origin (a row position in
+``data``; the origin is the last step the forecast sees), the point forecast first, then the
+bounds of each interval level (``seqcast.models.intervals``). ``predict(n)`` and
+``predict_interval(n, levels)`` are views of it: the ``n`` steps after the data (or after
+``history``), as a DataFrame indexed by those timestamps. ``future`` holds the known-ahead
+columns of the steps after the data for models that use them.
+
+A panel (many series, ``seqcast.data.panel``) is data too: an origin is a row of the panel
+and sees its own series up to that row. ``fit`` on a panel fits one copy of a local model
+to each series on an engine (local processes or Ray: the same models on any), while a
+model whose ``is_global`` is true learns from the panel as a whole (a neural network trained
+on every series at once).
+
+A model provides ``_fit`` (learn from one series), ``_predict`` (H points after a history)
+and, when it has intervals of its own, ``_predict_bounds``; a model that shares work across
+origins (one filter pass, one batched forward) overrides ``_forecast_series``.
 """
 
 from __future__ import annotations
@@ -32,8 +43,11 @@ from seqcast.data.panel import (
     from_series,
     is_panel,
     iter_series,
+    last_rows,
     panel_freq,
     series_ids,
+    series_of_rows,
+    series_starts,
 )
 from seqcast.engines import SERIES_TASKS_PER_WORKER, Engine, run_tasks
 from seqcast.errors import SeqcastError
@@ -45,6 +59,7 @@ F = TypeVar("F", bound="Forecaster")
 @dataclasses.dataclass
 class Forecaster:
     name: ClassVar[str] = "forecaster"  # set by @register_model
+    is_global: ClassVar[bool] = False  # fit learns from a panel as a whole, not per series
 
     def fit(
         self: F,
@@ -99,6 +114,48 @@ class Forecaster:
             zip(series_ids(panel), models, strict=True)
         )
 
+    # --- forecasting: one call, and two views of it -------------------------------------
+
+    def forecast_origins(
+        self,
+        data: pd.DataFrame,
+        origins: Sequence[int] | np.ndarray,
+        horizon: int,
+        levels: Sequence[float] = (),
+        future: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        """(O, H, K, 1 + 2L) forecasts of ``horizon`` steps from each of the ``origins``,
+        with the fitted parameters: the point forecast, then each level's lower and upper
+        bound (``levels`` in percent; none: only the point forecasts).
+
+        ``origins`` are row positions in ``data`` (a series, or a panel like the one the
+        model was fitted on); origin ``o`` sees the rows of its series up to ``o``.
+        ``future`` gives the ``future_columns`` of the steps after ``data`` (a panel of them
+        for a panel) when a forecast reaches past its end.
+        """
+        if not hasattr(self, "targets_"):
+            raise SeqcastError(f"{self.name} is not fitted; call fit(data) first")
+        if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+            raise SeqcastError(
+                f"the number of steps to forecast must be a positive integer, got {horizon!r}"
+            )
+        bands = check_levels(levels) if len(levels) else ()
+        if bands:
+            self.require_intervals()
+        rows = np.asarray(origins, dtype=np.int64).reshape(-1)
+        if self.series_ids_ is not None:
+            check_panel(data, self.targets_, 1, self.name)
+            self._check_freq(panel_freq(data))
+            _check_rows(rows, len(data))
+            return self._forecast_panel(data, rows, int(horizon), bands, future)
+        check_series(data)
+        self._check_freq(time_index(data).freq)
+        require_numeric(data, self.targets_)
+        _check_rows(rows, len(data))
+        if data[self.targets_].iloc[: rows.max() + 1].isna().to_numpy().any():
+            raise SeqcastError(f"{self.name}: the target columns have missing values")
+        return self._forecast_series(data, rows, int(horizon), bands, future)
+
     def predict(
         self, n: int, history: pd.DataFrame | None = None, future: pd.DataFrame | None = None
     ) -> pd.DataFrame:
@@ -106,41 +163,9 @@ class Forecaster:
         gives the ``future_columns`` of those steps when the model has any.
 
         Returns a DataFrame of shape (n, number of targets) indexed by the next ``n``
-        timestamps of the series' frequency.
+        timestamps of the series' frequency (on a panel: those of every series).
         """
-        if not hasattr(self, "targets_"):
-            raise SeqcastError(f"{self.name} is not fitted; call fit(data) first")
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise SeqcastError(
-                f"the number of steps to forecast must be a positive integer, got {n!r}"
-            )
-        if getattr(self, "series_ids_", None) is not None:
-            if history is not None:
-                check_panel(history, self.targets_, self.min_history, self.name)
-                if panel_freq(history) != self.freq_:
-                    raise SeqcastError(
-                        f"history has frequency {panel_freq(history).freqstr}, the model "
-                        f"was fitted on {self.freq_.freqstr}"
-                    )
-            return self._predict_panel(n, history, future)
-        if history is None:
-            history = self.fitted_history("series")
-        else:
-            check_series(history)
-            if time_index(history).freq != self.freq_:
-                raise SeqcastError(
-                    f"history has frequency {time_index(history).freqstr}, the model "
-                    f"was fitted on {self.freq_.freqstr}"
-                )
-            require_numeric(history, self.targets_)
-            self._check_history(history, self.targets_)
-        values = np.asarray(self._predict(history, n, future), dtype=float)  # (n, K)
-        index = pd.date_range(
-            history.index[-1] + self.freq_, periods=n, freq=self.freq_, name=history.index.name
-        )
-        return pd.DataFrame(
-            values.reshape(n, len(self.targets_)), index=index, columns=self.targets_
-        )
+        return self._after(n, (), history, future)
 
     def predict_interval(
         self,
@@ -157,57 +182,112 @@ class Forecaster:
         distribution of a neural model trained with such a ``train.loss``. Any model gets
         conformal intervals wrapped in ``seqcast.Conformal``.
         """
-        levels = check_levels(levels)
-        point = self.predict(n, history, future)
-        if getattr(self, "series_ids_", None) is not None:
-            bounds = self._panel_bounds(n, levels, history, future, point)  # (N, n, K, 2L)
-            parts = {
-                key: with_bounds(frame, bounds[i], levels)
-                for i, (key, frame) in enumerate(iter_series(point))
-            }
-            return from_series(parts, str(point.index.names[0]))
-        self.require_intervals()
-        seen = self.fitted_history("series") if history is None else history
-        bounds = np.asarray(self._predict_bounds(seen, n, levels, future))  # (n, K, 2L)
-        return with_bounds(point, bounds, levels)
+        return self._after(n, check_levels(levels), history, future)
 
-    def _panel_bounds(
+    def _after(
         self,
         n: int,
         levels: tuple[float, ...],
         history: pd.DataFrame | None,
         future: pd.DataFrame | None,
-        point: pd.DataFrame,
+    ) -> pd.DataFrame:
+        """The forecast frame of the ``n`` steps after ``history`` (default: the fitted
+        data), with the bounds of ``levels``."""
+        if not hasattr(self, "targets_"):
+            raise SeqcastError(f"{self.name} is not fitted; call fit(data) first")
+        panel = self.series_ids_ is not None
+        data = history if history is not None else self.fitted_history(_kind(panel))
+        if not panel:
+            check_series(data)  # before its rows are counted
+        elif not is_panel(data):
+            check_panel(data, self.targets_, 1, self.name)  # says what a panel is
+        ends = last_rows(data) if panel else np.array([len(data) - 1])
+        forecast = self.forecast_origins(data, ends, n, levels, future)  # (N, n, K, 1 + 2L)
+        if not panel:
+            return self._frame(data, forecast[0], levels)
+        parts = {
+            key: self._frame(frame, values, levels)
+            for (key, frame), values in zip(iter_series(data), forecast, strict=True)
+        }
+        return from_series(parts, str(data.index.names[0]))
+
+    def _frame(
+        self, series: pd.DataFrame, values: np.ndarray, levels: tuple[float, ...]
+    ) -> pd.DataFrame:
+        """The (n, K, 1 + 2L) forecast after ``series`` as a frame: the targets, then each
+        target's bounds ``{target}_lo_{L}``, ``{target}_hi_{L}``."""
+        n = len(values)
+        index = pd.date_range(
+            series.index[-1] + self.freq_, periods=n, freq=self.freq_, name=series.index.name
+        )
+        columns = {name: values[:, k, 0] for k, name in enumerate(self.targets_)}
+        for k, name in enumerate(self.targets_):
+            for b, bound in enumerate(bound_columns(levels), start=1):
+                columns[f"{name}_{bound}"] = values[:, k, b]
+        return pd.DataFrame(columns, index=index)
+
+    def _forecast_series(
+        self,
+        data: pd.DataFrame,
+        origins: np.ndarray,
+        horizon: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None,
     ) -> np.ndarray:
-        """(N, n, K, 2L) the interval bounds of ``point``, a panel forecast from
-        ``history`` (default: the fitted panel), in its series' order: here each series'
-        model gives its own (a global model overrides this)."""
+        """(O, H, K, 1 + 2L) forecasts from ``origins`` of one series, checked: here one
+        ``_predict`` (and ``_predict_bounds``) per origin; a model that shares work across
+        origins overrides this."""
+        self._check_origins(origins)
+        out = np.empty((len(origins), horizon, len(self.targets_), 1 + 2 * len(levels)))
+        for i, origin in enumerate(origins):
+            # the data itself from its last row: a model may know it as the data it fitted
+            seen = data if origin == len(data) - 1 else data.iloc[: origin + 1]
+            ahead = self._known_ahead(data, int(origin), horizon, future)
+            out[i, :, :, 0] = self._predict(seen, horizon, ahead)
+            if levels:
+                out[i, :, :, 1:] = self._predict_bounds(seen, horizon, levels, ahead)
+        return out
+
+    def _forecast_panel(
+        self,
+        panel: pd.DataFrame,
+        origins: np.ndarray,
+        horizon: int,
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None,
+    ) -> np.ndarray:
+        """(O, H, K, 1 + 2L) forecasts from ``origins``, rows of ``panel``: here each by its
+        own series' model (a global model overrides this)."""
+        which, starts = series_of_rows(panel, origins), series_starts(panel)
         futures = dict(iter_series(future)) if future is not None else {}
-        out = []
-        for key, frame in iter_series(history if history is not None else self.history_):
+        out = np.empty((len(origins), horizon, len(self.targets_), 1 + 2 * len(levels)))
+        for number, (key, frame) in enumerate(iter_series(panel)):
+            mine = np.flatnonzero(which == number)
+            if not len(mine):
+                continue
+            if key not in self.series_models_:
+                raise SeqcastError(f"{self.name} was not fitted on a series {key!r}")
             model = self.series_models_[key]
-            model.require_intervals()
-            seen = model.fitted_history("series") if history is None else frame
-            out.append(model._predict_bounds(seen, n, levels, futures.get(key)))
-        return np.stack(out)
+            own = origins[mine] - starts[number]
+            out[mine] = model._forecast_series(frame, own, horizon, levels, futures.get(key))
+        return out
+
+    def _known_ahead(
+        self, data: pd.DataFrame, origin: int, horizon: int, future: pd.DataFrame | None
+    ) -> pd.DataFrame | None:
+        """The ``future_columns`` of the ``horizon`` steps after row ``origin`` of ``data``
+        (those after its end from ``future``), or None for a model that has none."""
+        if not self.future_columns:
+            return None
+        rows = data.iloc[origin + 1 : origin + 1 + horizon]
+        if len(rows) < horizon and future is not None:
+            rows = pd.concat([rows, future.iloc[: horizon - len(rows)]])
+        return rows[self.future_columns]
 
     @property
     def has_intervals(self) -> bool:
         """Whether the model gives intervals of its own (``predict_interval``)."""
         return type(self)._predict_bounds is not Forecaster._predict_bounds
-
-    def bounds_origins(
-        self, data: pd.DataFrame, origins: np.ndarray, horizon: int, levels: Sequence[float]
-    ) -> np.ndarray:
-        """(O, H, K, 2L) interval bounds (``seqcast.models.intervals``) of the forecasts
-        ``predict_origins`` makes from the same origins."""
-        self.require_intervals()
-        levels = check_levels(levels)
-        out = np.empty((len(origins), horizon, len(self.targets_), 2 * len(levels)))
-        for i, origin in enumerate(origins):
-            future = self.future_rows(data, origin, horizon)
-            out[i] = self._predict_bounds(data.iloc[: origin + 1], horizon, levels, future)
-        return out
 
     def require_intervals(self) -> None:
         """Raise, saying how to get intervals, unless the model has its own."""
@@ -227,50 +307,15 @@ class Forecaster:
             )
         return self.history_
 
-    def _predict_panel(
-        self, n: int, history: pd.DataFrame | None, future: pd.DataFrame | None
-    ) -> pd.DataFrame:
-        """A panel of the ``n`` steps after each series of ``history`` (default: the fitted
-        panel), each forecast by its own series' model (a global model overrides this)."""
-        futures = dict(iter_series(future)) if future is not None else {}
-        parts = {}
-        for key, frame in iter_series(history if history is not None else self.history_):
-            if key not in self.series_models_:
-                raise SeqcastError(f"{self.name} was not fitted on a series {key!r}")
-            model = self.series_models_[key]
-            seen = None if history is None else frame  # None: from the data it was fitted on
-            parts[key] = model.predict(n, history=seen, future=futures.get(key))
-        return from_series(parts, str(self.history_.index.names[0]))
-
     @property
     def min_history(self) -> int:
-        """The fewest observed steps ``fit`` and ``predict`` accept."""
+        """The fewest observed steps ``fit`` accepts and a forecast from an origin sees."""
         return 1
 
     @property
     def future_columns(self) -> list[str]:
         """Columns the model needs for the forecast steps too (known-ahead covariates)."""
         return []
-
-    def predict_origins(self, data: pd.DataFrame, origins: np.ndarray, horizon: int) -> np.ndarray:
-        """(O, H, K) forecasts of ``horizon`` steps from each origin, with the fitted parameters.
-
-        ``origins`` are row positions in ``data``; origin ``o`` sees ``data.iloc[: o + 1]``.
-        This runs ``predict`` once per origin; a model that can share work across origins
-        (one filter pass, one batched forward) overrides it.
-        """
-        out = np.empty((len(origins), horizon, len(self.targets_)))
-        for i, origin in enumerate(origins):
-            future = self.future_rows(data, origin, horizon)
-            out[i] = self.predict(horizon, data.iloc[: origin + 1], future).to_numpy()
-        return out
-
-    def future_rows(self, data: pd.DataFrame, origin: int, horizon: int) -> pd.DataFrame | None:
-        """The ``future_columns`` of the ``horizon`` rows after position ``origin`` of
-        ``data``, or None for a model that has none."""
-        if not self.future_columns:
-            return None
-        return data.iloc[origin + 1 : origin + 1 + horizon][self.future_columns]
 
     @classmethod
     def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
@@ -300,6 +345,8 @@ class Forecaster:
         """A new, unfitted forecaster with the same parameters."""
         return type(self)(**copy.deepcopy(self.params()))
 
+    # --- what a model provides ----------------------------------------------------------
+
     def _fit(self, data: pd.DataFrame) -> None:
         """Learn from ``data``; targets are ``self.targets_``. Baselines learn nothing."""
 
@@ -320,13 +367,42 @@ class Forecaster:
         intervals of its own overrides this."""
         raise NotImplementedError
 
+    # --- checks ---------------------------------------------------------------------------
+
     def _check_history(self, data: pd.DataFrame, targets: Sequence[str]) -> None:
-        if len(data) < self.min_history:
-            raise SeqcastError(
-                f"{self.name} needs at least {self.min_history} observed steps, got {len(data)}"
-            )
+        _check_length(self, len(data))
         if data[list(targets)].isna().to_numpy().any():
             raise SeqcastError(f"{self.name}: the target columns have missing values")
+
+    def _check_origins(self, origins: np.ndarray) -> None:
+        """Raise unless every origin (a row of one series) sees ``min_history`` steps."""
+        _check_length(self, int(origins.min()) + 1)
+
+    def _check_freq(self, freq: BaseOffset | None) -> None:
+        if freq != self.freq_:
+            shown = freq.freqstr if freq is not None else "none"
+            raise SeqcastError(
+                f"history has frequency {shown}, the model was fitted on {self.freq_.freqstr}"
+            )
+
+
+def _kind(panel: bool) -> str:
+    return "panel" if panel else "series"
+
+
+def _check_length(model: Forecaster, steps: int) -> None:
+    if steps < model.min_history:
+        raise SeqcastError(
+            f"{model.name} needs at least {model.min_history} observed steps, got {steps}"
+        )
+
+
+def _check_rows(origins: np.ndarray, rows: int) -> None:
+    """Raise unless there are origins and each is a row of data of ``rows`` rows."""
+    if len(origins) == 0:
+        raise SeqcastError("no origins to forecast from")
+    if origins.min() < 0 or origins.max() >= rows:
+        raise SeqcastError(f"origins must be rows of the data (0 to {rows - 1})")
 
 
 def _default(f: dataclasses.Field[Any]) -> object:
@@ -334,15 +410,6 @@ def _default(f: dataclasses.Field[Any]) -> object:
     if f.default_factory is not dataclasses.MISSING:
         return f.default_factory()
     return f.default
-
-
-def with_bounds(point: pd.DataFrame, bounds: np.ndarray, levels: tuple[float, ...]) -> pd.DataFrame:
-    """``point`` (n, K) with the columns of its (n, K, 2L) ``bounds`` after its own."""
-    columns = {name: point[name].to_numpy() for name in point.columns}
-    for k, name in enumerate(point.columns):
-        for b, bound in enumerate(bound_columns(levels)):
-            columns[f"{name}_{bound}"] = bounds[:, k, b]
-    return pd.DataFrame(columns, index=point.index)
 
 
 def _fit_copy(template: Forecaster, targets: list[str], series: pd.DataFrame) -> Forecaster:

@@ -25,20 +25,25 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import ClassVar, Literal, cast
 
 import numpy as np
 import pandas as pd
 
-from seqcast.data.panel import drop_last, iter_series, series_lengths
+from seqcast.data.panel import (
+    drop_last,
+    iter_series,
+    series_ids,
+    series_lengths,
+    series_of_rows,
+    series_starts,
+)
 from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.models.base import Forecaster
 from seqcast.models.intervals import check_levels, symmetric_bounds
-from seqcast.models.neural import NeuralForecaster
 
 Pool = Literal["series", "panel"]
 
@@ -63,6 +68,9 @@ class Conformal(Forecaster):
     refit: bool = True
     pool: Pool = "series"
     season: int = 1
+
+    # fit takes a panel as a whole: a pool ranks every series' errors together
+    is_global: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, Forecaster):
@@ -139,7 +147,7 @@ class Conformal(Forecaster):
         ``fitted`` forecasts until a refit replaces it."""
         steps = self.calibration_steps
         origins = len(data) - steps - 1 + self.stride * np.arange(self.origins)  # (O,)
-        predicted = fitted.predict_origins(data, origins, self.horizon)  # (O, H, K)
+        predicted = fitted.forecast_origins(data, origins, self.horizon)[..., 0]  # (O, H, K)
         values = data[self.targets_].to_numpy(dtype=float)
         actual = values[origins[:, None] + np.arange(1, self.horizon + 1)]
         self.errors_ = np.abs(actual - predicted)[None]  # (1, O, H, K)
@@ -148,101 +156,73 @@ class Conformal(Forecaster):
 
     def _fit_panel(self, panel: pd.DataFrame, workers: int | Engine) -> None:
         steps = self.calibration_steps
-        if not isinstance(self.model, NeuralForecaster):  # a copy of self per series
+        if not self.model.is_global:  # a copy of self per series
             super()._fit_panel(panel, workers)
             units = [cast(Conformal, self.series_models_[key]) for key in self.series_ids_ or []]
             self.errors_ = np.concatenate([unit.errors_ for unit in units])
             self.scales_ = np.concatenate([unit.scales_ for unit in units])
             return
         first = self.model.clone().fit(drop_last(panel, steps), self.targets_)
-        assert isinstance(first, NeuralForecaster)
         lengths = series_lengths(panel)
-        origins = [lengths - steps - 1 + self.stride * j for j in range(self.origins)]
-        predicted = np.stack(first.predict_panel_origins(panel, origins, self.horizon), axis=1)
+        # (O·N,) rows: the first origin of every series, then the second, ...
+        ends = series_starts(panel) + lengths - steps - 1
+        rows = (ends[None, :] + self.stride * np.arange(self.origins)[:, None]).reshape(-1)
+        forecast = first.forecast_origins(panel, rows, self.horizon)[..., 0]  # (O·N, H, K)
+        predicted = forecast.reshape(self.origins, len(lengths), *forecast.shape[1:])
+        predicted = predicted.transpose(1, 0, 2, 3)  # (N, O, H, K)
         frames = [frame[self.targets_].to_numpy(dtype=float) for _, frame in iter_series(panel)]
-        ahead = np.stack(origins, axis=1)[:, :, None] + np.arange(1, self.horizon + 1)  # (N, O, H)
+        own = (lengths - steps - 1)[:, None] + self.stride * np.arange(self.origins)  # (N, O)
+        ahead = own[:, :, None] + np.arange(1, self.horizon + 1)  # (N, O, H)
         actual = np.stack([values[rows] for values, rows in zip(frames, ahead, strict=True)])
         self.errors_ = np.abs(actual - predicted)  # (N, O, H, K)
         self.scales_ = _scales([values[: len(values) - steps] for values in frames], self.season)
         self.fitted_ = self.model.clone().fit(panel, self.targets_) if self.refit else first
 
-    # --- forecasting ---------------------------------------------------------------------
+    # --- forecasting: the wrapped model's forecasts, ± the calibrated half widths ----------
 
-    def _predict(
-        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
-    ) -> np.ndarray:
-        return self.fitted_.predict(n, history, future).to_numpy()
-
-    def predict_origins(self, data: pd.DataFrame, origins: np.ndarray, horizon: int) -> np.ndarray:
-        return self.fitted_.predict_origins(data, origins, horizon)
-
-    def _predict_bounds(
+    def _forecast_series(
         self,
-        history: pd.DataFrame,
-        n: int,
+        data: pd.DataFrame,
+        origins: np.ndarray,
+        horizon: int,
         levels: tuple[float, ...],
-        future: pd.DataFrame | None = None,
-    ) -> np.ndarray:
-        point = self._predict(history, n, future)  # (n, K)
-        return symmetric_bounds(point, self.half_widths(levels, n)[0])
-
-    def bounds_origins(
-        self, data: pd.DataFrame, origins: np.ndarray, horizon: int, levels: Sequence[float]
-    ) -> np.ndarray:
-        point = self.predict_origins(data, origins, horizon)  # (O, H, K)
-        return symmetric_bounds(point, self.half_widths(check_levels(levels), horizon)[0][None])
-
-    def _predict_panel(
-        self, n: int, history: pd.DataFrame | None, future: pd.DataFrame | None
-    ) -> pd.DataFrame:
-        if isinstance(self.model, NeuralForecaster):
-            return self.fitted_.predict(n, history, future)
-        return super()._predict_panel(n, history, future)
-
-    def _panel_bounds(
-        self,
-        n: int,
-        levels: tuple[float, ...],
-        history: pd.DataFrame | None,
         future: pd.DataFrame | None,
-        point: pd.DataFrame,
     ) -> np.ndarray:
-        """The forecasts ± each series' half widths (pooled over the panel or its own)."""
-        half = self.half_widths(levels, n)  # (N, n, K, L), in the fitted series' order
-        position = {key: i for i, key in enumerate(self.series_ids_ or [])}
-        out = []
-        for key, frame in iter_series(point):
-            if key not in position:
-                raise SeqcastError(f"{self.name} was not fitted on a series {key!r}")
-            out.append(symmetric_bounds(frame.to_numpy(dtype=float), half[position[key]]))
-        return np.stack(out)
+        point = self.fitted_.forecast_origins(data, origins, horizon, future=future)
+        return self._around(point[..., 0], np.zeros(len(origins), dtype=np.int64), levels)
 
-    def predict_panel_origins(
-        self, panel: pd.DataFrame, origins: list[np.ndarray], horizon: int
-    ) -> list[np.ndarray]:
-        """For each w, the (N, H, K) forecasts from ``origins[w]`` (one position per
-        series), as ``NeuralForecaster.predict_panel_origins``."""
-        fitted = getattr(self, "fitted_", None)  # a global model's; local ones are per series
-        if isinstance(fitted, NeuralForecaster):
-            return fitted.predict_panel_origins(panel, origins, horizon)
-        runs = []
-        for i, (key, frame) in enumerate(iter_series(panel)):
-            own = np.array([int(o[i]) for o in origins])
-            runs.append(self.series_models_[key].predict_origins(frame, own, horizon))
-        return [np.stack([run[w] for run in runs]) for w in range(len(origins))]
-
-    def bounds_panel_origins(
+    def _forecast_panel(
         self,
         panel: pd.DataFrame,
-        origins: list[np.ndarray],
+        origins: np.ndarray,
         horizon: int,
-        levels: Sequence[float],
-    ) -> list[np.ndarray]:
-        """For each w, the (N, H, K, 2L) interval bounds from ``origins[w]``; the panel's
-        series must be those fitted, in the same order."""
-        half = self.half_widths(check_levels(levels), horizon)  # (N, H, K, L)
-        points = self.predict_panel_origins(panel, origins, horizon)
-        return [symmetric_bounds(point, half) for point in points]
+        levels: tuple[float, ...],
+        future: pd.DataFrame | None,
+    ) -> np.ndarray:
+        """The wrapped model's forecasts (a global model's, or each series' own) ± each
+        series' half widths (pooled over the panel or its own)."""
+        if self.model.is_global:
+            point = self.fitted_.forecast_origins(panel, origins, horizon, future=future)
+        else:
+            point = super()._forecast_panel(panel, origins, horizon, (), future)
+        position = {key: i for i, key in enumerate(self.series_ids_ or [])}
+        numbers = []
+        for key in series_ids(panel):
+            if key not in position:
+                raise SeqcastError(f"{self.name} was not fitted on a series {key!r}")
+            numbers.append(position[key])
+        fitted_rows = np.asarray(numbers, dtype=np.int64)[series_of_rows(panel, origins)]
+        return self._around(point[..., 0], fitted_rows, levels)
+
+    def _around(
+        self, point: np.ndarray, series: np.ndarray, levels: tuple[float, ...]
+    ) -> np.ndarray:
+        """(O, H, K, 1 + 2L): ``point`` (O, H, K), then its bounds ± the half widths of
+        each origin's fitted series (O,)."""
+        if not levels:
+            return point[..., None]
+        half = self.half_widths(levels, point.shape[1])[series]  # (O, H, K, L)
+        return np.concatenate([point[..., None], symmetric_bounds(point, half)], axis=-1)
 
     def half_widths(self, levels: tuple[float, ...], n: int) -> np.ndarray:
         """(N, n, K, L) the intervals' half widths for the first ``n`` steps, per series."""

@@ -38,13 +38,12 @@ from typing import Any, ClassVar, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from seqcast.data.panel import from_series, is_panel, iter_series, series_lengths
+from seqcast.data.panel import is_panel, iter_series, series_of_rows, series_starts
 from seqcast.data.windows import Windows
 from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 from seqcast.models.channels import Channels
-from seqcast.models.intervals import check_levels
 from seqcast.models.neural_forecast import forecast_windows
 from seqcast.training import (
     DISTRIBUTION_LOSSES,
@@ -97,6 +96,7 @@ class NeuralForecaster(Forecaster):
     ensemble: int = 1
     train: TrainConfig = field(default_factory=TrainConfig)
 
+    is_global: ClassVar[bool] = True  # on a panel: one network for every series
     sequence_output: ClassVar[bool] = False  # outputs at every input step (seq2seq-capable)
     normalises_itself: ClassVar[bool] = False  # the network applies ``norm`` on its own
 
@@ -285,44 +285,6 @@ class NeuralForecaster(Forecaster):
             on_epoch=on_epoch,
         )
 
-    def _predict(
-        self, history: pd.DataFrame, n: int, future: pd.DataFrame | None = None
-    ) -> np.ndarray:
-        return self.predict_origins(history, np.array([len(history) - 1]), n, future=future)[0]
-
-    def predict_origins(
-        self,
-        data: pd.DataFrame,
-        origins: np.ndarray,
-        horizon: int,
-        future: pd.DataFrame | None = None,
-    ) -> np.ndarray:
-        """(O, n, K) forecasts from every origin in one batched pass per step (float32
-        matrix products, whatever precision trained the model)."""
-        return self._forecast_series(data, np.asarray(origins), horizon, future)
-
-    def bounds_origins(
-        self,
-        data: pd.DataFrame,
-        origins: np.ndarray,
-        horizon: int,
-        levels: Sequence[float],
-        future: pd.DataFrame | None = None,
-    ) -> np.ndarray:
-        """(O, n, K, 2L) the bounds of the learned distributions' intervals."""
-        self.require_intervals()
-        bands = check_levels(levels)
-        return self._forecast_series(data, np.asarray(origins), horizon, future, bands)[..., 1:]
-
-    def _predict_bounds(
-        self,
-        history: pd.DataFrame,
-        n: int,
-        levels: tuple[float, ...],
-        future: pd.DataFrame | None = None,
-    ) -> np.ndarray:
-        return self.bounds_origins(history, np.array([len(history) - 1]), n, levels, future)[0]
-
     @property
     def has_intervals(self) -> bool:
         """Whether ``train.loss`` learns a distribution (quantiles, normal, ...)."""
@@ -340,105 +302,45 @@ class NeuralForecaster(Forecaster):
         data: pd.DataFrame,
         origins: np.ndarray,
         horizon: int,
+        levels: tuple[float, ...],
         future: pd.DataFrame | None,
-        levels: tuple[float, ...] = (),
     ) -> np.ndarray:
-        """``forecast_windows`` from positions ``origins`` of one series ``data``."""
+        """Every origin's window in one batched pass per step (float32 matrix products,
+        whatever precision trained the model)."""
         self._check_horizon(horizon)
+        self._check_origins(origins)
         if self.known_ahead:
             data = self._with_future(data, origins, horizon, future)
         features = self.channels_.features(data)  # (T, C), scaled
-        first = np.zeros(len(origins), dtype=np.int64)
         last = np.full(len(origins), len(features) - 1)
-        return forecast_windows(self, features, origins, first, last, horizon, levels)
-
-    def _predict_panel(
-        self, n: int, history: pd.DataFrame | None, future: pd.DataFrame | None
-    ) -> pd.DataFrame:
-        """A panel of the ``n`` steps after each series, from one batched pass per step."""
-        if history is None:
-            history = self.fitted_history("panel")
-        frames = dict(iter_series(history))
-        lengths = np.array([len(frame) for frame in frames.values()])
-        forecasts = self.predict_panel_origins(history, [lengths - 1], n, future)
-        parts = {}
-        for (key, frame), values in zip(frames.items(), forecasts[0], strict=True):
-            index = pd.date_range(frame.index[-1] + self.freq_, periods=n, freq=self.freq_)
-            parts[key] = pd.DataFrame(
-                values, index=index.rename(frame.index.name), columns=self.targets_
-            )
-        return from_series(parts, str(history.index.names[0]))
-
-    def predict_panel_origins(
-        self,
-        panel: pd.DataFrame,
-        origins: list[np.ndarray],
-        horizon: int,
-        future: pd.DataFrame | None = None,
-    ) -> list[np.ndarray]:
-        """Forecasts from origins of every series at once: ``origins[w]`` (N,) holds one
-        position per series (its last observed row); returns for each w the (N, n, K)
-        forecasts."""
-        return self._forecast_panel(panel, origins, horizon, future)
-
-    def bounds_panel_origins(
-        self,
-        panel: pd.DataFrame,
-        origins: list[np.ndarray],
-        horizon: int,
-        levels: Sequence[float],
-        future: pd.DataFrame | None = None,
-    ) -> list[np.ndarray]:
-        """For each w, the (N, n, K, 2L) interval bounds from ``origins[w]``."""
-        self.require_intervals()
-        bands = check_levels(levels)
-        runs = self._forecast_panel(panel, origins, horizon, future, bands)
-        return [run[..., 1:] for run in runs]
-
-    def _panel_bounds(
-        self,
-        n: int,
-        levels: tuple[float, ...],
-        history: pd.DataFrame | None,
-        future: pd.DataFrame | None,
-        point: pd.DataFrame,
-    ) -> np.ndarray:
-        """Every series' intervals from one batched pass."""
-        seen = history if history is not None else self.fitted_history("panel")
-        return self.bounds_panel_origins(seen, [series_lengths(seen) - 1], n, levels, future)[0]
+        return forecast_windows(self, features, origins, last, horizon, levels)
 
     def _forecast_panel(
         self,
         panel: pd.DataFrame,
-        origins: list[np.ndarray],
+        origins: np.ndarray,
         horizon: int,
+        levels: tuple[float, ...],
         future: pd.DataFrame | None,
-        levels: tuple[float, ...] = (),
-    ) -> list[np.ndarray]:
-        """``forecast_windows`` from ``origins[w]`` (N,) of every series, for each w."""
+    ) -> np.ndarray:
+        """Every origin of every series in one batched pass per step."""
         self._check_horizon(horizon)
+        which, starts = series_of_rows(panel, origins), series_starts(panel)
+        own = origins - starts[which]  # each origin's row in its own series
+        self._check_origins(own)
         futures = dict(iter_series(future)) if future is not None else {}
-        blocks, firsts = [], [0]
-        for i, (key, frame) in enumerate(iter_series(panel)):
-            if self.known_ahead:
-                own = np.array([int(o[i]) for o in origins])
-                frame = self._with_future(frame, own, horizon, futures.get(key))
-            blocks.append(self.channels_.features(frame, key))
-            firsts.append(firsts[-1] + len(blocks[-1]))
-        features = np.concatenate(blocks)
-        starts, ends = np.array(firsts[:-1]), np.array(firsts[1:])
-        rows = np.concatenate([starts + np.asarray(o) for o in origins])  # (W*N,)
-        count = len(starts)
-        out = forecast_windows(
-            self,
-            features,
-            rows,
-            np.tile(starts, len(origins)),
-            np.tile(ends - 1, len(origins)),
-            horizon,
-            levels,
+        blocks = []
+        for number, (key, frame) in enumerate(iter_series(panel)):
+            if self.known_ahead and (which == number).any():
+                mine = own[which == number]
+                frame = self._with_future(frame, mine, horizon, futures.get(key))
+            blocks.append(self.channels_.features(frame, key))  # (T_i, C)
+        ends = np.cumsum([len(block) for block in blocks])  # known-ahead rows make them longer
+        firsts = ends - np.array([len(block) for block in blocks])
+        rows = firsts[which] + own
+        return forecast_windows(
+            self, np.concatenate(blocks), rows, ends[which] - 1, horizon, levels
         )
-        return [out[w * count : (w + 1) * count] for w in range(len(origins))]
 
     def windows(self, data: pd.DataFrame) -> Windows:
         """Every training example of ``data`` (a series or a panel; stride 1, none crossing

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from seqcast.errors import SeqcastError
 from seqcast.models.intervals import bound_probabilities, ordered
 
 if TYPE_CHECKING:
@@ -32,32 +31,26 @@ def forecast_windows(
     model: NeuralForecaster,
     features: np.ndarray,
     origins: np.ndarray,
-    first: np.ndarray,
     last: np.ndarray,
     horizon: int,
     levels: tuple[float, ...] = (),
 ) -> np.ndarray:
-    """(O, n, K) forecasts, de-scaled, from rows ``origins`` of ``features`` (T, C); each
-    origin's series spans rows ``first``..``last`` (a recursive forecast reads the
-    known-ahead values of its next steps there). With ``levels``, (O, n, K, 1 + 2L): the
-    forecasts, then the bounds of each level's interval."""
+    """(O, n, K, 1 + 2L) forecasts, de-scaled, from rows ``origins`` of ``features`` (T, C),
+    each with ``input_len`` rows of its series before it (checked by the caller), then the
+    bounds of each level's interval; each origin's series ends at row ``last`` (a recursive
+    forecast reads the known-ahead values of its next steps up to there)."""
     from seqcast.networks.heads import rescale
 
-    starts = origins - model.input_len + 1
-    if (starts < first).any():
-        raise SeqcastError(f"{model.name} needs {model.input_len} steps before each origin")
     head = model.head
-    if levels and head is None:
-        model.require_intervals()
     raw = _run(model, features, origins, last, horizon, sample=None)  # (O, n, P, K)
     k = len(model.targets_)
     scale, shift = model.channels_.scale[:k], model.channels_.shift[:k]
     if head is None:
-        return raw[:, :, 0] * scale + shift
+        return (raw[:, :, 0] * scale + shift)[..., None]
     params = rescale(head, raw, shift, scale)
     point = head.point(params)  # (O, n, K)
     if not levels:
-        return point
+        return point[..., None]
     probabilities = bound_probabilities(levels)
     if model.strategy == "recursive":
         rng = np.random.default_rng(model.train.seed)

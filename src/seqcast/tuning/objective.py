@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seqcast.data.panel import drop_last, iter_series, series_lengths
+from seqcast.data.panel import drop_last, iter_series, last_rows
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.evaluation.benchmark import default_models
@@ -158,12 +158,10 @@ def run_trial(
     trial). Returns the final scores (best weights), the epochs and the seconds."""
     clock = time.perf_counter()
     model = problem.forecaster(params)
-    origins = [series_lengths(problem.to_valid_end) - problem.horizon - 1]
+    origins = last_rows(problem.to_valid_end) - problem.horizon
 
-    def forecast() -> np.ndarray:
-        return model.predict_panel_origins(problem.to_valid_end, origins, problem.horizon)[0][
-            ..., 0
-        ]
+    def forecast() -> np.ndarray:  # (N, H)
+        return model.forecast_origins(problem.to_valid_end, origins, problem.horizon)[..., 0, 0]
 
     def after_epoch(history: Any) -> None:
         if report is not None:

@@ -50,7 +50,7 @@ def seqcast_epoch(train, strategy: str, seed: int) -> float:  # type: ignore[no-
         },
     )
     model.fit(train, "rail")
-    return statistics.median(model.training_.seconds)
+    return statistics.median(model.trained_.history.seconds)
 
 
 def darts_epoch(train, seed: int) -> float:  # type: ignore[no-untyped-def]

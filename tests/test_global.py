@@ -57,7 +57,7 @@ def test_a_series_c_times_larger_gets_a_forecast_c_times_larger(norm: str, layer
     panel = sines()
     model = create_model("mlp", **settings(norm=norm, train={"epochs": 3}))
     model.fit(panel, "y")
-    assert isinstance(model.module_.norm, layer)
+    assert isinstance(model.trained_.module.norm, layer)
     scaled = {key: frame * (1000.0 if key == "unit" else 1.0) for key, frame in iter_series(panel)}
     before, after = model.predict(6), model.predict(6, history=from_series(scaled))
     np.testing.assert_allclose(after.loc["unit"], 1000 * before.loc["unit"], rtol=1e-4)
@@ -70,7 +70,8 @@ def test_validation_holds_out_the_last_steps_of_every_series() -> None:
     model.fit(panel, "y")
     windows = model.windows(panel)  # 60 - 24 - 6 + 1 = 31 windows per series
     assert len(windows) == 4 * 31
-    train, valid = hold_out(model, windows, np.cumsum([60] * 4))
+    ends = np.cumsum([60] * 4)
+    train, valid = hold_out(windows, ends, fraction=0.2, steps=6, input_len=24, network_horizon=6)
     assert valid is not None and len(valid) == 4  # one window per series: its last 6 steps
     assert (valid.starts + 24 == np.arange(1, 5) * 60 - 6).all()
     # training targets end before those 6 steps: 60 - 6 - 24 - 6 + 1 = 25 windows a series
@@ -82,8 +83,8 @@ def test_series_embedding_and_static_columns_reach_the_network(tmp_path: Path) -
     panel["size"] = np.repeat(list(AMPLITUDES.values()), 80)
     model = create_model("gru", **settings(id_embedding=3, static=("size",), train={"epochs": 2}))
     model.fit(panel, "y")
-    assert model.module_.net.embedding.weight.shape == (4, 3)  # norm -> embedding -> GRU
-    gru = model.module_.net.net
+    assert model.trained_.module.net.embedding.weight.shape == (4, 3)  # norm -> embedding -> GRU
+    gru = model.trained_.module.net.net
     assert gru.fused.input_size == 1 + 1 + 3  # y, size, the series' vector
     forecast = model.predict(6)
     path = tmp_path / "global.pt"
@@ -117,7 +118,7 @@ def test_a_global_model_trains_one_network_and_windows_stay_in_their_series() ->
     level = x.mean(axis=(1, 2))  # each series lives on its own scale: 3 x amplitude
     for i, amplitude in enumerate(AMPLITUDES.values()):
         np.testing.assert_allclose(level[i * 11 : (i + 1) * 11], 3 * amplitude, rtol=0.2)
-    assert sum(p.numel() for p in model.module_.parameters()) == 24 * 6 + 6 + 2  # + RevIN
+    assert sum(p.numel() for p in model.trained_.module.parameters()) == 24 * 6 + 6 + 2  # + RevIN
 
 
 class _Zeros(torch.nn.Module):
@@ -176,17 +177,17 @@ def test_an_ensemble_averages_members_of_which_the_first_is_the_single_network(
     panel = sines(noise=0.1)
     single = create_model("mlp", hidden_size=16, **settings()).fit(panel, "y")
     group = create_model("mlp", hidden_size=16, ensemble=3, **settings()).fit(panel, "y")
-    members = group.module_.members
+    members = group.trained_.module.members
     assert len(members) == 3
     for mine, theirs in zip(
-        single.module_.state_dict().values(), members[0].state_dict().values(), strict=True
+        single.trained_.module.state_dict().values(), members[0].state_dict().values(), strict=True
     ):
         assert torch.equal(mine, theirs)
     assert not torch.equal(members[0].net.net[1].weight, members[1].net.net[1].weight)
     x = torch.from_numpy(group.windows(panel).batch(np.arange(5))[0])  # (5, L, C)
     with torch.no_grad():
         by_hand = torch.stack([member(x) for member in members]).mean(dim=0)
-        assert torch.allclose(group.module_(x), by_hand)
+        assert torch.allclose(group.trained_.module(x), by_hand)
     path = tmp_path / "ensemble.pt"
     group.save(path)
     again = load_model(path)

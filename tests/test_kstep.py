@@ -30,8 +30,8 @@ def _ar1_model(data: pd.DataFrame, phi: float) -> NeuralForecaster:
     assert isinstance(model, NeuralForecaster)
     model.fit(data, "x")
     with torch.no_grad():
-        model.module_.proj.weight.fill_(phi)
-        model.module_.proj.bias.zero_()
+        model.trained_.module.proj.weight.fill_(phi)
+        model.trained_.module.proj.bias.zero_()
     return model
 
 

@@ -50,7 +50,10 @@ def test_each_model_learns_the_wave(name: str, wave: pd.DataFrame) -> None:
     truth = wave["y"].iloc[260:265].to_numpy()
     naive_error = np.abs(truth - wave["y"].iloc[259]).mean()
     assert np.abs(forecast["y"].to_numpy() - truth).mean() < 0.5 * naive_error
-    assert model.training_.epochs >= 1 and len(model.training_.valid_mae) == model.training_.epochs
+    assert (
+        model.trained_.history.epochs >= 1
+        and len(model.trained_.history.valid_mae) == model.trained_.history.epochs
+    )
 
 
 @pytest.mark.parametrize("name", NEURAL)
@@ -155,7 +158,7 @@ def test_validation_part_too_short(wave: pd.DataFrame) -> None:
     with pytest.raises(SeqcastError, match="validation part has 15 steps, too few"):
         model.fit(wave.iloc[:200], "y", valid=wave.iloc[200:215])
     tiny = create_model("linear", input_len=5, train={"epochs": 2, "valid_fraction": 0.1})
-    assert tiny.fit(wave.iloc[:8], "y").training_.epochs == 2  # 4 windows: none set aside
+    assert tiny.fit(wave.iloc[:8], "y").trained_.history.epochs == 2  # 4 windows: none set aside
 
 
 def test_forecast_limits(wave: pd.DataFrame) -> None:
@@ -184,7 +187,7 @@ def test_non_finite_loss_names_epoch_and_batch_and_keeps_weights(wave: pd.DataFr
     )
     with pytest.raises(NonFiniteLoss, match=r"at epoch \d+, batch \d+; the best weights"):
         model.fit(wave * 1e3, "y")
-    assert all(torch.isfinite(p).all() for p in model.module_.parameters())
+    assert all(torch.isfinite(p).all() for p in model.trained_.module.parameters())
 
 
 RESUMABLE = {  # dropout in both generators' way: between fused layers, and per-step masks
@@ -199,13 +202,13 @@ def resumable(name: str, epochs: int) -> dict[str, object]:
 
 
 def assert_same_training(a: NeuralForecaster, b: NeuralForecaster) -> None:
-    ours, theirs = a.module_.state_dict(), b.module_.state_dict()
+    ours, theirs = a.trained_.module.state_dict(), b.trained_.module.state_dict()
     assert list(ours) == list(theirs)
     for key, value in ours.items():
         assert torch.equal(value, theirs[key]), key
-    assert a.training_.train_loss == b.training_.train_loss
-    assert a.training_.valid_mae == b.training_.valid_mae
-    assert a.training_.best_epoch == b.training_.best_epoch
+    assert a.trained_.history.train_loss == b.trained_.history.train_loss
+    assert a.trained_.history.valid_mae == b.trained_.history.valid_mae
+    assert a.trained_.history.best_epoch == b.trained_.history.best_epoch
 
 
 def stop_after(epochs: int):  # an on_epoch callback: Ctrl-C once `epochs` epochs are done
@@ -227,9 +230,9 @@ def test_an_interrupted_fit_resumes_to_the_uninterrupted_weights(
             wave, "y", interrupt_checkpoint=path, on_epoch=stop_after(3)
         )
     saved = load_model(path)
-    assert saved.training_.epochs == 3 and saved.training_.stopped == "interrupted"
+    assert saved.trained_.history.epochs == 3 and saved.trained_.history.stopped == "interrupted"
     resumed = create_model(name, **resumable(name, 6)).fit(wave, "y", resume=path)
-    assert resumed.training_.epochs == 6
+    assert resumed.trained_.history.epochs == 6
     assert_same_training(resumed, whole)
 
 
@@ -254,7 +257,7 @@ def test_an_interrupt_inside_an_epoch_rolls_back_to_the_epoch_before(
     path = tmp_path / "interrupted.pt"
     with pytest.raises(KeyboardInterrupt):
         InterruptedGRU(**settings).fit(wave, "y", interrupt_checkpoint=path)  # type: ignore[arg-type]
-    assert load_model(path).training_.epochs == 1  # the half-done second epoch is not kept
+    assert load_model(path).trained_.history.epochs == 1  # the half-done second epoch is not kept
     resumed = create_model("gru", **settings).fit(wave, "y", resume=path)
     assert_same_training(resumed, whole)
 
@@ -326,7 +329,7 @@ def test_ctrl_c_saves_a_checkpoint(tmp_path: Path) -> None:
     os.kill(process.pid, signal.SIGINT)
     assert process.wait(timeout=60) != 0
     loaded = load_model(path)
-    assert loaded.training_.stopped == "interrupted" and loaded.training_.epochs >= 2
+    assert loaded.trained_.history.stopped == "interrupted" and loaded.trained_.history.epochs >= 2
 
 
 def test_cli_fit_then_forecast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -41,7 +41,7 @@ class FitRun:
     def summary(self) -> dict[str, Any]:
         """training.json: settings, dates, epochs, best epoch and validation MAE, seconds per
         epoch, parameter count and the per-epoch history."""
-        record = self.model.training_
+        record = self.model.trained_.history
         return json_ready(
             {
                 "model": self.model.name,
@@ -53,7 +53,7 @@ class FitRun:
                 "best_epoch": record.best_epoch,
                 "best_valid_mae": min(record.valid_mae, default=None),
                 "seconds_per_epoch": sum(record.seconds) / max(record.epochs, 1),
-                "parameters": sum(p.numel() for p in self.model.module_.parameters()),
+                "parameters": sum(p.numel() for p in self.model.trained_.module.parameters()),
                 "history": record.to_dict(),
             }
         )
@@ -65,7 +65,7 @@ class FitRun:
         folder = Path(folder)
         with results_dir(folder) as tmp:
             self.model.save(tmp / "model.pt", data_source=self.source.to_dict())
-            record = self.model.training_
+            record = self.model.trained_.history
             plot_learning_curve(record.train_loss, record.valid_mae, tmp / "learning_curve.png")
             write_json(tmp / "training.json", self.summary())
         return folder

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -155,7 +156,10 @@ class History:
 
 
 class NonFiniteLoss(SeqcastError):
-    """The loss became NaN or inf; the module holds the best weights seen before."""
+    """The loss became NaN or inf; the module holds the best weights seen before.
+    ``kept`` is what the caller kept of the run (a forecaster's trained network)."""
+
+    kept: Any = None
 
 
 @contextlib.contextmanager
@@ -248,7 +252,6 @@ def train(
     forecast.
     """
     import torch
-    from torch import nn
 
     optimizer = _optimizer(module, config)
     generator = torch.Generator().manual_seed(config.seed)
@@ -263,54 +266,30 @@ def train(
         history, best_state = History(), copy.deepcopy(module.state_dict())
     history.stopped = ""
     state = _snapshot(module, optimizer, best_state, history, generator)
-    loss_fn = _loss(config) if head is None else None
+    point_loss = _loss(config) if head is None else None
+    loss = functools.partial(batch_loss, loss_fn=point_loss, head=head, per_window=per_window)
     monitored = history.valid_mse if config.monitor == "mse" else history.valid_mae
     best_score = min(monitored, default=math.inf)
     progress = Progress(config.epochs, "epoch") if config.progress else None
     try:
         for epoch in range(history.epochs + 1, config.epochs + 1):
             clock = time.perf_counter()
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(config, epoch)
-            module.train()
-            total, count = 0.0, 0
-            order = torch.randperm(len(windows), generator=generator)
-            if 0 < config.windows_per_epoch < len(windows):
-                order = order[: config.windows_per_epoch]
-            for b, index in enumerate(order.split(config.batch_size), start=1):
-                x, y = _tensors(windows.batch(index.numpy()))  # (B, L, C), (B, S, H, K)
-                out = module(x)  # (B, S', H*K), or (B, S', H*P*K) with a head
-                if loss_fn is not None:  # a point loss
-                    prediction = out[:, -y.shape[1] :].reshape(y.shape)
-                    if per_window:
-                        spread = window_spread(x, y.shape[-1])[:, :, None]  # (B, 1, 1, K)
-                        prediction, y = prediction / spread, y / spread
-                    loss = loss_fn(prediction, y)
-                else:
-                    assert head is not None
-                    loss = _head_loss(head, out, x, y, per_window)
-                if not torch.isfinite(loss):
-                    module.load_state_dict(best_state)
-                    history.stopped = f"non-finite loss at epoch {epoch}, batch {b}"
-                    raise NonFiniteLoss(
-                        f"the training loss became {loss.item()} at epoch {epoch}, batch {b}; "
-                        f"the best weights so far (epoch {history.best_epoch}) are kept. "
-                        "Lower train.lr or set train.clip_norm"
-                    )
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.clip_norm is not None:
-                    nn.utils.clip_grad_norm_(module.parameters(), config.clip_norm)
-                optimizer.step()
-                total += loss.item() * len(index)
-                count += len(index)
+            try:
+                mean_loss = train_epoch(module, optimizer, windows, config, epoch, generator, loss)
+            except NonFiniteLoss as error:
+                module.load_state_dict(best_state)
+                history.stopped = f"non-finite loss: {error}"
+                raise NonFiniteLoss(
+                    f"{error}; the best weights so far (epoch {history.best_epoch}) are kept. "
+                    "Lower train.lr or set train.clip_norm"
+                ) from None
             history.train_seconds.append(time.perf_counter() - clock)
             mae, mse = (
                 evaluate(module, valid, target_scale, per_window, head)
                 if valid
                 else (math.nan, math.nan)
             )
-            history.train_loss.append(total / count)
+            history.train_loss.append(mean_loss)
             history.valid_mae.append(mae)
             history.valid_mse.append(mse)
             history.seconds.append(time.perf_counter() - clock)
@@ -318,17 +297,12 @@ def train(
             if valid is None or score < best_score:
                 best_score, history.best_epoch = score, epoch
                 best_state = copy.deepcopy(module.state_dict())
-            if valid is not None and epoch - history.best_epoch >= config.patience:
-                history.stopped = (
-                    f"no better validation {config.monitor.upper()} for {config.patience} epochs"
-                )
-            elif epoch == config.epochs:
-                history.stopped = f"reached {config.epochs} epochs"
+            history.stopped = _why_stop(history, config, epoch, valid is not None)
             state = _snapshot(module, optimizer, best_state, history, generator)
             if progress is not None:
                 progress.advance(
                     epoch,
-                    f"loss {total / count:.4g}, valid {config.monitor.upper()} {score:,.4g}, "
+                    f"loss {mean_loss:.4g}, valid {config.monitor.upper()} {score:,.4g}, "
                     f"{history.seconds[-1]:.2f} s",
                 )
             if on_epoch is not None:
@@ -346,6 +320,78 @@ def train(
     module.load_state_dict(best_state)
     module.eval()
     return state
+
+
+def train_epoch(
+    module: nn.Module,
+    optimizer: Any,
+    windows: Windows,
+    config: TrainConfig,
+    epoch: int,
+    generator: torch.Generator,
+    loss: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor],
+) -> float:
+    """One epoch at ``epoch``'s learning rate over ``windows`` in an order drawn from
+    ``generator`` (``config.windows_per_epoch`` of them, or all), one optimizer step per
+    batch of ``loss``; returns the mean loss. A NaN or inf loss raises ``NonFiniteLoss``
+    naming the epoch and batch, before its step."""
+    import torch
+    from torch import nn
+
+    for group in optimizer.param_groups:
+        group["lr"] = learning_rate(config, epoch)
+    module.train()
+    total, count = 0.0, 0
+    order = torch.randperm(len(windows), generator=generator)
+    if 0 < config.windows_per_epoch < len(windows):
+        order = order[: config.windows_per_epoch]
+    for b, index in enumerate(order.split(config.batch_size), start=1):
+        x, y = _tensors(windows.batch(index.numpy()))  # (B, L, C), (B, S, H, K)
+        value = loss(module, x, y)
+        if not torch.isfinite(value):
+            raise NonFiniteLoss(
+                f"the training loss became {value.item()} at epoch {epoch}, batch {b}"
+            )
+        optimizer.zero_grad(set_to_none=True)
+        value.backward()
+        if config.clip_norm is not None:
+            nn.utils.clip_grad_norm_(module.parameters(), config.clip_norm)
+        optimizer.step()
+        total += value.item() * len(index)
+        count += len(index)
+    return total / count
+
+
+def batch_loss(
+    module: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    loss_fn: Any,
+    head: Head | None,
+    per_window: bool,
+) -> torch.Tensor:
+    """The loss of ``module``'s outputs for inputs x (B, L, C) against targets y (B, S, H, K):
+    a point loss ``loss_fn`` of its last S outputs (B, S', H·K), or with a ``head`` the
+    head's loss of its parameters (B, S', H·P·K); ``per_window`` first divides both by each
+    window's spread."""
+    out = module(x)  # (B, S', H*K), or (B, S', H*P*K) with a head
+    if head is not None:
+        return _head_loss(head, out, x, y, per_window)
+    prediction = out[:, -y.shape[1] :].reshape(y.shape)
+    if per_window:
+        spread = window_spread(x, y.shape[-1])[:, :, None]  # (B, 1, 1, K)
+        prediction, y = prediction / spread, y / spread
+    return loss_fn(prediction, y)
+
+
+def _why_stop(history: History, config: TrainConfig, epoch: int, validated: bool) -> str:
+    """Why training stops after ``epoch``, or "" when it goes on."""
+    if validated and epoch - history.best_epoch >= config.patience:
+        return f"no better validation {config.monitor.upper()} for {config.patience} epochs"
+    if epoch == config.epochs:
+        return f"reached {config.epochs} epochs"
+    return ""
 
 
 def _snapshot(

@@ -112,7 +112,7 @@ def fit(
         interrupt_checkpoint=out_dir.with_name(out_dir.name + ".interrupted.pt"),
     )
     run.save(out_dir)
-    record = run.model.training_
+    record = run.model.trained_.history
     out.print(
         f"{model}: {record.epochs} epochs, best epoch {record.best_epoch}, validation "
         f"MAE {number(min(record.valid_mae, default=float('nan')))}; {record.stopped}"

@@ -133,8 +133,8 @@ def _train_seed(
     assert isinstance(forecaster, NeuralForecaster)
     forecaster.fit(parts["train"], columns, valid=parts["valid"])
     test = forecaster.windows(parts["test"])
-    mae, mse = evaluate(forecaster.module_, test, np.ones(len(columns)))  # float32 products
-    history = forecaster.training_
+    mae, mse = evaluate(forecaster.trained_.module, test, np.ones(len(columns)))  # float32 products
+    history = forecaster.trained_.history
     return {
         "seed": seed,
         "mse": mse,
@@ -142,7 +142,7 @@ def _train_seed(
         "epochs": history.epochs,
         "best_epoch": history.best_epoch,
         "seconds_per_epoch": statistics.median(history.train_seconds),
-        "params": sum(p.numel() for p in forecaster.module_.parameters()),
+        "params": sum(p.numel() for p in forecaster.trained_.module.parameters()),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "stopped": history.stopped,
         "valid_mse": history.valid_mse,

@@ -127,14 +127,14 @@ def run_rung(data: pd.DataFrame, rung: Rung, seed: int, epochs: int = 500) -> di
     assert isinstance(model, NeuralForecaster)
     valid = data.loc[VALID[0] : VALID[1]]
     model.fit(data.loc[TRAIN[0] : TRAIN[1]], "rail", valid=valid)
-    record = model.training_
+    record = model.trained_.history
     return {
         "valid_mae": min(record.valid_mae) * SCALE,
         "per_step_mae": per_step_mae(model, valid),
         "epochs": record.epochs,
         "best_epoch": record.best_epoch,
         "seconds_per_epoch": statistics.median(record.seconds),
-        "parameters": sum(p.numel() for p in model.module_.parameters()),
+        "parameters": sum(p.numel() for p in model.trained_.module.parameters()),
     }
 
 
@@ -145,7 +145,7 @@ def per_step_mae(model: NeuralForecaster, valid: pd.DataFrame) -> list[float]:
     windows = model.windows(valid)
     x, y = windows.batch(np.arange(len(windows)))  # (N, L, C), (N, S, H, K)
     with torch.no_grad():
-        prediction = model.module_(torch.from_numpy(x))[:, -1].reshape(y[:, -1].shape)
-    units = float(model.channels_.scale[0]) * SCALE  # the target's scaler, then the /1e6
+        prediction = model.trained_.module(torch.from_numpy(x))[:, -1].reshape(y[:, -1].shape)
+    units = float(model.trained_.channels.scale[0]) * SCALE  # the target's scaler, then the /1e6
     predicted, actual = prediction.numpy() * units, y[:, -1] * units  # (N, H, K) in riders
     return [round(metrics.mae(actual[:, h], predicted[:, h]), 1) for h in range(y.shape[2])]

@@ -89,7 +89,7 @@ def sine_mlp(folder: Path, seed: int = 0) -> PresetResult:
             "kstep_mse": kstep_mse,
             "recursive_last_100_std": float(tail.std()),
             "data_std": float(data["x"].std()),
-            "train_loss": model.training_.train_loss,
+            "train_loss": model.trained_.history.train_loss,
         },
         tables={"k-step errors": analysis.errors},
     )
@@ -106,7 +106,7 @@ def sine_mlp(folder: Path, seed: int = 0) -> PresetResult:
         "k-step-ahead predictions",
     )
     plot_kstep(analysis.errors, folder / "sine_mlp_kstep_error.png")
-    plot_learning_curve(model.training_.train_loss, [], folder / "sine_mlp_learning.png")
+    plot_learning_curve(model.trained_.history.train_loss, [], folder / "sine_mlp_learning.png")
     result.images = {
         "data, 1-step predictions, the recursive forecast from t = 604": "sine_mlp_predictions.png",
         "k-step-ahead predictions, k = 1, 4, 16, 64": "sine_mlp_ksteps.png",
@@ -147,7 +147,7 @@ def sine_lstm(folder: Path, seed: int = 42) -> PresetResult:
     result = PresetResult(
         "sine-lstm",
         "LSTM(1->50) + Linear on sin(2πt/40): 40 held-out values forecast recursively",
-        figures={"recursive_40_mse": mse, "train_loss": model.training_.train_loss},
+        figures={"recursive_40_mse": mse, "train_loss": model.trained_.history.train_loss},
     )
     plot_forecasts(
         data["x"].iloc[-160:],
@@ -155,7 +155,7 @@ def sine_lstm(folder: Path, seed: int = 42) -> PresetResult:
         folder / "sine_lstm_forecast.png",
         "sin(2πt/40): the last 40 points forecast recursively",
     )
-    plot_learning_curve(model.training_.train_loss, [], folder / "sine_lstm_learning.png")
+    plot_learning_curve(model.trained_.history.train_loss, [], folder / "sine_lstm_learning.png")
     result.images = {
         "the held-out 40 points and their recursive forecast": "sine_lstm_forecast.png",
         "training loss per epoch": "sine_lstm_learning.png",

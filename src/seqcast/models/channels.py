@@ -16,6 +16,7 @@ Only the first group is normalised per window; the rest pass unchanged.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,18 @@ class Channels:
         )
 
     @property
+    def width(self) -> int:
+        """C, the channels ``features`` gives each row."""
+        one_hots = sum(len(categories) for categories in self.categories.values())
+        numbered = self.series_ids is not None
+        return len(self.numeric) + one_hots + len(self.static) + int(numbered)
+
+    @functools.cached_property
+    def series_numbers(self) -> dict[Any, int]:
+        """Each series id's number (its position in ``series_ids``)."""
+        return {key: number for number, key in enumerate(self.series_ids or [])}
+
+    @property
     def normalised(self) -> int:
         """How many channels (the first ones) per-window normalisation applies to."""
         return len(self.numeric)
@@ -95,13 +108,13 @@ class Channels:
             scaled = (values - self.static_shift) / self.static_scale
             blocks.append(np.repeat(scaled, len(data), axis=0))
         if self.series_ids is not None:
-            if key not in self.series_ids:
+            if key not in self.series_numbers:
                 raise SeqcastError(
                     f"series {key!r} was not in the panel the model was fitted on; its "
                     "series embedding is unknown (fit with id_embedding=0 to forecast new "
                     "series)"
                 )
-            blocks.append(np.full((len(data), 1), float(self.series_ids.index(key))))
+            blocks.append(np.full((len(data), 1), float(self.series_numbers[key])))
         return np.concatenate(blocks, axis=1)
 
     def panel_features(self, panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

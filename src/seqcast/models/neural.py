@@ -38,16 +38,32 @@ from typing import Any, ClassVar, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from seqcast.data.panel import is_panel, iter_series, series_of_rows, series_starts
+from seqcast.data.panel import (
+    check_lengths,
+    is_panel,
+    iter_series,
+    series_lengths,
+    series_of_rows,
+    series_starts,
+)
 from seqcast.data.windows import Windows
 from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 from seqcast.models.channels import Channels
+from seqcast.models.neural_checkpoint import (
+    from_plain,
+    read_network,
+    saved_train_state,
+    write_checkpoint,
+)
+from seqcast.models.neural_fit import TrainedNetwork, hold_out, train_network
 from seqcast.models.neural_forecast import forecast_windows
+from seqcast.models.registry import create_model
 from seqcast.training import (
     DISTRIBUTION_LOSSES,
     History,
+    NonFiniteLoss,
     TrainConfig,
     TrainState,
 )
@@ -192,29 +208,28 @@ class NeuralForecaster(Forecaster):
         """The input positions the module's S outputs belong to (their targets follow them)."""
         return list(range(length)) if self.sequence_output else [length - 1]
 
-    def network(self, n_inputs: int, n_targets: int) -> Any:
-        """``build``'s network, given a learned embedding of the series number (panels with
-        ``id_embedding``) and per-window normalisation (``norm``, unless the network
-        normalises itself); ``ensemble`` > 1 averages that many of them. Inputs
-        (B, L, n_inputs) -> outputs (B, S, H·n_targets)."""
+    def network(self, channels: Channels, n_targets: int) -> Any:
+        """``build``'s network for these input ``channels``, given a learned embedding of the
+        series number (panels with ``id_embedding``) and per-window normalisation (``norm``,
+        unless the network normalises itself); ``ensemble`` > 1 averages that many of them.
+        Inputs (B, L, C) -> outputs (B, S, ``output_width(n_targets)``)."""
         from seqcast.networks.ensemble import MeanOf
 
         if self.ensemble > 1:
-            return MeanOf([self._one_network(n_inputs, n_targets) for _ in range(self.ensemble)])
-        return self._one_network(n_inputs, n_targets)
+            return MeanOf([self._one_network(channels, n_targets) for _ in range(self.ensemble)])
+        return self._one_network(channels, n_targets)
 
-    def _one_network(self, n_inputs: int, n_targets: int) -> Any:
+    def _one_network(self, channels: Channels, n_targets: int) -> Any:
         from seqcast.networks.norms import SeriesEmbedding, WindowNormalised
 
-        numbered = self.channels_.series_ids is not None
-        inner = n_inputs - 1 + self.id_embedding if numbered else n_inputs
+        numbered = channels.series_ids is not None
+        inner = channels.width - 1 + self.id_embedding if numbered else channels.width
         net = self.build(inner, n_targets)
         if numbered:
-            net = SeriesEmbedding(net, len(self.channels_.series_ids or []), self.id_embedding)
+            net = SeriesEmbedding(net, len(channels.series_ids or []), self.id_embedding)
         head = self.head
         if (self.norm != "none" or head is not None) and not self.normalises_itself:
-            normalised = self.channels_.normalised
-            net = WindowNormalised(net, self.norm, normalised, n_targets, head)
+            net = WindowNormalised(net, self.norm, channels.normalised, n_targets, head)
         return net
 
     # --- the forecaster contract ----------------------------------------------------------
@@ -242,7 +257,8 @@ class NeuralForecaster(Forecaster):
         early-stop on ``valid`` (later data of the same kind, windowed on its own) or else
         on held-out windows: for a series the last ``train.valid_fraction`` of them, for a
         panel those whose targets lie in the last ``train.valid_steps`` (default: the
-        horizon) of every series (with ``valid_fraction`` 0, none).
+        horizon) of every series (with ``valid_fraction`` 0, none). What it learned is
+        ``trained_`` (``seqcast.models.neural_fit.TrainedNetwork``).
 
         ``resume`` continues the training saved in a checkpoint (same settings; a larger
         ``train.epochs`` trains on) exactly as the run would have gone on. Ctrl-C first saves
@@ -250,39 +266,81 @@ class NeuralForecaster(Forecaster):
         after every epoch. ``workers`` is unused: training is one process.
         """
         self._start_fit(data, targets)
-        self._fit(
-            data,
-            valid=valid,
-            resume=resume,
-            interrupt_checkpoint=interrupt_checkpoint,
-            on_epoch=on_epoch,
+        panel = self.series_ids_ is not None
+        if panel:  # every series must give at least one window
+            check_lengths(data, self.input_len + self.network_horizon, self.name)
+        # On a panel the per-window normalisation replaces the global scaler, whose one
+        # shift for every series would break its proportionality (only norm none keeps it).
+        scaling = "none" if panel and self.norm != "none" else self.scaling
+        numeric = list(dict.fromkeys([*self.targets_, *self.covariates]))
+        channels = Channels.learn(
+            data, numeric, self.known_ahead, self.static, scaling, self.id_embedding > 0
         )
+        windows, held = self._training_windows(data, channels, valid)
+        if resume is not None and self.ensemble > 1:
+            raise SeqcastError(f"{self.name}: an ensemble cannot resume training; fit it again")
+        resumed = saved_train_state(resume, self) if resume is not None else None
+
+        def after_epoch(progress: TrainedNetwork) -> None:
+            self.trained_ = progress  # on_epoch may forecast with the network as it is now
+            if on_epoch is not None:
+                on_epoch(progress.history)
+
+        def save_interrupted(state: TrainState) -> None:
+            assert interrupt_checkpoint is not None
+            weights, history = state.best_weights, state.history
+            write_checkpoint(interrupt_checkpoint, self, channels, weights, history, state)
+
+        try:
+            self.trained_ = train_network(
+                lambda: self.network(channels, len(self.targets_)),
+                channels,
+                windows,
+                held,
+                self.train,
+                n_targets=len(self.targets_),
+                per_window=self.train.loss_scale == "window"
+                or (self.train.loss_scale == "auto" and panel),
+                head=self.head,
+                resume=resumed,
+                on_epoch=after_epoch,
+                on_interrupt=save_interrupted
+                if interrupt_checkpoint is not None and self.ensemble == 1
+                else None,
+            )
+        except NonFiniteLoss as error:
+            self.trained_ = error.kept  # the best weights seen before it
+            raise
         return self
 
-    def _fit(
-        self,
-        data: pd.DataFrame,
-        *,
-        valid: pd.DataFrame | None = None,
-        resume: str | Path | None = None,
-        interrupt_checkpoint: str | Path | None = None,
-        on_epoch: Callable[[History], None] | None = None,
-    ) -> None:
-        from seqcast.models.neural_fit import fit_network
-
-        # what fit_network sets, declared for type checkers
-        self.channels_: Channels
-        self.n_inputs_: int
-        self.module_: Any
-        self.train_state_: TrainState | None
-        self.training_: History
-        fit_network(
-            self,
-            data,
-            valid=valid,
-            resume=resume,
-            interrupt_checkpoint=interrupt_checkpoint,
-            on_epoch=on_epoch,
+    def _training_windows(
+        self, data: pd.DataFrame, channels: Channels, valid: pd.DataFrame | None
+    ) -> tuple[Windows, Windows | None]:
+        """The windows to train on and those to validate on (see ``fit``)."""
+        windows = self.windows(data, channels)
+        if len(windows) < 1:
+            raise SeqcastError(
+                f"{self.name}: the data is too short for one window of {self.input_len} "
+                f"steps and {self.network_horizon} targets"
+            )
+        if valid is not None:
+            held = self.windows(valid, channels)
+            if len(held) < 1:
+                raise SeqcastError(
+                    f"{self.name}: the validation part has {len(valid)} steps, too few for one "
+                    f"window of {self.input_len} steps and {self.network_horizon} targets"
+                )
+            return windows, held
+        if self.train.valid_fraction == 0:
+            return windows, None
+        ends = np.cumsum(series_lengths(data)) if is_panel(data) else None
+        return hold_out(
+            windows,
+            ends,
+            fraction=self.train.valid_fraction,
+            steps=self.train.valid_steps or self.horizon,
+            input_len=self.input_len,
+            network_horizon=self.network_horizon,
         )
 
     @property
@@ -311,9 +369,9 @@ class NeuralForecaster(Forecaster):
         self._check_origins(origins)
         if self.known_ahead:
             data = self._with_future(data, origins, horizon, future)
-        features = self.channels_.features(data)  # (T, C), scaled
+        features = self.trained_.channels.features(data)  # (T, C), scaled
         last = np.full(len(origins), len(features) - 1)
-        return forecast_windows(self, features, origins, last, horizon, levels)
+        return self._forecast_windows(features, origins, last, horizon, levels)
 
     def _forecast_panel(
         self,
@@ -334,25 +392,48 @@ class NeuralForecaster(Forecaster):
             if self.known_ahead and (which == number).any():
                 mine = own[which == number]
                 frame = self._with_future(frame, mine, horizon, futures.get(key))
-            blocks.append(self.channels_.features(frame, key))  # (T_i, C)
-        ends = np.cumsum([len(block) for block in blocks])  # known-ahead rows make them longer
-        firsts = ends - np.array([len(block) for block in blocks])
-        rows = firsts[which] + own
+            blocks.append(self.trained_.channels.features(frame, key))  # (T_i, C)
+        lengths = np.array([len(block) for block in blocks])  # known-ahead rows add to them
+        ends = np.cumsum(lengths)
+        rows = (ends - lengths)[which] + own
+        features = np.concatenate(blocks)
+        return self._forecast_windows(features, rows, ends[which] - 1, horizon, levels)
+
+    def _forecast_windows(
+        self,
+        features: np.ndarray,
+        origins: np.ndarray,
+        last: np.ndarray,
+        horizon: int,
+        levels: tuple[float, ...],
+    ) -> np.ndarray:
+        """``forecast_windows`` of the trained network with this model's settings."""
         return forecast_windows(
-            self, np.concatenate(blocks), rows, ends[which] - 1, horizon, levels
+            self.trained_,
+            features,
+            origins,
+            last,
+            horizon,
+            input_len=self.input_len,
+            n_targets=len(self.targets_),
+            recursive=self.strategy == "recursive",
+            head=self.head,
+            seed=self.train.seed,
+            levels=levels,
         )
 
-    def windows(self, data: pd.DataFrame) -> Windows:
+    def windows(self, data: pd.DataFrame, channels: Channels | None = None) -> Windows:
         """Every training example of ``data`` (a series or a panel; stride 1, none crossing
-        from one series into the next), scaled as in training."""
+        from one series into the next), scaled as in training (or by ``channels``)."""
+        made = channels if channels is not None else self.trained_.channels
         steps = self.output_steps(self.input_len) if self.strategy == "seq2seq" else None
         k = len(self.targets_)
         if not is_panel(data):
-            features = self.channels_.features(data).astype(np.float32)  # (T, C)
+            features = made.features(data).astype(np.float32)  # (T, C)
             return Windows.over(
                 features, features[:, :k], self.input_len, self.network_horizon, steps
             )
-        stacked, lengths = self.channels_.panel_features(data)
+        stacked, lengths = made.panel_features(data)
         features = stacked.astype(np.float32)
         return Windows.over_series(
             features, features[:, :k], lengths, self.input_len, self.network_horizon, steps
@@ -364,30 +445,30 @@ class NeuralForecaster(Forecaster):
         """Write a checkpoint: parameters, the (best) weights, the input channels, the
         training history and the state to resume training from; ``data_source`` records
         where the data came from (``seqcast.data.sources.DataSource.to_dict``)."""
-        if not hasattr(self, "module_"):
+        if not hasattr(self, "trained_"):
             raise SeqcastError(f"{self.name} is not fitted; nothing to save")
-        self._write_checkpoint(
-            path, getattr(self, "train_state_", None), self.module_.state_dict(), data_source
+        trained = self.trained_
+        weights = trained.module.state_dict()
+        write_checkpoint(
+            path, self, trained.channels, weights, trained.history, trained.state, data_source
         )
-
-    def _write_checkpoint(
-        self,
-        path: str | Path,
-        state: TrainState | None,
-        weights: dict[str, Any],
-        data_source: dict[str, Any] | None,
-    ) -> None:
-        from seqcast.models.neural_checkpoint import write_checkpoint
-
-        write_checkpoint(self, path, state, weights, data_source)
 
     @classmethod
     def from_checkpoint(cls, payload: dict[str, Any], path: str | Path) -> NeuralForecaster:
         """A fitted forecaster from a checkpoint's content (``predict`` then needs
         ``history=``); ``path`` names the file in errors."""
-        from seqcast.models.neural_checkpoint import fitted_from_checkpoint
+        from pandas.tseries.frequencies import to_offset
 
-        return fitted_from_checkpoint(payload, path)
+        model = create_model(payload["model"], **from_plain(payload["params"]))
+        if not isinstance(model, NeuralForecaster):
+            raise SeqcastError(f"{path} holds a {payload['model']} model, not a neural one")
+        model.targets_ = list(payload["targets"])
+        model.series_ids_ = [] if payload.get("panel") else None
+        model.freq_ = to_offset(payload["freq"])
+        channels = Channels.from_dict(payload)
+        module = model.network(channels, len(model.targets_))
+        model.trained_ = read_network(payload, module, channels, path)
+        return model
 
     @classmethod
     def load(cls, path: str | Path) -> NeuralForecaster:
@@ -409,7 +490,7 @@ class NeuralForecaster(Forecaster):
         if (
             self.strategy == "recursive"
             and n > 1
-            and len(self.channels_.numeric) > len(self.targets_)
+            and len(self.trained_.channels.numeric) > len(self.targets_)
         ):
             raise SeqcastError(
                 f"{self.name}: a recursive forecast beyond one step cannot "
@@ -432,18 +513,14 @@ class NeuralForecaster(Forecaster):
         missing = [c for c in self.known_ahead if c not in future.columns]
         if missing:
             raise SeqcastError(f"future has no column {missing[0]!r}")
+        channels = self.trained_.channels
         extra = future.iloc[:needed][list(self.known_ahead)].copy()
-        for column in self.channels_.numeric:
+        for column in channels.numeric:
             extra[column] = 0.0  # never read: forecasts only look at known-ahead values there
-        for column in self.channels_.static:
+        for column in channels.static:
             extra[column] = data[column].iloc[-1]  # constant: the series' own value
-        kept = [*self.channels_.numeric, *self.known_ahead, *self.channels_.static]
+        kept = [*channels.numeric, *self.known_ahead, *channels.static]
         return pd.concat([data[kept], extra])
-
-    def _resume_state(self, path: str | Path) -> TrainState:
-        from seqcast.models.neural_checkpoint import saved_train_state
-
-        return saved_train_state(self, path)
 
 
 def make_train_config(values: dict[str, Any]) -> TrainConfig:

@@ -9,25 +9,27 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from seqcast.errors import SeqcastError
+from seqcast.models.base import Forecaster
 from seqcast.models.channels import Channels
+from seqcast.models.neural_fit import TrainedNetwork
 from seqcast.training import History, TrainState
-
-if TYPE_CHECKING:
-    from seqcast.models.neural import NeuralForecaster
 
 
 def write_checkpoint(
-    model: NeuralForecaster,
     path: str | Path,
-    state: TrainState | None,
+    model: Forecaster,
+    channels: Channels,
     weights: dict[str, Any],
-    data_source: dict[str, Any] | None,
+    history: History,
+    state: TrainState | None,
+    data_source: dict[str, Any] | None = None,
 ) -> None:
-    """Save fitted ``model`` with ``weights`` and, when given, the training ``state`` to
-    resume from (its best weights are the checkpoint's own: not stored twice)."""
+    """Save fitted ``model`` (its name, parameters, targets, series and frequency) with its
+    input ``channels``, ``weights`` and ``history`` and, when given, the training ``state``
+    to resume from (its best weights are the checkpoint's own: not stored twice)."""
     from seqcast.checkpoint import save_checkpoint
 
     resume = None
@@ -39,50 +41,37 @@ def write_checkpoint(
             "model": model.name,
             "params": plain(model.params()),
             "targets": list(model.targets_),
-            **model.channels_.to_dict(),
+            **channels.to_dict(),
             "panel": model.series_ids_ is not None,
             "freq": model.freq_.freqstr,
-            "n_inputs": int(model.n_inputs_),
+            "n_inputs": channels.width,
             "state_dict": weights,
-            "history": (state.history if state else History()).to_dict(),
+            "history": history.to_dict(),
             "resume": resume,
             "data_source": data_source,
         },
     )
 
 
-def fitted_from_checkpoint(payload: dict[str, Any], path: str | Path) -> NeuralForecaster:
-    """The fitted forecaster a checkpoint's content describes; ``path`` names the file in
-    errors."""
-    from pandas.tseries.frequencies import to_offset
-
-    from seqcast.models.neural import NeuralForecaster
-    from seqcast.models.registry import create_model
-
-    model = create_model(payload["model"], **from_plain(payload["params"]))
-    if not isinstance(model, NeuralForecaster):
-        raise SeqcastError(f"{path} holds a {payload['model']} model, not a neural one")
-    model.targets_ = list(payload["targets"])
-    model.channels_ = Channels.from_dict(payload)
-    model.series_ids_ = [] if payload.get("panel") else None
-    model.freq_ = to_offset(payload["freq"])
-    model.n_inputs_ = int(payload["n_inputs"])
-    model.module_ = model.network(model.n_inputs_, len(model.targets_))
+def read_network(
+    payload: dict[str, Any], module: Any, channels: Channels, path: str | Path
+) -> TrainedNetwork:
+    """The trained network a checkpoint's content describes: its weights loaded into
+    ``module`` (built for ``channels``); ``path`` names the file in errors."""
     try:
-        model.module_.load_state_dict(payload["state_dict"])
+        module.load_state_dict(payload["state_dict"])
     except RuntimeError as exc:
         raise SeqcastError(
-            f"{path}: the weights do not fit a {model.name} with these "
+            f"{path}: the weights do not fit a {payload['model']} with these "
             f"parameters ({str(exc).splitlines()[0]})"
         ) from exc
-    model.module_.eval()
-    model.training_ = History.from_dict(payload["history"])
-    return model
+    module.eval()
+    return TrainedNetwork(channels, module, History.from_dict(payload["history"]))
 
 
-def saved_train_state(model: NeuralForecaster, path: str | Path) -> TrainState:
-    """The training state saved in ``path``, refused unless it was saved by this model with
-    the same parameters (the number of epochs and the progress display may differ)."""
+def saved_train_state(path: str | Path, model: Forecaster) -> TrainState:
+    """The training state saved in ``path``, refused unless it was saved by ``model``'s kind
+    with the same parameters (the number of epochs and the progress display may differ)."""
     from seqcast.checkpoint import load_checkpoint
 
     payload = load_checkpoint(path)

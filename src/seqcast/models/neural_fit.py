@@ -1,118 +1,126 @@
-"""How a neural forecaster trains: input channels, windows, the validation split, and the
-training loop (``seqcast.training``) over one network or an ensemble of them."""
+"""How a neural forecaster's network is trained, and what training gives back.
+
+``TrainedNetwork`` is the fitted record a forecaster keeps: the input channels, the
+network with its best weights, the training history and the state to resume from.
+``hold_out`` sets the validation windows aside by time; ``train_network`` builds one
+network (or the members of an ensemble) from a seeded generator and trains each with the
+loop of ``seqcast.training``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from seqcast.data.panel import check_lengths, is_panel, series_lengths
 from seqcast.data.windows import Windows
-from seqcast.errors import SeqcastError
 from seqcast.models.channels import Channels
-from seqcast.training import History, NonFiniteLoss, TrainState
+from seqcast.training import History, NonFiniteLoss, TrainConfig, TrainState
 
 if TYPE_CHECKING:
-    from seqcast.models.neural import NeuralForecaster
+    from seqcast.networks.heads import Head
 
 
-def fit_network(
-    model: NeuralForecaster,
-    data: pd.DataFrame,
-    *,
-    valid: pd.DataFrame | None,
-    resume: str | Path | None,
-    interrupt_checkpoint: str | Path | None,
-    on_epoch: Callable[[History], None] | None,
-) -> None:
-    """Train ``model``'s network on ``data`` (see ``NeuralForecaster.fit``); sets its
-    ``channels_``, ``n_inputs_``, ``module_``, ``train_state_`` and ``training_``."""
-    from seqcast.training import matmul_precision, seeded, train
+@dataclass
+class TrainedNetwork:
+    """What a neural forecaster learned in ``fit`` (or read from a checkpoint).
 
-    numeric = list(dict.fromkeys([*model.targets_, *model.covariates]))
-    panel = is_panel(data)
-    if panel:  # every series must give at least one window
-        check_lengths(data, model.input_len + model.network_horizon, model.name)
-    # On a panel the per-window normalisation replaces the global scaler, whose one
-    # shift for every series would break its proportionality (only norm none keeps it).
-    scaling = "none" if panel and model.norm != "none" else model.scaling
-    model.channels_ = Channels.learn(
-        data, numeric, model.known_ahead, model.static, scaling, model.id_embedding > 0
-    )
-    train_windows = model.windows(data)
-    if len(train_windows) < 1:
-        raise SeqcastError(
-            f"{model.name}: the data is too short for one window of {model.input_len} "
-            f"steps and {model.network_horizon} targets"
-        )
-    valid_windows: Windows | None = None
-    if valid is not None:
-        valid_windows = model.windows(valid)
-        if len(valid_windows) < 1:
-            raise SeqcastError(
-                f"{model.name}: the validation part has {len(valid)} steps, too few for one "
-                f"window of {model.input_len} steps and {model.network_horizon} targets"
-            )
-    elif model.train.valid_fraction > 0:
-        ends = np.cumsum(series_lengths(data)) if is_panel(data) else None
-        train_windows, valid_windows = hold_out(model, train_windows, ends)
-    model.n_inputs_ = train_windows.values.shape[1]
-    if resume is not None and model.ensemble > 1:
-        raise SeqcastError(f"{model.name}: an ensemble cannot resume training; fit it again")
-    resumed = model._resume_state(resume) if resume is not None else None
+    channels : how the data becomes the network's input channels (``Channels``).
+    module : the ``nn.Module``, (B, L, C) -> (B, S, O), holding the best weights.
+    history : the per-epoch record of training.
+    state : everything needed to go on training (None for an ensemble, or a checkpoint
+        saved without it).
+    """
 
-    def save_interrupted(state: TrainState) -> None:
-        if interrupt_checkpoint is not None and model.ensemble == 1:
-            model._write_checkpoint(interrupt_checkpoint, state, state.best_weights, None)
-
-    try:
-        with seeded(model.train.seed), matmul_precision(model.train.precision):
-            model.module_ = model.network(model.n_inputs_, len(model.targets_))
-            members = model.module_.members if model.ensemble > 1 else [model.module_]
-            states = [
-                train(
-                    member,
-                    train_windows,
-                    valid_windows,
-                    dataclasses.replace(model.train, seed=model.train.seed + i),
-                    model.channels_.scale[: len(model.targets_)],
-                    per_window=model.train.loss_scale == "window"
-                    or (model.train.loss_scale == "auto" and panel),
-                    resume=resumed,
-                    on_epoch=on_epoch,
-                    on_interrupt=save_interrupted,
-                    head=model.head,
-                )
-                for i, member in enumerate(members)
-            ]
-    except NonFiniteLoss:
-        model.training_ = History(stopped="non-finite loss")
-        raise
-    # An ensemble keeps member 0's history and no state to resume from.
-    model.train_state_ = states[0] if model.ensemble == 1 else None
-    model.training_ = states[0].history
+    channels: Channels
+    module: Any
+    history: History
+    state: TrainState | None = None
 
 
 def hold_out(
-    model: NeuralForecaster, windows: Windows, ends: np.ndarray | None
+    windows: Windows,
+    ends: np.ndarray | None,
+    *,
+    fraction: float,
+    steps: int,
+    input_len: int,
+    network_horizon: int,
 ) -> tuple[Windows, Windows | None]:
-    """Training and validation windows, split by time (see ``fit``); ``ends`` (N,) is
-    the row after each series of a panel. Too few windows to spare: no validation."""
+    """Training and validation windows, split by time: of one series, the last
+    ``fraction`` of them; of a panel (``ends`` (N,): the row after each series), those whose
+    targets lie in the last ``steps`` steps of every series, trained on the ones whose
+    targets end before. Too few windows to spare: no validation."""
     if windows.series is None or ends is None:
-        cut = round(len(windows) * (1 - model.train.valid_fraction))
+        cut = round(len(windows) * (1 - fraction))
         if not 0 < cut < len(windows):  # too few windows to set any aside
             return windows, None
         return windows.take(slice(cut)), windows.take(slice(cut, None))
-    held = model.train.valid_steps or model.horizon
     end = ends[windows.series]  # the row after each window's series
-    first_target = windows.starts + model.input_len
-    validating = first_target >= end - held
-    training = first_target + model.network_horizon <= end - held
+    first_target = windows.starts + input_len
+    validating = first_target >= end - steps
+    training = first_target + network_horizon <= end - steps
     if not validating.any() or not training.any():
         return windows, None
     return windows.take(np.flatnonzero(training)), windows.take(np.flatnonzero(validating))
+
+
+def train_network(
+    build: Callable[[], Any],
+    channels: Channels,
+    windows: Windows,
+    valid: Windows | None,
+    config: TrainConfig,
+    *,
+    n_targets: int,
+    per_window: bool,
+    head: Head | None,
+    resume: TrainState | None = None,
+    on_epoch: Callable[[TrainedNetwork], None] | None = None,
+    on_interrupt: Callable[[TrainState], None] | None = None,
+) -> TrainedNetwork:
+    """Build the network (``build()``: one module, or an ensemble whose ``members`` train one
+    after another, member i shuffling with ``config.seed`` + i) from torch's generator
+    seeded with ``config.seed``, and train it on ``windows``, early-stopping on ``valid``.
+
+    ``on_epoch`` sees the network as it is after every epoch (its weights then, the history
+    so far); ``resume`` and ``on_interrupt`` are as in ``seqcast.training.train`` (Ctrl-C
+    hands ``on_interrupt`` the last completed epoch's state). A non-finite loss raises
+    ``NonFiniteLoss`` whose ``kept`` is the network with the best weights seen.
+    """
+    from seqcast.networks.ensemble import MeanOf
+    from seqcast.training import matmul_precision, seeded, train
+
+    with seeded(config.seed), matmul_precision(config.precision):
+        module = build()
+        members = list(module.members) if isinstance(module, MeanOf) else [module]
+
+        def after_epoch(history: History) -> None:
+            if on_epoch is not None:
+                on_epoch(TrainedNetwork(channels, module, history))
+
+        try:
+            states = [
+                train(
+                    member,
+                    windows,
+                    valid,
+                    dataclasses.replace(config, seed=config.seed + i),
+                    channels.scale[:n_targets],
+                    per_window=per_window,
+                    resume=resume,
+                    on_epoch=after_epoch,
+                    on_interrupt=on_interrupt,
+                    head=head,
+                )
+                for i, member in enumerate(members)
+            ]
+        except NonFiniteLoss as error:
+            error.kept = TrainedNetwork(channels, module, History(stopped="non-finite loss"))
+            raise
+    # An ensemble keeps member 0's history and no state to resume from.
+    state = states[0] if len(members) == 1 else None
+    return TrainedNetwork(channels, module, states[0].history, state)

@@ -14,37 +14,49 @@ the paths' quantiles at every step (the spread compounds as it would).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from seqcast.models.intervals import bound_probabilities, ordered
+from seqcast.models.neural_fit import TrainedNetwork
 
 if TYPE_CHECKING:
-    from seqcast.models.neural import NeuralForecaster
+    from seqcast.networks.heads import Head
 
 CHUNK = 8192  # windows per forward pass when forecasting many origins
 SAMPLE_PATHS = 500  # paths a recursive model samples for its intervals
 
 
 def forecast_windows(
-    model: NeuralForecaster,
+    trained: TrainedNetwork,
     features: np.ndarray,
     origins: np.ndarray,
     last: np.ndarray,
     horizon: int,
+    *,
+    input_len: int,
+    n_targets: int,
+    recursive: bool,
+    head: Head | None,
+    seed: int,
     levels: tuple[float, ...] = (),
 ) -> np.ndarray:
     """(O, n, K, 1 + 2L) forecasts, de-scaled, from rows ``origins`` of ``features`` (T, C),
     each with ``input_len`` rows of its series before it (checked by the caller), then the
     bounds of each level's interval; each origin's series ends at row ``last`` (a recursive
-    forecast reads the known-ahead values of its next steps up to there)."""
+    forecast reads the known-ahead values of its next steps up to there). A ``recursive``
+    network is fed its own forecasts; with a ``head`` it samples paths for its intervals
+    from a generator seeded with ``seed``."""
     from seqcast.networks.heads import rescale
 
-    head = model.head
-    raw = _run(model, features, origins, last, horizon, sample=None)  # (O, n, P, K)
-    k = len(model.targets_)
-    scale, shift = model.channels_.scale[:k], model.channels_.shift[:k]
+    run = functools.partial(
+        _run, trained.module, features, input_len=input_len, k=n_targets, recursive=recursive
+    )
+    raw = run(origins, last, horizon, None, head=head)  # (O, n, P, K)
+    k = n_targets
+    scale, shift = trained.channels.scale[:k], trained.channels.shift[:k]
     if head is None:
         return (raw[:, :, 0] * scale + shift)[..., None]
     params = rescale(head, raw, shift, scale)
@@ -52,10 +64,10 @@ def forecast_windows(
     if not levels:
         return point[..., None]
     probabilities = bound_probabilities(levels)
-    if model.strategy == "recursive":
-        rng = np.random.default_rng(model.train.seed)
+    if recursive:
+        rng = np.random.default_rng(seed)
         each = np.repeat(np.arange(len(origins)), SAMPLE_PATHS)  # S rows per origin
-        draws = _run(model, features, origins[each], last[each], horizon, rng)[:, :, 0]
+        draws = run(origins[each], last[each], horizon, rng, head=head)[:, :, 0]
         paths = draws.reshape(len(origins), SAMPLE_PATHS, horizon, k) * scale + shift
         bounds = np.moveaxis(np.quantile(paths, probabilities, axis=1), 0, -1)
     else:
@@ -64,34 +76,37 @@ def forecast_windows(
 
 
 def _run(
-    model: NeuralForecaster,
+    module: Any,
     features: np.ndarray,
     origins: np.ndarray,
     last: np.ndarray,
     horizon: int,
     sample: np.random.Generator | None,
+    *,
+    input_len: int,
+    k: int,
+    recursive: bool,
+    head: Head | None,
 ) -> np.ndarray:
     """(O, n, P, K) the network's outputs in the scaled units (P = 1 without a head). A
-    recursive model feeds back its point forecast, or with ``sample`` a draw from its
+    recursive network is fed back its point forecast, or with ``sample`` a draw from its
     distribution (then the output holds the draws, P = 1)."""
     import torch
 
-    head = model.head
-    k = len(model.targets_)
     count = 1 if head is None else head.params
-    offsets = np.arange(model.input_len)
-    starts = origins - model.input_len + 1
+    offsets = np.arange(input_len)
+    starts = origins - input_len + 1
     out = np.empty((len(origins), horizon, 1 if sample else count, k))
-    model.module_.eval()
+    module.eval()
     with torch.no_grad():
         for chunk in np.split(np.arange(len(origins)), range(CHUNK, len(origins), CHUNK)):
             x = torch.as_tensor(features[starts[chunk, None] + offsets], dtype=torch.float32)
-            if model.strategy != "recursive":
-                result = model.module_(x)[:, -1].reshape(len(chunk), -1, count, k)
+            if not recursive:
+                result = module(x)[:, -1].reshape(len(chunk), -1, count, k)
                 out[chunk] = result[:, :horizon].numpy()
                 continue
             for h in range(horizon):
-                step = model.module_(x)[:, -1].reshape(len(chunk), count, k).numpy()
+                step = module(x)[:, -1].reshape(len(chunk), count, k).numpy()
                 value = _next_value(head, step, sample)  # (O, K)
                 out[chunk, h] = value[:, None] if sample else step
                 if h + 1 < horizon:

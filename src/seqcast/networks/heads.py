@@ -55,7 +55,7 @@ class Head:
         """(..., K) the point forecast (torch or NumPy, as given)."""
         return params[..., 0, :]
 
-    def quantiles(self, params: np.ndarray, probs: Sequence[float]) -> np.ndarray:
+    def quantiles(self, params: np.ndarray, probs: Sequence[float] | np.ndarray) -> np.ndarray:
         """(..., K, Q) the quantiles at ``probs`` of the distributions (..., P, K)."""
         raise NotImplementedError
 
@@ -101,7 +101,7 @@ class QuantileHead(Head):
     def point(self, params: Any) -> Any:
         return params[..., self.median, :]
 
-    def quantiles(self, params: np.ndarray, probs: Sequence[float]) -> np.ndarray:
+    def quantiles(self, params: np.ndarray, probs: Sequence[float] | np.ndarray) -> np.ndarray:
         ordered = np.sort(params, axis=-2)  # a rescale by a negative factor reverses them
         columns = []
         for prob in probs:
@@ -128,7 +128,7 @@ class NormalHead(Head):
             2 * math.pi
         )
 
-    def quantiles(self, params: np.ndarray, probs: Sequence[float]) -> np.ndarray:
+    def quantiles(self, params: np.ndarray, probs: Sequence[float] | np.ndarray) -> np.ndarray:
         z = stats.norm.ppf(np.asarray(probs))
         return params[..., 0, :, None] + params[..., 1, :, None] * z
 
@@ -149,7 +149,7 @@ class StudentTHead(Head):
         loc, scale, df = params[..., 0, :], params[..., 1, :], params[..., 2, :]
         return -torch.distributions.StudentT(df, loc, scale).log_prob(y).mean()
 
-    def quantiles(self, params: np.ndarray, probs: Sequence[float]) -> np.ndarray:
+    def quantiles(self, params: np.ndarray, probs: Sequence[float] | np.ndarray) -> np.ndarray:
         loc, scale, df = (params[..., i, :, None] for i in range(3))
         return loc + scale * stats.t.ppf(np.asarray(probs), df)
 
@@ -179,7 +179,7 @@ class NegativeBinomialHead(Head):
         )
         return -log_p.mean()
 
-    def quantiles(self, params: np.ndarray, probs: Sequence[float]) -> np.ndarray:
+    def quantiles(self, params: np.ndarray, probs: Sequence[float] | np.ndarray) -> np.ndarray:
         mean, count = params[..., 0, :, None], params[..., 1, :, None]
         return stats.nbinom.ppf(np.asarray(probs), count, count / (count + mean))
 

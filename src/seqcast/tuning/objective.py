@@ -171,7 +171,7 @@ def run_trial(
     model.fit(problem.fit_part, target, on_epoch=after_epoch)
     return {
         **problem.score(forecast()),
-        "epochs": model.training_.epochs,
+        "epochs": model.trained_.history.epochs,
         "seconds": time.perf_counter() - clock,
     }
 

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from seqcast import create_model, load_dataset
-from seqcast.evaluation.panel import panel_benchmark
+from seqcast.evaluation.benchmark import panel_benchmark
 from seqcast.models.base import Forecaster
 from seqcast.models.conformal import Conformal
 from seqcast.models.registry import model_class

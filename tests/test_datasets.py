@@ -163,3 +163,39 @@ def _serve_from(monkeypatch: pytest.MonkeyPatch, name: str, url: str) -> None:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+def test_a_runs_settings_are_the_dataset_defaults_under_what_is_given(tmp_path: Path) -> None:
+    from seqcast import DataSource
+
+    rail = DataSource(dataset="ridership").settings()
+    assert (rail.targets, rail.horizon, rail.season) == (["rail"], 14, 7)
+    assert (rail.start, rail.end, rail.train_start) == ("2019-01-01", "2019-05-31", "2016-01-01")
+    bus = DataSource(dataset="ridership").settings(target="bus", horizon=1, season=364)
+    assert (bus.targets, bus.horizon, bus.season, bus.start) == (["bus"], 1, 364, "2019-01-01")
+    m4 = DataSource(dataset="m4-hourly").settings()
+    assert (m4.target, m4.horizon, m4.season, m4.windows) == ("y", 48, 24, 1)
+    with pytest.raises(SeqcastError, match="a panel forecasts one target column"):
+        DataSource(dataset="m4-hourly").settings(target=["y", "z"])
+    own = DataSource(csv=str(tmp_path / "my.csv"), date_column="date")
+    with pytest.raises(SeqcastError, match="with --csv, give --target, --start and --end"):
+        own.settings(target="load", start="2024-01")
+    mine = own.settings(target="load", start="2024-01", end="2024-02")
+    assert (mine.horizon, mine.season, mine.windows) == (1, 1, 1)  # a file's defaults
+    panel = DataSource(csv=str(tmp_path / "p.csv"), date_column="date", id_column="id")
+    with pytest.raises(SeqcastError, match="with a panel file, give --target and --horizon"):
+        panel.settings(target="y")
+
+
+@needs_ridership
+def test_the_datasets_command_says_where_each_file_is(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import run_cli
+
+    monkeypatch.setenv("COLUMNS", "400")
+    code, out, _ = run_cli(["datasets"], capsys)
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if "│" in line}
+    assert code == 0 and "built in" in rows["co2"]
+    assert f"in {DATA_DIR}" in rows["ridership"]
+    assert "download on first use" in rows["m4-daily (panel)"]  # the test cache is empty

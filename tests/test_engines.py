@@ -13,7 +13,8 @@ import pytest
 from seqcast import prepare_panel
 from seqcast.engines import Engine, TaskFailures, as_engine, run_tasks
 from seqcast.errors import SeqcastError
-from seqcast.evaluation.panel import panel_backtest, panel_benchmark
+from seqcast.evaluation.benchmark import panel_benchmark
+from seqcast.evaluation.panel import panel_backtest
 from seqcast.models.baselines import Naive
 from seqcast.models.registry import create_model
 

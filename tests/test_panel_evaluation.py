@@ -12,8 +12,9 @@ from conftest import run_cli
 
 from seqcast import SeqcastError, create_model
 from seqcast.data.panel import prepare_panel
+from seqcast.evaluation.benchmark import panel_benchmark
 from seqcast.evaluation.metrics import owa
-from seqcast.evaluation.panel import panel_backtest, panel_benchmark
+from seqcast.evaluation.panel import panel_backtest
 
 
 def tiny() -> pd.DataFrame:
@@ -136,7 +137,18 @@ def test_the_cli_benchmarks_a_panel_file(
     board = pd.read_csv(out / "leaderboard.csv")
     assert board["model"].tolist() == ["drift", "naive"] and "owa" in board
     assert (out / "forecasts" / "drift.csv").read_text().splitlines()[0] == "id,F1,F2"
-    assert pd.read_csv(out / "per_series.csv").shape == (4, 5)  # 2 models x 2 series
+    per_series = pd.read_csv(out / "per_series.csv")  # 2 models x 2 series, every metric
+    assert per_series.shape == (4, 8)
+    assert list(per_series.columns) == [
+        "model",
+        "id",
+        "mae",
+        "rmse",
+        "mse",
+        "mape",
+        "smape",
+        "mase",
+    ]
     payload = json.loads((out / "leaderboard.json").read_text())
     assert payload["reference"]["model"] == "naive2"
     assert "model 2/2: drift running" in err  # not a terminal: a line per step

@@ -18,8 +18,14 @@ from seqcast.data.sources import DataSource
 from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.backtest import BacktestResult, backtest
-from seqcast.evaluation.benchmark import Benchmark, benchmark, run_benchmark
-from seqcast.evaluation.panel import PanelBacktestResult, PanelBenchmark, panel_backtest
+from seqcast.evaluation.benchmark import (
+    Benchmark,
+    PanelBenchmark,
+    benchmark,
+    panel_benchmark,
+    run_benchmark,
+)
+from seqcast.evaluation.panel import PanelBacktestResult, panel_backtest
 from seqcast.models.conformal import Conformal, Intervals
 from seqcast.models.registry import create_model, list_models, load_model, register_model
 from seqcast.tuning import TuneResult, tune
@@ -47,6 +53,7 @@ __all__ = [
     "load_model",
     "load_panel",
     "panel_backtest",
+    "panel_benchmark",
     "prepare_frame",
     "prepare_panel",
     "register_model",

@@ -197,9 +197,10 @@ def forecast(
     if intervals is None:
         result = model.predict(horizon, history=history, future=future)
         return ForecastRun(model, data, history, result, truth)
-    own = intervals.how == "model" or (intervals.how == "auto" and model.has_intervals)
     source: Forecaster = (
-        model if own else Conformal.calibrated(model, history, horizon, intervals.origins)
+        model
+        if intervals.own(model)
+        else Conformal.calibrated(model, history, horizon, intervals.origins)
     )
     result = source.predict_interval(horizon, intervals.levels, history=history, future=future)
     return ForecastRun(model, data, history, result, truth, intervals.levels)

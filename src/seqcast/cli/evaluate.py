@@ -15,17 +15,20 @@ from seqcast.cli.app import app, err, out
 from seqcast.cli.options import (
     AddressOpt,
     CalibrationOpt,
+    ConfigOpt,
     EndOpt,
     EngineOpt,
     IntervalsOpt,
     LevelsOpt,
     PoolOpt,
     RefitOpt,
+    SettingsOpt,
     StartOpt,
     TrainStartOpt,
     WindowsOpt,
     WorkersOpt,
     column_names,
+    configured,
     data_options,
     engine_option,
     interval_option,
@@ -33,12 +36,10 @@ from seqcast.cli.options import (
     number,
 )
 from seqcast.data.sources import DataSource
-from seqcast.engines import Engine
-from seqcast.errors import SeqcastError
-from seqcast.evaluation.backtest import backtest as run_backtest
-from seqcast.evaluation.benchmark import run_benchmark
-from seqcast.evaluation.panel import PanelBenchmark
-from seqcast.models.base import Forecaster
+from seqcast.evaluation.benchmark import PanelBenchmark, run_backtest, run_benchmark
+from seqcast.evaluation.leaderboard import interval_columns
+from seqcast.evaluation.metrics import METRICS
+from seqcast.evaluation.panel import PanelBacktestResult
 from seqcast.models.intervals import level_name
 from seqcast.models.registry import create_model, parse_overrides
 from seqcast.results import check_new, fresh_path
@@ -65,12 +66,7 @@ def backtest(
     source: DataSource,
     start: StartOpt = None,
     end: EndOpt = None,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set", help="Model parameter as key=value (repeatable), e.g. --set season=7."
-        ),
-    ] = None,
+    settings: SettingsOpt = None,
     horizon: Annotated[
         int,
         typer.Option("--horizon", min=1, help="Steps forecast from each origin (errors per step)."),
@@ -110,82 +106,36 @@ def backtest(
     """
     check_new(out_dir)
     forecaster = create_model(model, **parse_overrides(model, settings or []))
-    info = source.info
-    where = engine_option(engine, workers, address)
-    asked = interval_option(levels, intervals, calibration, pool)
-    chosen_season = season or (info.season if info else 1)
-    if asked is not None:
-        forecaster = asked.apply(forecaster, horizon, chosen_season)
-    bands = asked.levels if asked is not None else None
-    if source.is_panel:
-        _panel_backtest(forecaster, source, target, horizon, windows, season, where, out_dir, bands)
-        return
-    if start is None or end is None:
-        raise SeqcastError("give --start and --end (the range of first forecast steps)")
-    frame = source.load()
     result = run_backtest(
+        source,
         forecaster,
-        frame,
         column_names(target),
-        start,
-        end,
-        horizon,
+        start=start,
+        end=end,
+        horizon=horizon,
         refit=refit,
         train_start=train_start,
-        season=chosen_season,
-        workers=where,
-        levels=bands,
+        season=season,
+        windows=windows,
+        workers=engine_option(engine, workers, address),
+        intervals=interval_option(levels, intervals, calibration, pool),
     )
     result.save(out_dir)
-    table = Table(
-        title=f"{result.model} on {', '.join(result.targets)}: "
-        f"{result.n_forecasts} forecasts of {horizon} step(s)"
-    )
-    for column in ("mae", "rmse", "mape %", "smape %", "mase"):
-        table.add_column(column, justify="right")
-    m = result.metrics
-    table.add_row(*(number(m[k]) for k in ("mae", "rmse", "mape", "smape", "mase")))
-    out.print(table)
-    print_intervals(result.metrics, result.levels, "width")
-    out.print(f"results in {out_dir}")
-
-
-def _panel_backtest(
-    model: Forecaster,
-    source: DataSource,
-    target: str,
-    horizon: int,
-    windows: int | None,
-    season: int | None,
-    workers: Engine,
-    out_dir: Path,
-    levels: tuple[float, ...] | None,
-) -> None:
-    from seqcast.evaluation.panel import panel_backtest
-
-    info = source.info
-    (column,) = column_names(target)
-    result = panel_backtest(
-        model,
-        source.load(),
-        column,
-        horizon,
-        windows=windows or (info.benchmark.windows if info else 1),
-        season=season or (info.season if info else 1),
-        workers=workers,
-        levels=levels,
-    )
-    result.save(out_dir)
-    table = Table(
-        title=f"{result.model} on {result.n_series} series: the last {result.windows} x "
-        f"{result.horizon} steps of each"
-    )
-    for column_name in ("smape %", "mase", "mae"):
-        table.add_column(column_name, justify="right")
-    table.add_row(*(number(result.metrics[k]) for k in ("smape", "mase", "mae")))
-    out.print(table)
-    print_intervals(result.metrics, result.levels, "acd")
-    warn_failures(result.model, result.failures)
+    if isinstance(result, PanelBacktestResult):
+        print_scores(
+            f"{result.model} on {result.n_series} series: the last {result.windows} x "
+            f"{result.horizon} steps of each",
+            result.metrics,
+        )
+        print_intervals(result.metrics, result.levels, "acd")
+        warn_failures(result.model, result.failures)
+    else:
+        print_scores(
+            f"{result.model} on {', '.join(result.targets)}: "
+            f"{result.n_forecasts} forecasts of {horizon} step(s)",
+            result.metrics,
+        )
+        print_intervals(result.metrics, result.levels, "width")
     out.print(f"results in {out_dir}")
 
 
@@ -217,14 +167,7 @@ def benchmark(
     workers: WorkersOpt = None,
     engine: EngineOpt = "local",
     address: AddressOpt = None,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="Parameter as key=value over every chosen model's defaults (repeatable), "
-            "e.g. --models mlp --set ensemble=5 --set train.lr=0.003.",
-        ),
-    ] = None,
+    settings: SettingsOpt = None,
     out_dir: Annotated[
         Path | None,
         typer.Option(
@@ -239,14 +182,7 @@ def benchmark(
             "(see docs/presets.md).",
         ),
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="A best.json from seqcast tune: its model with its settings (--set goes "
-            "over them).",
-        ),
-    ] = None,
+    config: ConfigOpt = None,
     levels: LevelsOpt = None,
     intervals: IntervalsOpt = "auto",
     calibration: CalibrationOpt = 100,
@@ -287,14 +223,7 @@ def benchmark(
         return
     if out_dir is not None:
         check_new(out_dir)
-    chosen = model_names(models)
-    if config is not None:
-        from seqcast.tuning import load_config
-
-        if chosen is not None:
-            raise SeqcastError("--config names its model; leave out --models")
-        tuned, tuned_settings = load_config(config)
-        chosen, settings = [tuned], [*tuned_settings, *(settings or [])]
+    chosen, settings = configured(config, model_names(models), settings, "--models")
     board = run_benchmark(
         source,
         models=chosen,
@@ -307,79 +236,74 @@ def benchmark(
         season=season,
         windows=windows,
         workers=engine_option(engine, workers, address),
-        settings=settings or [],
+        settings=settings,
         progress=True,
         intervals=interval_option(levels, intervals, calibration, pool),
     )
     destination = board.save(out_dir or fresh_path(Path("results"), f"benchmark-{source.name}"))
     if isinstance(board, PanelBenchmark):
-        _print_panel_board(board, source.name)
-        _print_interval_board(board.leaderboard, board.results[0].levels, "acd")
+        first = board.results[0]
+        title = (
+            f"{source.name}: {first.n_series} series, the last {first.windows} x "
+            f"{first.horizon} steps of each"
+        )
+        print_board(board.leaderboard, title)
+        print_interval_board(board.leaderboard, first.levels, "acd")
         for result in board.results:
             warn_failures(result.model, result.failures)
-        out.print(f"results in {destination}")
-        return
-    first = board.results[0]
-    table = Table(
-        title=f"{source.name}: {', '.join(first.targets)}, {first.n_forecasts} "
-        f"origins, {first.horizon} step(s) ahead"
-    )
-    for column in ("rank", "model", "mae", "rmse", "mape %", "mase", "seconds"):
-        if column == "model":
-            table.add_column(column, no_wrap=True)
-        else:
-            table.add_column(column, justify="right")
-    for row in board.leaderboard.itertuples():
-        table.add_row(
-            str(row.rank),
-            str(row.model),
-            number(row.mae),
-            number(row.rmse),
-            number(row.mape),
-            number(row.mase),
-            f"{row.seconds:.2f}",
+    else:
+        single = board.results[0]
+        title = (
+            f"{source.name}: {', '.join(single.targets)}, {single.n_forecasts} origins, "
+            f"{single.horizon} step(s) ahead"
         )
-    out.print(table)
-    _print_interval_board(board.leaderboard, first.levels, "width")
+        print_board(board.leaderboard, title)
+        print_interval_board(board.leaderboard, single.levels, "width")
     out.print(f"results in {destination}")
 
 
-def _print_interval_board(board: pd.DataFrame, levels: tuple[float, ...], middle: str) -> None:
+def print_scores(title: str, scores: dict[str, float]) -> None:
+    """A row of every metric (``seqcast.evaluation.metrics.METRICS``) in ``scores``."""
+    table = Table(title=title)
+    for name, metric in METRICS.items():
+        table.add_column(metric.label(name), justify="right")
+    table.add_row(*(number(scores[name]) for name in METRICS))
+    out.print(table)
+
+
+def print_board(board: pd.DataFrame, title: str) -> None:
+    """The leaderboard's ranks, models, metrics (and OWA) and seconds, in its order."""
+    shown = [c for c in board.columns if c in ("rank", "model", "owa", "seconds", *METRICS)]
+    table = Table(title=title)
+    for column in shown:
+        label = METRICS[column].label(column) if column in METRICS else column
+        table.add_column(
+            label, no_wrap=column == "model", justify="left" if column == "model" else "right"
+        )
+    for _, row in board.iterrows():
+        table.add_row(*(_cell(column, row[column]) for column in shown))
+    out.print(table)
+
+
+def _cell(column: str, value: object) -> str:
+    """A board's value as its table shows it."""
+    if column == "seconds":
+        return f"{float(value):.2f}"  # type: ignore[arg-type]
+    return str(value) if column in ("rank", "model") else number(value)
+
+
+def print_interval_board(board: pd.DataFrame, levels: tuple[float, ...], middle: str) -> None:
     """Each model's intervals, in the leaderboard's order: coverage, ``middle`` (width or
     acd) and MSIS per level."""
     if not levels:
         return
     table = Table(title="prediction intervals")
     table.add_column("model", no_wrap=True)
-    columns = [
-        f"{score}_{level_name(level)}" for level in levels for score in ("coverage", middle, "msis")
-    ]
+    columns = interval_columns(levels, middle)
     for column in columns:
         table.add_column(column, justify="right")
     for _, row in board.iterrows():
         table.add_row(str(row["model"]), *(number(row[column]) for column in columns))
-    out.print(table)
-
-
-def _print_panel_board(board: PanelBenchmark, name: str) -> None:
-    first = board.results[0]
-    table = Table(
-        title=f"{name}: {first.n_series} series, the last {first.windows} x {first.horizon} "
-        "steps of each"
-    )
-    for column in ("rank", "model", "smape %", "mase", "owa", "seconds"):
-        table.add_column(
-            column, no_wrap=column == "model", justify="left" if column == "model" else "right"
-        )
-    for row in board.leaderboard.itertuples():
-        table.add_row(
-            str(row.rank),
-            str(row.model),
-            number(row.smape),
-            number(row.mase),
-            f"{row.owa:.3f}",
-            f"{row.seconds:.1f}",
-        )
     out.print(table)
 
 

@@ -11,6 +11,7 @@ from seqcast.cli.app import app, out
 from seqcast.cli.options import (
     AddressOpt,
     EngineOpt,
+    SettingsOpt,
     WorkersOpt,
     data_options,
     engine_option,
@@ -32,12 +33,7 @@ def ltsf(
     horizon: Annotated[int, typer.Option("--horizon", min=1, help="H, the steps forecast.")],
     out_dir: Annotated[Path, typer.Option("--out", help="New folder for metrics.json.")],
     source: DataSource,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set", help="Parameter as key=value over the preset, e.g. --set dropout=0.2."
-        ),
-    ] = None,
+    settings: SettingsOpt = None,
     preset: Annotated[
         str,
         typer.Option(

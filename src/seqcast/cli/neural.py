@@ -12,10 +12,13 @@ from rich.table import Table
 from seqcast.cli.app import app, out
 from seqcast.cli.options import (
     CalibrationOpt,
+    ConfigOpt,
     IntervalsOpt,
     LevelsOpt,
+    SettingsOpt,
     TrainStartOpt,
     column_names,
+    configured,
     data_options,
     integers,
     interval_option,
@@ -39,18 +42,8 @@ def fit(
     model: Annotated[
         str | None, typer.Option("--model", help="A neural model name (rnn, gru, ...).")
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="A best.json from seqcast tune instead of --model: its model and settings "
-            "(--set goes over them).",
-        ),
-    ] = None,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Parameter as key=value, e.g. --set train.patience=50."),
-    ] = None,
+    config: ConfigOpt = None,
+    settings: SettingsOpt = None,
     train_start: TrainStartOpt = None,
     train_end: Annotated[
         str | None, typer.Option("--train-end", help="Last date trained on.")
@@ -88,16 +81,11 @@ def fit(
     from seqcast.runs import fit_model
 
     check_new(out_dir)
-    if config is not None:
-        from seqcast.tuning import load_config
-
-        if model is not None:
-            raise SeqcastError("--config names its model; leave out --model")
-        model, tuned = load_config(config)
-        settings = [*tuned, *(settings or [])]
-    if model is None:
+    names, settings = configured(config, [model] if model else None, settings, "--model")
+    if names is None:
         raise SeqcastError("give --model NAME or --config best.json")
-    params = parse_overrides(model, settings or [])
+    (model,) = names
+    params = parse_overrides(model, settings)
     params.setdefault("train", {}).setdefault("progress", progress)
     given = valid_start is not None or valid_end is not None
     validation = (valid_start, valid_end) if given else None
@@ -251,10 +239,7 @@ def explain_command(
     horizon: Annotated[
         int | None, typer.Option("--horizon", min=1, help="H, steps forecast at once.")
     ] = None,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Parameter as key=value, e.g. --set input_len=60."),
-    ] = None,
+    settings: SettingsOpt = None,
 ) -> None:
     """Print each layer's output shape for one batch, and the parameter counts.
 

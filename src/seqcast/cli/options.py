@@ -180,8 +180,35 @@ TrainStartOpt = Annotated[
 ]
 SettingsOpt = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Model parameter as key=value (repeatable), e.g. --set season=7."),
+    typer.Option(
+        "--set",
+        help="A parameter as key=value (repeatable): the model's (--set season=7) or its "
+        "training's (--set train.lr=0.003). benchmark and tune set it over every chosen "
+        "model's defaults, ltsf over its preset.",
+    ),
 ]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="A best.json from seqcast tune: its model with its settings (--set goes over them).",
+    ),
+]
+
+
+def configured(
+    config: Path | None, names: list[str] | None, settings: list[str] | None, option: str
+) -> tuple[list[str] | None, list[str]]:
+    """The models (``names``, as ``option`` named them) and ``--set`` settings a command
+    runs; with ``--config`` its model, and its settings under those given."""
+    if config is None:
+        return names, list(settings or [])
+    from seqcast.tuning import load_config
+
+    if names is not None:
+        raise SeqcastError(f"--config names its model; leave out {option}")
+    tuned, tuned_settings = load_config(config)
+    return [tuned], [*tuned_settings, *(settings or [])]
 
 
 def integers(option: str, text: str) -> list[int]:

@@ -12,6 +12,7 @@ from seqcast.cli.app import app, out
 from seqcast.cli.options import (
     AddressOpt,
     EngineOpt,
+    SettingsOpt,
     data_options,
     engine_option,
     number,
@@ -69,10 +70,7 @@ def tune(
             "(never read; default: the dataset's, else 1).",
         ),
     ] = None,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Parameter as key=value held under every trial (repeatable)."),
-    ] = None,
+    settings: SettingsOpt = None,
     workers: Annotated[
         int | None,
         typer.Option(

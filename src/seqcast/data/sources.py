@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,28 @@ from seqcast.data.panel import load_panel
 from seqcast.errors import SeqcastError
 
 logger = logging.getLogger("seqcast")
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSettings:
+    """What a benchmark (or backtest) on a source does: the ``targets`` forecast (one on a
+    panel: ``target``), ``horizon`` steps ahead, the ``season`` (MASE's m, and the models'
+    season); on one series the range of first forecast steps ``start``..``end`` and the
+    first date fitted, ``train_start``; on a panel the ``windows`` of H steps held out at
+    the end of every series."""
+
+    targets: list[str]
+    horizon: int
+    season: int
+    start: str | None = None
+    end: str | None = None
+    train_start: str | None = None
+    windows: int = 1
+
+    @property
+    def target(self) -> str:
+        """The first (on a panel, the only) target."""
+        return self.targets[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +96,44 @@ class DataSource:
     def info(self) -> DatasetInfo | None:
         """The built-in dataset's description and defaults; None for a file."""
         return dataset_info(self.dataset) if self.dataset is not None else None
+
+    def settings(
+        self,
+        *,
+        target: str | Sequence[str] | None = None,
+        horizon: int | None = None,
+        season: int | None = None,
+        windows: int | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        train_start: str | None = None,
+    ) -> RunSettings:
+        """What a run on this source does: what is given, else the built-in dataset's
+        defaults (``seqcast datasets``). A file needs ``target``, and ``start`` and ``end``
+        (one series) or ``horizon`` (a panel, which forecasts one target); its season,
+        windows and one series' horizon default to 1."""
+        info = self.info
+        defaults = info.benchmark if info is not None else None
+        chosen = target or (defaults.target if defaults else None)
+        targets = [chosen] if isinstance(chosen, str) else list(chosen or [])
+        run = RunSettings(
+            targets=targets,
+            horizon=horizon or (defaults.horizon if defaults else 0),
+            season=season or (info.season if info else 1),
+            start=start or (defaults.start if defaults else None),
+            end=end or (defaults.end if defaults else None),
+            train_start=train_start or (defaults.train_start if defaults else None),
+            windows=windows or (defaults.windows if defaults else 1),
+        )
+        if self.is_panel:
+            if not targets or not run.horizon:
+                raise SeqcastError("with a panel file, give --target and --horizon")
+            if len(targets) != 1:
+                raise SeqcastError("a panel forecasts one target column")
+            return run
+        if not targets or run.start is None or run.end is None:
+            raise SeqcastError("with --csv, give --target, --start and --end")
+        return dataclasses.replace(run, horizon=run.horizon or 1)
 
     def load(self) -> pd.DataFrame:
         """The data as a regular time-indexed DataFrame (``seqcast.data.io``)."""

@@ -25,6 +25,7 @@ from seqcast.data.splits import date_slice
 from seqcast.engines import Engine, as_engine, run_tasks
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
+from seqcast.evaluation.metrics import seasonal_scale
 from seqcast.evaluation.probabilistic import interval_scores
 from seqcast.models.base import Forecaster, check_series
 from seqcast.models.intervals import bound_columns, check_levels, level_name
@@ -164,9 +165,66 @@ def backtest(
     require_numeric(data, names)
     if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
         raise SeqcastError(f"horizon must be a positive integer, got {horizon!r}")
+    origins, begin = _origins(model, data, start, end, horizon, train_start)
+    engine = as_engine(workers)
+    clock = time.perf_counter()
+    task = partial(_forecast_origins, model, data, names, begin, horizon, refit, bands)
+    count = min(engine.width(), len(origins)) if refit else 1  # one fit: one block
+    blocks = [b for b in np.array_split(origins, count) if len(b)]
+    labels = [f"origins {data.index[b[0]]} .. {data.index[b[-1]]}" for b in blocks]
+    parts = run_tasks(task, blocks, engine, labels=labels, what="blocks of origins")
+    forecast = np.concatenate(parts)  # (O, H, K, 1 + 2L)
+    seconds = time.perf_counter() - clock
+
+    values = data[names].to_numpy(dtype=float)  # (T, K)
+    steps = origins[:, None] + np.arange(1, horizon + 1)  # (O, H) positions of each step
+    actuals = values[steps]  # (O, H, K)
+    scales = np.array(
+        [seasonal_scale(column, season) for column in values[begin : origins[0] + 1].T]
+    )
+
+    def scored(index: Any, k: slice = slice(None)) -> dict[str, float]:
+        """The point and interval scores of the forecasts at ``index`` (of the targets k)."""
+        actual, point = actuals[index][..., k], forecast[index][..., k, 0]
+        result = metrics.scores(actual, point, scales[k])
+        if bands:
+            bounds = forecast[index][..., k, 1:]
+            result |= interval_scores(actual, bounds, scales[k], bands)
+        return result
+
+    return BacktestResult(
+        model=model.name,
+        params=model.params(),
+        targets=names,
+        horizon=horizon,
+        refit=refit,
+        forecasts=_long_forecasts(
+            time_index(data), origins, steps, names, forecast, actuals, bands
+        ),
+        metrics=scored(Ellipsis),
+        per_horizon=pd.DataFrame(
+            [scored((slice(None), h)) for h in range(horizon)],
+            index=pd.RangeIndex(1, horizon + 1, name="step"),
+        ),
+        per_target={name: scored(Ellipsis, slice(k, k + 1)) for k, name in enumerate(names)},
+        seconds=seconds,
+        levels=bands,
+    )
+
+
+def _origins(
+    model: Forecaster,
+    data: pd.DataFrame,
+    start: str,
+    end: str,
+    horizon: int,
+    train_start: str | None,
+) -> tuple[np.ndarray, int]:
+    """(O,) the rows of the origins whose first step lies in [start, end], each forecast
+    inside the data, and the first row any fit may use (``train_start``'s); the first
+    origin must leave ``model`` the history it needs."""
     first_steps = date_slice(data, start, end, what="backtest range")
-    positions = data.index.get_indexer(first_steps.index)
-    origins = positions - 1  # (O,) positions of the last observed step
+    origins = data.index.get_indexer(first_steps.index) - 1  # the last observed steps
     if origins[-1] + horizon >= len(data):
         reach = data.index[-1] + (origins[-1] + horizon - len(data) + 1) * time_index(data).freq
         raise SeqcastError(
@@ -186,60 +244,7 @@ def backtest(
             f"the first origin {data.index[max(origins[0], 0)]} leaves {max(history_len, 0)} "
             f"observed steps; {model.name} needs at least {model.min_history}"
         )
-
-    engine = as_engine(workers)
-
-    clock = time.perf_counter()
-    task = partial(_forecast_origins, model, data, names, begin, horizon, refit, bands)
-    count = min(engine.width(), len(origins)) if refit else 1  # one fit: one block
-    blocks = [b for b in np.array_split(origins, count) if len(b)]
-    labels = [f"origins {data.index[b[0]]} .. {data.index[b[-1]]}" for b in blocks]
-    parts = run_tasks(task, blocks, engine, labels=labels, what="blocks of origins")
-    forecast = np.concatenate(parts)  # (O, H, K, 1 + 2L)
-    seconds = time.perf_counter() - clock
-    predictions, bounds = forecast[..., 0], forecast[..., 1:]
-
-    values = data[names].to_numpy(dtype=float)  # (T, K)
-    steps = origins[:, None] + np.arange(1, horizon + 1)  # (O, H) positions of each step
-    actuals = values[steps]  # (O, H, K)
-    train = values[begin : origins[0] + 1]
-
-    def scores(index: Any, k: int | None = None) -> dict[str, float]:
-        """The point and interval scores of the forecasts at ``index`` (of target k)."""
-        actual, point, bound = actuals[index], predictions[index], bounds[index]
-        seen = train
-        if k is not None:
-            actual, point, bound, seen = (
-                actual[..., k],
-                point[..., k],
-                bound[..., k, :],
-                train[:, k],
-            )
-        result = _scores(actual, point, seen, season)
-        if bands:
-            if k is not None:
-                actual, bound, seen = actual[..., None], bound[..., None, :], seen[:, None]
-            result |= interval_scores(actual, bound, seen, season, bands)
-        return result
-
-    return BacktestResult(
-        model=model.name,
-        params=model.params(),
-        targets=names,
-        horizon=horizon,
-        refit=refit,
-        forecasts=_long_forecasts(
-            time_index(data), origins, steps, names, predictions, actuals, bounds, bands
-        ),
-        metrics=scores(Ellipsis),
-        per_horizon=pd.DataFrame(
-            [scores((slice(None), h)) for h in range(horizon)],
-            index=pd.RangeIndex(1, horizon + 1, name="step"),
-        ),
-        per_target={name: scores(Ellipsis, k) for k, name in enumerate(names)},
-        seconds=seconds,
-        levels=bands,
-    )
+    return origins, begin
 
 
 def _forecast_origins(
@@ -267,46 +272,27 @@ def _forecast_origins(
     return out
 
 
-def _scores(
-    actual: np.ndarray, predicted: np.ndarray, train: np.ndarray, season: int
-) -> dict[str, float]:
-    """Every metric over all values; MASE averaged over target columns (the last axis)."""
-    scores = {name: f(actual, predicted) for name, f in metrics.METRICS.items()}
-    if train.ndim == 1:
-        train, actual, predicted = train[:, None], actual[..., None], predicted[..., None]
-    if len(train) > season:
-        scores["mase"] = float(
-            np.mean(
-                [
-                    metrics.mase(actual[..., k], predicted[..., k], train[:, k], season)
-                    for k in range(train.shape[1])
-                ]
-            )
-        )
-    else:
-        scores["mase"] = float("nan")
-    return scores
-
-
 def _long_forecasts(
     index: pd.DatetimeIndex,
     origins: np.ndarray,
     steps: np.ndarray,
     names: list[str],
-    predicted: np.ndarray,
+    forecast: np.ndarray,
     actual: np.ndarray,
-    bounds: np.ndarray,
     levels: tuple[float, ...],
 ) -> pd.DataFrame:
-    n_origins, horizon, k = predicted.shape
-    intervals = {name: bounds[..., b].ravel() for b, name in enumerate(bound_columns(levels))}
+    """One row per (origin, step, target) of ``forecast`` (O, H, K, 1 + 2L)."""
+    n_origins, horizon, k = actual.shape
+    intervals = {
+        name: forecast[..., b].ravel() for b, name in enumerate(bound_columns(levels), start=1)
+    }
     return pd.DataFrame(
         {
             "origin": np.repeat(index[origins], horizon * k),
             "time": np.repeat(index[steps.ravel()], k),
             "step": np.tile(np.repeat(np.arange(1, horizon + 1), k), n_origins),
             "target": np.tile(names, n_origins * horizon),
-            "forecast": predicted.ravel(),
+            "forecast": forecast[..., 0].ravel(),
             "actual": actual.ravel(),
             **intervals,
         }

@@ -13,25 +13,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from seqcast.data.sources import DataSource
 from seqcast.engines import Engine, as_engine, run_tasks
 from seqcast.errors import SeqcastError
+from seqcast.evaluation import metrics
 from seqcast.evaluation.backtest import BacktestResult, backtest
+from seqcast.evaluation.leaderboard import panel_board, series_board
+from seqcast.evaluation.panel import PanelBacktestResult, panel_backtest
+from seqcast.evaluation.reports import write_benchmark_report, write_panel_report
 from seqcast.models.base import Forecaster
 from seqcast.models.conformal import Intervals
-from seqcast.models.intervals import level_name
 from seqcast.models.registry import create_model, list_models, model_class, parse_overrides
 from seqcast.progress import Progress
-
-if TYPE_CHECKING:
-    from seqcast.evaluation.panel import PanelBenchmark
 from seqcast.results import json_ready, results_dir, write_json
-
-LEADERBOARD_METRICS = ("mae", "rmse", "mape", "smape", "mase")
 
 
 @dataclass
@@ -65,7 +63,7 @@ class Benchmark:
             pd.concat(
                 [r.forecasts.assign(model=r.model) for r in self.results], ignore_index=True
             ).to_csv(tmp / "forecasts.csv", index=False)
-            write_benchmark_report(self, tmp)
+            write_benchmark_report(tmp, self.leaderboard, self.results, self.data, self.title)
         return folder
 
 
@@ -126,114 +124,104 @@ def run_benchmark(
     the ranked ``Benchmark`` or ``PanelBenchmark``.
     """
     source = DataSource.of(source)
-    info = source.info
-    defaults = info.benchmark if info else None
-    if source.is_panel:
-        return _run_panel_benchmark(
-            source,
-            models,
-            target,
-            horizon,
-            season,
-            windows,
-            workers,
-            settings,
-            progress,
-            intervals,
-        )
-    chosen_target = target or (defaults.target if defaults else None)
-    chosen_start = start or (defaults.start if defaults else None)
-    chosen_end = end or (defaults.end if defaults else None)
-    if chosen_target is None or chosen_start is None or chosen_end is None:
-        raise SeqcastError("with --csv, give --target, --start and --end")
-    chosen_season = season or (info.season if info else 1)
-    chosen_horizon = horizon or (defaults.horizon if defaults else 1)
-    candidates = default_models(  # names and settings checked first
-        chosen_season, chosen_horizon, models, settings=settings
+    run = source.settings(
+        target=target,
+        horizon=horizon,
+        season=season,
+        windows=windows,
+        start=start,
+        end=end,
+        train_start=train_start,
+    )
+    candidates = default_models(  # names and settings checked before the data is read
+        run.season, run.horizon, models, panel=source.is_panel, settings=settings
     )
     if intervals is not None:
-        candidates = [intervals.apply(m, chosen_horizon, chosen_season) for m in candidates]
-    data = source.load()
+        candidates = [intervals.apply(m, run.horizon, run.season) for m in candidates]
+    levels = intervals.levels if intervals is not None else None
+    title = f"seqcast benchmark: {source.name}"
+    if source.is_panel:
+        return panel_benchmark(
+            candidates,
+            source.load(),
+            run.target,
+            run.horizon,
+            windows=run.windows,
+            season=run.season,
+            workers=workers,
+            title=title,
+            progress=progress,
+            levels=levels,
+        )
     return benchmark(
         candidates,
-        data,
-        [chosen_target] if isinstance(chosen_target, str) else list(chosen_target),
-        chosen_start,
-        chosen_end,
-        chosen_horizon,
+        source.load(),
+        run.targets,
+        str(run.start),
+        str(run.end),
+        run.horizon,
         refit=refit,
-        train_start=train_start or (defaults.train_start if defaults else None),
-        season=chosen_season,
-        title=f"seqcast benchmark: {source.name}",
+        train_start=run.train_start,
+        season=run.season,
+        title=title,
         progress=progress,
         workers=workers,
-        levels=intervals.levels if intervals is not None else None,
+        levels=levels,
     )
 
 
-def _run_panel_benchmark(
-    source: DataSource,
-    models: Sequence[str] | None,
-    target: str | Sequence[str] | None,
-    horizon: int | None,
-    season: int | None,
-    windows: int | None,
-    workers: int | Engine,
-    settings: Sequence[str],
-    progress: bool,
-    intervals: Intervals | None,
-) -> PanelBenchmark:
-    """``run_benchmark`` on a panel: the dataset's defaults, else ``target`` and
-    ``horizon`` given."""
-    from seqcast.evaluation.panel import panel_benchmark
-
-    chosen_target, chosen_horizon, chosen_season, chosen_windows = panel_settings(
-        source, target, horizon, season, windows
-    )
-    candidates = default_models(  # names and settings checked first
-        chosen_season, chosen_horizon, models, panel=True, settings=settings
+def run_backtest(
+    source: str | DataSource,
+    model: Forecaster,
+    target: str | Sequence[str],
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    horizon: int = 1,
+    refit: bool = False,
+    train_start: str | None = None,
+    season: int | None = None,
+    windows: int | None = None,
+    workers: int | Engine = 1,
+    intervals: Intervals | None = None,
+) -> BacktestResult | PanelBacktestResult:
+    """``model`` through the backtest on a dataset or file (``seqcast backtest``): on one
+    series from every origin whose first step lies in ``start``..``end`` (both needed),
+    fitted from ``train_start`` (default: the start of the data); on a panel the last
+    ``windows`` x ``horizon`` steps of every series. The season and a panel's windows are
+    the dataset's unless given; ``intervals`` adds prediction intervals and their scores."""
+    source = DataSource.of(source)
+    if not source.is_panel and (start is None or end is None):
+        raise SeqcastError("give --start and --end (the range of first forecast steps)")
+    run = source.settings(
+        target=target, horizon=horizon, season=season, windows=windows, start=start, end=end
     )
     if intervals is not None:
-        candidates = [intervals.apply(m, chosen_horizon, chosen_season) for m in candidates]
-    return panel_benchmark(
-        candidates,
+        model = intervals.apply(model, run.horizon, run.season)
+    levels = intervals.levels if intervals is not None else None
+    if source.is_panel:
+        return panel_backtest(
+            model,
+            source.load(),
+            run.target,
+            run.horizon,
+            windows=run.windows,
+            season=run.season,
+            workers=workers,
+            levels=levels,
+        )
+    return backtest(
+        model,
         source.load(),
-        chosen_target,
-        chosen_horizon,
-        windows=chosen_windows,
-        season=chosen_season,
+        run.targets,
+        str(run.start),
+        str(run.end),
+        run.horizon,
+        refit=refit,
+        train_start=train_start,
+        season=run.season,
         workers=workers,
-        title=f"seqcast benchmark: {source.name}",
-        progress=progress,
-        levels=intervals.levels if intervals is not None else None,
-    )
-
-
-def panel_settings(
-    source: DataSource,
-    target: str | Sequence[str] | None,
-    horizon: int | None,
-    season: int | None,
-    windows: int | None,
-) -> tuple[str, int, int, int]:
-    """A panel's (target, horizon, season, windows): those given, else the dataset's; a
-    file needs ``target`` and ``horizon`` (season and windows default to 1)."""
-    info = source.info
-    defaults = info.benchmark if info else None
-    chosen_target = target or (defaults.target if defaults else None)
-    chosen_horizon = horizon or (defaults.horizon if defaults else None)
-    if chosen_target is None or chosen_horizon is None:
-        raise SeqcastError("with a panel file, give --target and --horizon")
-    if not isinstance(chosen_target, str):
-        if len(chosen_target) != 1:
-            raise SeqcastError("a panel forecasts one target column")
-        chosen_target = chosen_target[0]
-    chosen_season = season or (info.season if info else 1)
-    return (
-        chosen_target,
-        chosen_horizon,
-        chosen_season,
-        windows or (defaults.windows if defaults else 1),
+        levels=levels,
     )
 
 
@@ -289,94 +277,102 @@ def benchmark(
                     f"{model.name}: MAE {results[-1].metrics['mae']:.4g} "
                     f"in {results[-1].seconds:.1f} s",
                 )
-    rows = [
-        {
-            "model": r.model,
-            **{m: r.metrics[m] for m in LEADERBOARD_METRICS},
-            **{
-                f"{score}_{level_name(level)}": r.metrics[f"{score}_{level_name(level)}"]
-                for level in r.levels
-                for score in ("coverage", "width", "msis")
-            },
-            "n_forecasts": r.n_forecasts,
-            "seconds": round(r.seconds, 3),
-            "params": params_text(model),
-        }
-        for r, model in zip(results, models, strict=True)
-    ]
-    board = pd.DataFrame(rows).sort_values("mae", kind="mergesort", ignore_index=True)
-    board.insert(0, "rank", range(1, len(board) + 1))
+    board = series_board(results, models)
     return Benchmark(board, results, data, title)
 
 
-def params_text(model: Forecaster) -> str:
-    """``k=v, ...`` for the parameters that differ from the model's defaults."""
-    return ", ".join(f"{k}={v}" for k, v in model.changed_params().items())
+@dataclass
+class PanelBenchmark:
+    """The leaderboard (best OWA first), each model's panel backtest, the reference (Naive2)
+    OWA is measured against, the panel and a title for the report."""
+
+    leaderboard: pd.DataFrame
+    results: list[PanelBacktestResult]
+    reference: PanelBacktestResult
+    data: pd.DataFrame
+    title: str = "seqcast benchmark"
+
+    def per_horizon(self, metric: str = "smape") -> pd.DataFrame:
+        """(H, models): ``metric`` at each step ahead for every model."""
+        return pd.DataFrame({r.model: r.per_horizon[metric] for r in self.results})
+
+    def per_series(self) -> pd.DataFrame:
+        """One row per (model, series): every metric."""
+        return pd.concat(
+            [r.per_series.reset_index().assign(model=r.model) for r in self.results],
+            ignore_index=True,
+        )[["model", "id", *metrics.METRICS]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_ready(
+            {
+                "leaderboard": self.leaderboard.to_dict(orient="records"),
+                "reference": self.reference.to_dict(),
+                "models": {r.model: r.to_dict() for r in self.results},
+            }
+        )
+
+    def save(self, folder: str | Path) -> Path:
+        """Write a new ``folder``: leaderboard.csv/.json, per_horizon.csv (sMAPE per step and
+        model), per_series.csv, forecasts/MODEL.csv (M4's submission layout), per_horizon.png,
+        series.png and report.html."""
+        folder = Path(folder)
+        with results_dir(folder) as tmp:
+            self.leaderboard.to_csv(tmp / "leaderboard.csv", index=False)
+            write_json(tmp / "leaderboard.json", self.to_dict())
+            self.per_horizon("smape").to_csv(tmp / "per_horizon.csv")
+            self.per_series().to_csv(tmp / "per_series.csv", index=False)
+            (tmp / "forecasts").mkdir()
+            for result in self.results:
+                result.submission().to_csv(tmp / "forecasts" / f"{result.model}.csv", index=False)
+            write_panel_report(
+                tmp, self.leaderboard, self.results, self.reference, self.data, self.title
+            )
+        return folder
 
 
-def write_benchmark_report(board: Benchmark, folder: Path, top: int = 5) -> Path:
-    """Pictures (the series with the fit and backtest spans, ACF/PACF of the fitted part,
-    1-step forecasts of the ``top`` models against the truth, MAE per step ahead) and
-    ``report.html`` (the leaderboard, the pictures, the per-step table) in ``folder``."""
-    from seqcast.analysis import analyze
-    from seqcast.evaluation.interval_report import interval_sections
-    from seqcast.plots import plot_forecasts, plot_per_horizon, plot_series
-    from seqcast.report import write_report
-
-    first = board.results[0]
-    target = first.targets[0]
-    forecasts = first.forecasts
-    span_start, span_end = forecasts["time"].min(), forecasts["time"].max()
-    series = board.data[target]
-    before = series.loc[: forecasts["origin"].min()]
-    plot_series(
-        series,
-        {"fitted on": (before.index[0], before.index[-1]), "backtest": (span_start, span_end)},
-        folder / "series.png",
-        f"{target}: the data, what the models were fitted on, the backtest span",
+def panel_benchmark(
+    models: Sequence[Forecaster],
+    panel: pd.DataFrame,
+    target: str,
+    horizon: int,
+    *,
+    windows: int = 1,
+    season: int = 1,
+    workers: int | Engine = 1,
+    title: str = "seqcast benchmark",
+    progress: bool = False,
+    levels: Sequence[float] | None = None,
+) -> PanelBenchmark:
+    """Every model through the same panel backtest (local models' series on ``workers``: a
+    number of local processes or an ``Engine``); the leaderboard is sorted by OWA. A model
+    whose series partly failed is scored, against Naive2 too, on the series it forecast;
+    the ``failed`` column counts the others. With interval ``levels`` every model must have
+    intervals (its own, or wrapped in ``Conformal``); the board gains coverage_L, acd_L and
+    msis_L."""
+    run = partial(
+        panel_backtest,
+        panel=panel,
+        target=target,
+        horizon=horizon,
+        windows=windows,
+        season=season,
+        workers=workers,
+        levels=levels,
     )
-    analyze(before.to_numpy(dtype=float)).plot(
-        folder / "acf_pacf.png", f"{target}: autocorrelation of the fitted part"
-    )
-    best = list(board.leaderboard["model"][:top])
-    by_model = {r.model: r for r in board.results}
-    one_step = {}
-    for name in best:
-        rows = by_model[name].forecasts
-        rows = rows[(rows["step"] == 1) & (rows["target"] == target)]
-        one_step[name] = pd.Series(rows["forecast"].to_numpy(), index=rows["time"])
-    first_steps = next(iter(one_step.values())).index
-    truth = series.loc[first_steps[0] : first_steps[-1]]
-    plot_forecasts(truth, one_step, folder / "forecasts.png", f"{target}: 1-step forecasts")
-    per_horizon = board.per_horizon("mae")
-    plot_per_horizon(per_horizon[best], folder / "per_horizon.png")
-    report = folder / "report.html"
-    leaderboard = board.leaderboard.set_index("rank")
-    write_report(
-        report,
-        board.title,
-        {
-            "target": ", ".join(first.targets),
-            "origins": first.n_forecasts,
-            "steps ahead": first.horizon,
-            "backtest": f"{_day(span_start)} to {_day(span_end)}",
-        },
-        {
-            "Leaderboard": leaderboard,
-            "the series, the fitted part and the backtest span": folder / "series.png",
-            "ACF and PACF of the fitted part": folder / "acf_pacf.png",
-            f"1-step forecasts of the best {len(best)} models against the truth": folder
-            / "forecasts.png",
-            f"MAE per step ahead, best {len(best)} models": folder / "per_horizon.png",
-            "MAE per step ahead": per_horizon,
-            **interval_sections(
-                board.results, best[0], folder, lambda result, path: result.fan_chart(path)
-            ),
-        },
-    )
-    return report
-
-
-def _day(stamp: pd.Timestamp) -> str:
-    """The date alone when the time is midnight."""
-    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
+    results = []
+    with Progress(len(models), "model", enabled=progress) as shown:
+        for number, model in enumerate(models, start=1):
+            shown.start(number, model.name)
+            results.append(run(model))
+            score = results[-1].metrics
+            shown.advance(
+                number,
+                f"{model.name}: sMAPE {score['smape']:.3f}, "
+                f"MASE {score['mase']:.3f} in {results[-1].seconds:.1f} s",
+            )
+    reference = next((r for r in results if r.model == "naive2"), None)
+    if reference is None:
+        reference = run(create_model("naive2", season=season), levels=None)
+    board = panel_board(results, models, reference)
+    return PanelBenchmark(board, results, reference, panel, title)

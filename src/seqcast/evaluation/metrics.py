@@ -1,45 +1,65 @@
-"""Forecast error metrics: free functions of arrays of the same shape, returning a float.
+"""Forecast error metrics: free functions of arrays of the same shape.
 
-MAPE and sMAPE are in percent. MAPE is NaN when an actual value is zero (it is undefined
-there); sMAPE counts a step where both values are zero as no error. MASE divides by the
-in-sample MAE of the seasonal-naive forecast (season ``m``) on the training series, and is
-NaN when that forecast is perfect in-sample (its error is zero up to round-off). sMAPE and
-MASE are the M4 competition's definitions; ``owa`` combines them relative to Naive2.
+``mae(y_true, y_pred)`` is the mean over every value, a float; with ``axis`` it is the mean
+over those axes only, an array (``mae(actual, predicted, axis=1)`` of (N, H) arrays gives
+each of N series its own). MAPE and sMAPE are in percent. MAPE is NaN when an actual value
+is zero (it is undefined there); sMAPE counts a step where both values are zero as no
+error. MASE divides by the in-sample MAE of the seasonal-naive forecast (season ``m``) on
+the training series, ``seasonal_scale``, which is NaN when that forecast is perfect
+in-sample (its error is zero up to round-off) or the series has no more than m values.
+sMAPE and MASE are the M4 competition's definitions; ``owa`` combines them relative to
+Naive2.
+
+``METRICS`` lists every metric that backtests, panels, leaderboards and tables report, in
+their order: a metric added there reaches all of them. ``scores`` pools each over a
+series' forecasts, ``series_scores`` gives each series of a panel its own.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from seqcast.errors import SeqcastError
 
+Axis = int | tuple[int, ...] | None
 
-def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+
+def mae(y_true: ArrayLike, y_pred: ArrayLike, axis: Axis = None) -> Any:
     t, p = _pair(y_true, y_pred)
-    return float(np.mean(np.abs(t - p)))
+    return _mean(np.abs(t - p), axis)
 
 
-def mse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+def mse(y_true: ArrayLike, y_pred: ArrayLike, axis: Axis = None) -> Any:
     t, p = _pair(y_true, y_pred)
-    return float(np.mean((t - p) ** 2))
+    return _mean((t - p) ** 2, axis)
 
 
-def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    return float(np.sqrt(mse(y_true, y_pred)))
+def rmse(y_true: ArrayLike, y_pred: ArrayLike, axis: Axis = None) -> Any:
+    root = np.sqrt(mse(y_true, y_pred, axis))
+    return float(root) if axis is None else root
 
 
-def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+def mape(y_true: ArrayLike, y_pred: ArrayLike, axis: Axis = None) -> Any:
     t, p = _pair(y_true, y_pred)
-    if np.any(t == 0):
-        return float("nan")
-    return float(100 * np.mean(np.abs((t - p) / t)))
+    zero = np.any(t == 0, axis=axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percent = 100 * _mean(np.abs((t - p) / t), axis)
+    if axis is None:
+        return float("nan") if zero else float(percent)
+    return np.where(zero, np.nan, percent)
 
 
-def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    return float(100 * np.mean(smape_ratios(*_pair(y_true, y_pred))))
+def smape(y_true: ArrayLike, y_pred: ArrayLike, axis: Axis = None) -> Any:
+    ratios = smape_ratios(*_pair(y_true, y_pred))
+    if axis is None:
+        return float(100 * np.mean(ratios))
+    return 100 * np.mean(ratios, axis=axis)
 
 
 def smape_ratios(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -55,17 +75,18 @@ def smape_ratios(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 
 
 def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike, m: int = 1) -> float:
-    return mae(y_true, y_pred) / seasonal_scale(y_train, m)
+    return float(mae(y_true, y_pred)) / seasonal_scale(y_train, m)
 
 
-def seasonal_scale(y_train: ArrayLike, m: int = 1, what: str = "MASE") -> float:
+def seasonal_scale(y_train: ArrayLike, m: int = 1) -> float:
     """The in-sample seasonal-naive MAE of ``y_train`` (period ``m``), the scale of MASE
-    and MSIS; NaN when it is zero up to round-off (the scaled error is undefined)."""
+    and MSIS; NaN when the series has m values or fewer, or the MAE is zero up to round-off
+    (a scaled error is undefined then)."""
     train = np.asarray(y_train, dtype=float)
-    if m < 1 or len(train) <= m:
-        raise SeqcastError(
-            f"{what} with season m={m} needs more than {m} training values, got {len(train)}"
-        )
+    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+        raise SeqcastError(f"the season m of a seasonal scale is a positive integer, got {m!r}")
+    if len(train) <= m:
+        return float("nan")
     scale = float(np.mean(np.abs(train[m:] - train[:-m])))
     if scale <= 1e-12 * float(np.mean(np.abs(train))):  # zero up to round-off: undefined
         return float("nan")
@@ -82,13 +103,76 @@ def owa(smape: float, mase: float, smape_naive2: float, mase_naive2: float) -> f
     return 0.5 * (smape / smape_naive2 + mase / mase_naive2)
 
 
-METRICS: dict[str, Callable[[ArrayLike, ArrayLike], float]] = {
-    "mae": mae,
-    "mape": mape,
-    "smape": smape,
-    "mse": mse,
-    "rmse": rmse,
+@dataclass(frozen=True)
+class Metric:
+    """A point forecast's metric: ``score(y_true, y_pred, axis)``; a ``scaled`` one is then
+    divided by the series' ``seasonal_scale`` (MASE is the scaled MAE); ``unit`` labels it
+    in tables ("%")."""
+
+    score: Callable[..., Any]
+    scaled: bool = False
+    unit: str = ""
+
+    def label(self, name: str) -> str:
+        """The metric's column title: its name, and its unit when it has one."""
+        return f"{name} {self.unit}" if self.unit else name
+
+
+METRICS: dict[str, Metric] = {
+    "mae": Metric(mae),
+    "rmse": Metric(rmse),
+    "mse": Metric(mse),
+    "mape": Metric(mape, unit="%"),
+    "smape": Metric(smape, unit="%"),
+    "mase": Metric(mae, scaled=True),
 }
+
+
+def scores(actual: np.ndarray, predicted: np.ndarray, scales: np.ndarray) -> dict[str, float]:
+    """Every metric of one series' forecasts ``actual``, ``predicted`` (..., K) over all
+    their values; a scaled metric for each target k over ``scales[k]`` (K,), then averaged
+    over the targets."""
+    out = {}
+    for name, metric in METRICS.items():
+        if metric.scaled:
+            columns = [
+                float(metric.score(actual[..., k], predicted[..., k])) / scales[k]
+                for k in range(actual.shape[-1])
+            ]
+            out[name] = float(np.mean(columns))
+        else:
+            out[name] = float(metric.score(actual, predicted))
+    return out
+
+
+def series_scores(
+    actual: np.ndarray, predicted: np.ndarray, scales: np.ndarray, axis: Axis = None
+) -> dict[str, np.ndarray]:
+    """Every metric of each series: ``actual`` and ``predicted`` (N, ...) hold a series'
+    forecasts along the other axes (or only along ``axis``), ``scales`` (N,) its seasonal
+    scale. Returns (N,) per metric (the shape the reduction over ``axis`` leaves)."""
+    over = tuple(range(1, actual.ndim)) if axis is None else axis
+    out = {}
+    for name, metric in METRICS.items():
+        value = metric.score(actual, predicted, over)
+        if metric.scaled:
+            value = value / scales.reshape(-1, *[1] * (np.ndim(value) - 1))
+        out[name] = value
+    return out
+
+
+def mean_over_series(values: ArrayLike, axis: int = 0) -> Any:
+    """The mean over series of their scores (M4's averages), leaving out the series where
+    a score is undefined (NaN); NaN when it is undefined for all of them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # every one NaN: NaN, said by the value
+        return np.nanmean(np.asarray(values, dtype=float), axis=axis)
+
+
+def _mean(values: np.ndarray, axis: Axis) -> Any:
+    if axis is None:
+        return float(np.mean(values))
+    return np.mean(values, axis=axis)
 
 
 def _pair(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

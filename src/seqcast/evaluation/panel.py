@@ -44,14 +44,11 @@ from seqcast.engines import (
 )
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
-from seqcast.evaluation.benchmark import params_text
-from seqcast.evaluation.probabilistic import interval_score
+from seqcast.evaluation.metrics import seasonal_scale
+from seqcast.evaluation.probabilistic import coverage, interval_score, interval_width
 from seqcast.models.base import Forecaster
 from seqcast.models.intervals import bound_columns, check_levels, level_name
-from seqcast.progress import Progress
 from seqcast.results import json_ready, results_dir, write_json
-
-SCORES = ("smape", "mase", "mae")
 
 
 @dataclass
@@ -246,57 +243,27 @@ def _score(
     """The result of (N, W, H, 1 + 2L) forecasts (and interval bounds) of ``frames``' last
     W x H steps."""
     held = windows * horizon
-    predicted, bounds = forecast[..., 0], forecast[..., 1:]
-    actual = np.stack([frame[target].to_numpy(dtype=float)[-held:] for frame in frames])
-    actual = actual.reshape(len(frames), windows, horizon)
-    train = [frame[target].to_numpy(dtype=float)[:-held] for frame in frames]
-    rows = [
-        {
-            "smape": metrics.smape(a, p),
-            "mase": metrics.mase(a, p, y, season) if len(y) > season else float("nan"),
-            "mae": metrics.mae(a, p),
-        }
-        for a, p, y in zip(actual, predicted, train, strict=True)
-    ]
-    per_series = pd.DataFrame(rows, index=pd.Index(ids, name="id"))
-    scales = per_series["mae"] / per_series["mase"]  # each series' MASE denominator
-    per_step = np.abs(actual - predicted).mean(axis=1)  # (N, H)
-    steps = {
-        # at each step h: the mean over series of each one's sMAPE there
-        "smape": (100 * metrics.smape_ratios(actual, predicted).mean(axis=1)).mean(axis=0),
-        "mase": np.nanmean(per_step / scales.to_numpy()[:, None], axis=0),
-        "mae": per_step.mean(axis=0),
-    }
+    predicted = forecast[..., 0]
+    values = [frame[target].to_numpy(dtype=float) for frame in frames]
+    actual = np.stack([series[-held:] for series in values]).reshape(len(frames), windows, horizon)
+    scales = np.array([seasonal_scale(series[:-held], season) for series in values])  # (N,)
+    per_series = pd.DataFrame(
+        metrics.series_scores(actual, predicted, scales), index=pd.Index(ids, name="id")
+    )
+    # at each step h: the mean over series of each one's score there
+    at_step = metrics.series_scores(actual, predicted, scales, axis=1)  # (N, H) each
+    steps = {name: metrics.mean_over_series(value) for name, value in at_step.items()}
     for i, level in enumerate(levels):
         name, alpha = level_name(level), 1 - level / 100
-        lower, upper = bounds[..., 2 * i], bounds[..., 2 * i + 1]  # (N, W, H)
-        inside = (actual >= lower) & (actual <= upper)
+        lower, upper = forecast[..., 1 + 2 * i], forecast[..., 2 + 2 * i]  # (N, W, H)
         score = interval_score(actual, lower, upper, alpha).mean(axis=1)  # (N, H)
-        per_series[f"coverage_{name}"] = inside.mean(axis=(1, 2))
-        per_series[f"width_{name}"] = (upper - lower).mean(axis=(1, 2))
-        per_series[f"msis_{name}"] = score.mean(axis=1) / scales.to_numpy()
-        steps[f"coverage_{name}"] = inside.mean(axis=(0, 1))
-        steps[f"msis_{name}"] = np.nanmean(score / scales.to_numpy()[:, None], axis=0)
+        per_series[f"coverage_{name}"] = coverage(actual, lower, upper, axis=(1, 2))
+        per_series[f"width_{name}"] = interval_width(lower, upper, axis=(1, 2))
+        per_series[f"msis_{name}"] = score.mean(axis=1) / scales
+        steps[f"coverage_{name}"] = coverage(actual, lower, upper, axis=(0, 1))
+        steps[f"msis_{name}"] = metrics.mean_over_series(score / scales[:, None])
     per_horizon = pd.DataFrame(steps, index=pd.RangeIndex(1, horizon + 1, name="step"))
-    times = [frame.index[-held:] for frame in frames]
-    forecasts = pd.DataFrame(
-        {
-            "id": np.repeat(np.asarray(ids, dtype=object), held),
-            "window": np.tile(np.repeat(np.arange(1, windows + 1), horizon), len(ids)),
-            "origin": np.concatenate(
-                [
-                    np.repeat(frame.index[len(frame) - held - 1 :: horizon][:windows], horizon)
-                    for frame in frames
-                ]
-            ),
-            "time": np.concatenate(times),
-            "step": np.tile(np.arange(1, horizon + 1), len(ids) * windows),
-            "forecast": predicted.ravel(),
-            "actual": actual.ravel(),
-            **{name: bounds[..., b].ravel() for b, name in enumerate(bound_columns(levels))},
-        }
-    )
-    summary = {str(name): float(per_series[name].mean()) for name in per_series}
+    summary = {str(name): float(metrics.mean_over_series(per_series[name])) for name in per_series}
     for level in levels:
         summary[f"acd_{level_name(level)}"] = abs(
             summary[f"coverage_{level_name(level)}"] - level / 100
@@ -308,7 +275,7 @@ def _score(
         horizon=horizon,
         windows=windows,
         season=season,
-        forecasts=forecasts,
+        forecasts=_long_forecasts(ids, frames, windows, horizon, forecast, actual, levels),
         per_series=per_series,
         per_horizon=per_horizon,
         metrics=summary,
@@ -317,125 +284,34 @@ def _score(
     )
 
 
-@dataclass
-class PanelBenchmark:
-    """The leaderboard (best OWA first), each model's panel backtest, the reference (Naive2)
-    OWA is measured against, the panel and a title for the report."""
-
-    leaderboard: pd.DataFrame
-    results: list[PanelBacktestResult]
-    reference: PanelBacktestResult
-    data: pd.DataFrame
-    title: str = "seqcast benchmark"
-
-    def per_horizon(self, metric: str = "smape") -> pd.DataFrame:
-        """(H, models): ``metric`` at each step ahead for every model."""
-        return pd.DataFrame({r.model: r.per_horizon[metric] for r in self.results})
-
-    def per_series(self) -> pd.DataFrame:
-        """One row per (model, series): smape, mase, mae."""
-        return pd.concat(
-            [r.per_series.reset_index().assign(model=r.model) for r in self.results],
-            ignore_index=True,
-        )[["model", "id", *SCORES]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return json_ready(
-            {
-                "leaderboard": self.leaderboard.to_dict(orient="records"),
-                "reference": self.reference.to_dict(),
-                "models": {r.model: r.to_dict() for r in self.results},
-            }
-        )
-
-    def save(self, folder: str | Path) -> Path:
-        """Write a new ``folder``: leaderboard.csv/.json, per_horizon.csv (sMAPE per step and
-        model), per_series.csv, forecasts/MODEL.csv (M4's submission layout), per_horizon.png,
-        series.png and report.html."""
-        from seqcast.evaluation.panel_report import write_panel_report
-
-        folder = Path(folder)
-        with results_dir(folder) as tmp:
-            self.leaderboard.to_csv(tmp / "leaderboard.csv", index=False)
-            write_json(tmp / "leaderboard.json", self.to_dict())
-            self.per_horizon("smape").to_csv(tmp / "per_horizon.csv")
-            self.per_series().to_csv(tmp / "per_series.csv", index=False)
-            (tmp / "forecasts").mkdir()
-            for result in self.results:
-                result.submission().to_csv(tmp / "forecasts" / f"{result.model}.csv", index=False)
-            write_panel_report(self, tmp)
-        return folder
-
-
-def panel_benchmark(
-    models: Sequence[Forecaster],
-    panel: pd.DataFrame,
-    target: str,
+def _long_forecasts(
+    ids: list[Any],
+    frames: list[pd.DataFrame],
+    windows: int,
     horizon: int,
-    *,
-    windows: int = 1,
-    season: int = 1,
-    workers: int | Engine = 1,
-    title: str = "seqcast benchmark",
-    progress: bool = False,
-    levels: Sequence[float] | None = None,
-) -> PanelBenchmark:
-    """Every model through the same panel backtest (local models' series on ``workers``: a
-    number of local processes or an ``Engine``); the leaderboard is sorted by OWA. A model
-    whose series partly failed is scored, against Naive2 too, on the series it forecast;
-    the ``failed`` column counts the others. With interval ``levels`` every model must have
-    intervals (its own, or wrapped in ``Conformal``); the board gains coverage_L, acd_L and
-    msis_L."""
-    from seqcast.models.registry import create_model
-
-    run = functools.partial(
-        panel_backtest,
-        panel=panel,
-        target=target,
-        horizon=horizon,
-        windows=windows,
-        season=season,
-        workers=workers,
-        levels=levels,
+    forecast: np.ndarray,
+    actual: np.ndarray,
+    levels: tuple[float, ...],
+) -> pd.DataFrame:
+    """One row per (series, window, step) of ``forecast`` (N, W, H, 1 + 2L)."""
+    held = windows * horizon
+    bounds = {
+        name: forecast[..., b].ravel() for b, name in enumerate(bound_columns(levels), start=1)
+    }
+    return pd.DataFrame(
+        {
+            "id": np.repeat(np.asarray(ids, dtype=object), held),
+            "window": np.tile(np.repeat(np.arange(1, windows + 1), horizon), len(ids)),
+            "origin": np.concatenate(
+                [
+                    np.repeat(frame.index[len(frame) - held - 1 :: horizon][:windows], horizon)
+                    for frame in frames
+                ]
+            ),
+            "time": np.concatenate([frame.index[-held:] for frame in frames]),
+            "step": np.tile(np.arange(1, horizon + 1), len(ids) * windows),
+            "forecast": forecast[..., 0].ravel(),
+            "actual": actual.ravel(),
+            **bounds,
+        }
     )
-    results = []
-    with Progress(len(models), "model", enabled=progress) as shown:
-        for number, model in enumerate(models, start=1):
-            shown.start(number, model.name)
-            results.append(run(model))
-            score = results[-1].metrics
-            shown.advance(
-                number,
-                f"{model.name}: sMAPE {score['smape']:.3f}, "
-                f"MASE {score['mase']:.3f} in {results[-1].seconds:.1f} s",
-            )
-    reference = next((r for r in results if r.model == "naive2"), None)
-    if reference is None:
-        reference = run(create_model("naive2", season=season), levels=None)
-    rows = []
-    for r, model in zip(results, models, strict=True):
-        base = reference.per_series.reindex(r.per_series.index).mean()  # the same series
-        rows.append(
-            {
-                "model": r.model,
-                **{name: r.metrics[name] for name in SCORES},
-                "owa": metrics.owa(
-                    r.metrics["smape"], r.metrics["mase"], base["smape"], base["mase"]
-                ),
-                **{
-                    f"{score}_{level_name(level)}": r.metrics[f"{score}_{level_name(level)}"]
-                    for level in r.levels
-                    for score in ("coverage", "acd", "msis")
-                },
-                "failed": len(r.failures),
-                "seconds": round(r.seconds, 3),
-                "params": params_text(model),
-            }
-        )
-    board = pd.DataFrame(rows).sort_values("owa", kind="mergesort", ignore_index=True)
-    intervals = [c for c in board.columns if c.split("_")[0] in ("coverage", "acd", "msis")]
-    board = board[
-        ["model", "smape", "mase", "owa", *intervals, "mae", "failed", "seconds", "params"]
-    ]
-    board.insert(0, "rank", range(1, len(board) + 1))
-    return PanelBenchmark(board, results, reference, panel, title)

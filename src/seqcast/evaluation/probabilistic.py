@@ -27,34 +27,36 @@ the lower bound of a 95 % interval).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
+from seqcast.evaluation.metrics import Axis
 from seqcast.models.intervals import level_name
 
 
-def pinball_loss(y: ArrayLike, quantile: ArrayLike, level: float) -> float:
+def pinball_loss(y: ArrayLike, quantile: ArrayLike, level: float, axis: Axis = None) -> Any:
     """The mean pinball loss of the ``level`` quantile forecasts (same shape as ``y``)."""
     truth, q = _same_shape(y, quantile, "quantile")
     _check_level(level)
     gap = truth - q
-    return float(np.mean(np.maximum(level * gap, (level - 1) * gap)))
+    return _mean(np.maximum(level * gap, (level - 1) * gap), axis)
 
 
-def coverage(y: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
+def coverage(y: ArrayLike, lower: ArrayLike, upper: ArrayLike, axis: Axis = None) -> Any:
     """The share of ``y`` inside [lower, upper] (bounds included)."""
     truth, low = _same_shape(y, lower, "lower")
     _, high = _same_shape(y, upper, "upper")
-    return float(np.mean((truth >= low) & (truth <= high)))
+    return _mean((truth >= low) & (truth <= high), axis)
 
 
-def interval_width(lower: ArrayLike, upper: ArrayLike) -> float:
+def interval_width(lower: ArrayLike, upper: ArrayLike, axis: Axis = None) -> Any:
     """The mean of ``upper - lower``."""
     low, high = _same_shape(lower, upper, "upper")
-    return float(np.mean(high - low))
+    return _mean(high - low, axis)
 
 
 def msis(
@@ -66,12 +68,13 @@ def msis(
     alpha: float = 0.05,
 ) -> float:
     """M4's MSIS of (1 - ``alpha``) intervals for ``y`` (1-D: one series' steps), scaled
-    by the seasonal-naive MAE (period ``m``) of ``train``, the data before them."""
+    by the seasonal-naive MAE (period ``m``) of ``train``, the data before them (NaN for a
+    flat or too short history: ``seqcast.evaluation.metrics.seasonal_scale``)."""
     truth, low = _same_shape(y, lower, "lower")
     _, high = _same_shape(y, upper, "upper")
     if not 0 < alpha < 1:
         raise SeqcastError(f"alpha must lie between 0 and 1, got {alpha!r}")
-    scale = metrics.seasonal_scale(train, m, "MSIS")  # NaN for a flat history
+    scale = metrics.seasonal_scale(train, m)
     return float(np.mean(interval_score(truth, low, high, alpha))) / scale
 
 
@@ -120,11 +123,12 @@ def crps_quantiles(y: ArrayLike, quantiles: ArrayLike, levels: ArrayLike) -> flo
 
 
 def interval_scores(
-    y: np.ndarray, bounds: np.ndarray, train: np.ndarray, m: int, levels: Sequence[float]
+    y: np.ndarray, bounds: np.ndarray, scales: np.ndarray, levels: Sequence[float]
 ) -> dict[str, float]:
-    """Coverage, width and MSIS of each level's intervals: ``y`` (..., K) the truth,
-    ``bounds`` (..., K, 2L) (``seqcast.models.intervals``), ``train`` (T, K) the data
-    before them (MSIS's scale, averaged over the K targets like MASE; NaN when T ≤ m)."""
+    """Coverage, width, each bound's pinball loss and MSIS of each level's intervals over
+    all values: ``y`` (..., K) the truth, ``bounds`` (..., K, 2L)
+    (``seqcast.models.intervals``), ``scales`` (K,) each target's MSIS scale (MASE's; the
+    MSIS is averaged over the K targets like MASE)."""
     scores = {}
     for i, level in enumerate(levels):
         name = level_name(level)
@@ -134,19 +138,17 @@ def interval_scores(
         alpha = 1 - level / 100
         for bound, probability in ((lower, alpha / 2), (upper, 1 - alpha / 2)):
             scores[f"pinball_{probability:g}"] = pinball_loss(y, bound, probability)
-        scores[f"msis_{name}"] = (
-            float(
-                np.mean(
-                    [
-                        msis(y[..., k], lower[..., k], upper[..., k], train[:, k], m, alpha)
-                        for k in range(train.shape[1])
-                    ]
-                )
-            )
-            if len(train) > m
-            else float("nan")
-        )
+        per_target = [
+            float(np.mean(interval_score(y[..., k], lower[..., k], upper[..., k], alpha)))
+            / scales[k]
+            for k in range(y.shape[-1])
+        ]
+        scores[f"msis_{name}"] = float(np.mean(per_target))
     return scores
+
+
+def _mean(values: np.ndarray, axis: Axis) -> Any:
+    return float(np.mean(values)) if axis is None else np.mean(values, axis=axis)
 
 
 def _same_shape(a: ArrayLike, b: ArrayLike, name: str) -> tuple[np.ndarray, np.ndarray]:

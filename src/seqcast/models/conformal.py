@@ -259,7 +259,7 @@ def _scales(histories: list[np.ndarray], season: int) -> np.ndarray:
     for values in histories:  # (T, K)
         row = []
         for column in values.T:
-            scale = metrics.seasonal_scale(column, season) if len(column) > season else math.nan
+            scale = metrics.seasonal_scale(column, season)
             if not scale > 0:
                 scale = float(np.mean(np.abs(column))) or 1.0
             row.append(scale)
@@ -287,10 +287,17 @@ class Intervals:
         if self.how not in ("auto", "model", "conformal"):
             raise SeqcastError(f"intervals are auto, model or conformal, got {self.how!r}")
 
+    def own(self, model: Forecaster) -> bool:
+        """Whether ``model`` gives these intervals itself (refused by ``require_intervals``
+        when asked to and it has none) rather than conformal ones around it."""
+        if self.how == "model" or (self.how == "auto" and model.has_intervals):
+            model.require_intervals()
+            return True
+        return False
+
     def apply(self, model: Forecaster, horizon: int, season: int = 1) -> Forecaster:
         """``model`` ready to give these intervals ``horizon`` steps ahead (``season``:
         the scale of a panel pool)."""
-        if self.how == "model" or (self.how == "auto" and model.has_intervals):
-            model.require_intervals()
+        if self.own(model):
             return model
         return Conformal(model, horizon, self.origins, pool=self.pool, season=season)

@@ -22,7 +22,6 @@ import pandas as pd
 from seqcast.data.sources import DataSource
 from seqcast.engines import Engine, as_engine
 from seqcast.errors import SeqcastError
-from seqcast.evaluation.benchmark import panel_settings
 from seqcast.progress import Progress
 from seqcast.results import json_ready, results_dir, write_json
 from seqcast.tuning.objective import REDUCTION, Problem, run_trial
@@ -88,17 +87,15 @@ def tune(
             "tune works on a panel (an M4 dataset, or --csv with --id-column); for one "
             "series, write it as a panel of one id"
         )
-    chosen_target, chosen_horizon, chosen_season, test_windows = panel_settings(
-        source, target, horizon, season, windows
-    )
+    run = source.settings(target=target, horizon=horizon, season=season, windows=windows)
     engine = as_engine(workers)
     problem = Problem.build(
         model,
         source.load(),
-        chosen_target,
-        chosen_season,
-        chosen_horizon,
-        test_windows * chosen_horizon,
+        run.target,
+        run.season,
+        run.horizon,
+        run.windows * run.horizon,
         list(settings),
         max_epochs,
         trial_windows,
@@ -133,8 +130,8 @@ def tune(
         "sampled": json_ready(dict(best["params"])),
         "dataset": source.name,
         "selected_on": (
-            f"validation: the {chosen_horizon} steps before the last "
-            f"{test_windows * chosen_horizon} of every series (never the test steps)"
+            f"validation: the {run.horizon} steps before the last "
+            f"{run.windows * run.horizon} of every series (never the test steps)"
         ),
         "valid": {key: float(best[key]) for key in ("smape", "mase", "owa")},
         "trials": trials,

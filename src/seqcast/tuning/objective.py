@@ -71,14 +71,8 @@ class Problem:
         fit_part = drop_last(to_valid_end, horizon)
         frames = [frame[target].to_numpy(dtype=float) for _, frame in iter_series(to_valid_end)]
         actual = np.stack([values[-horizon:] for values in frames])
-        scales = np.array(  # each series' MASE scale, NaN where it has none
-            [
-                metrics.seasonal_scale(values[:-horizon], season)
-                if len(values) - horizon > season
-                else float("nan")
-                for values in frames
-            ]
-        )
+        # each series' MASE scale, NaN where it has none
+        scales = np.array([metrics.seasonal_scale(values[:-horizon], season) for values in frames])
         naive2 = create_model("naive2", season=season)
         reference = panel_backtest(naive2, to_valid_end, target, horizon, season=season)
         problem = cls(
@@ -136,16 +130,11 @@ class Problem:
         return values
 
     def score(self, predicted: np.ndarray) -> dict[str, float]:
-        """sMAPE, MASE and OWA of (N, H) validation forecasts."""
-        per_series = 100 * metrics.smape_ratios(self.actual, predicted).mean(axis=1)
-        smape = float(np.mean(per_series))
-        errors = np.abs(self.actual - predicted).mean(axis=1)
-        mase = float(np.nanmean(errors / self.scales))
-        return {
-            "smape": smape,
-            "mase": mase,
-            "owa": metrics.owa(smape, mase, *self.reference),
-        }
+        """sMAPE, MASE and OWA of (N, H) validation forecasts, as a panel backtest scores
+        them (means over series)."""
+        per_series = metrics.series_scores(self.actual, predicted, self.scales)
+        smape, mase = (float(metrics.mean_over_series(per_series[k])) for k in ("smape", "mase"))
+        return {"smape": smape, "mase": mase, "owa": metrics.owa(smape, mase, *self.reference)}
 
 
 def run_trial(

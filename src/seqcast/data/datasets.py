@@ -277,17 +277,11 @@ def load_dataset(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
 
 def locate(remote: RemoteFile, data_dir: str | Path | None = None) -> tuple[Path, list[str]]:
     """The local path of ``remote`` (downloading it if needed) and notes on where it came from."""
-    folder = data_dir if data_dir is not None else os.environ.get(DATA_DIR_VARIABLE)
-    if folder:
-        candidate = Path(folder).expanduser() / remote.filename
-        if candidate.is_file():
-            notes = [f"read {candidate}"]
-            if remote.sha256 is not None and _sha256(candidate) != remote.sha256:
-                notes.append(f"{candidate} differs from the published file (sha256 mismatch)")
-            return candidate, notes
+    found = find_local(remote, data_dir)
+    if found is not None:
+        return found
     cached = cache_dir() / remote.filename
-    if cached.is_file() and remote.sha256 in (None, _sha256(cached)):
-        return cached, [f"read {cached} (cache)"]
+    folder = data_folder(data_dir)
     try:
         _download(remote, cached)
     except (urllib.error.URLError, OSError, tarfile.TarError) as exc:
@@ -300,6 +294,32 @@ def locate(remote: RemoteFile, data_dir: str | Path | None = None) -> tuple[Path
         ) from exc
     checked = "sha256 checked" if remote.sha256 else "no published sha256 to check it against"
     return cached, [f"downloaded {remote.url} to {cached} ({checked})"]
+
+
+def find_local(
+    remote: RemoteFile, data_dir: str | Path | None = None
+) -> tuple[Path, list[str]] | None:
+    """Where ``remote`` already is on this machine, with notes: the data folder
+    (``data_dir``, else ``$SEQCAST_DATA_DIR``), else the cache when its copy passes the
+    sha256 check; None when it has to be downloaded."""
+    folder = data_folder(data_dir)
+    if folder:
+        candidate = Path(folder).expanduser() / remote.filename
+        if candidate.is_file():
+            notes = [f"read {candidate}"]
+            if remote.sha256 is not None and _sha256(candidate) != remote.sha256:
+                notes.append(f"{candidate} differs from the published file (sha256 mismatch)")
+            return candidate, notes
+    cached = cache_dir() / remote.filename
+    if cached.is_file() and remote.sha256 in (None, _sha256(cached)):
+        return cached, [f"read {cached} (cache)"]
+    return None
+
+
+def data_folder(data_dir: str | Path | None = None) -> str | Path | None:
+    """The folder dataset files are looked for in first: ``data_dir``, else
+    ``$SEQCAST_DATA_DIR`` (None when neither is set)."""
+    return data_dir if data_dir is not None else os.environ.get(DATA_DIR_VARIABLE) or None
 
 
 def cache_dir() -> Path:

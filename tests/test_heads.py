@@ -175,3 +175,60 @@ def test_conformal_intervals_around_a_global_model_keep_its_forecasts() -> None:
     np.testing.assert_allclose(half, result.forecasts["forecast"] - result.forecasts["lo_90"])
     by_series = half.groupby(result.forecasts["id"]).mean()
     assert 1.5 < by_series["b"] / by_series["a"] < 6  # pooled, then each series' scale
+
+
+def neural_models() -> list[str]:
+    from seqcast.models.neural import NeuralForecaster
+    from seqcast.models.registry import list_models, model_class
+
+    return [n for n in list_models() if issubclass(model_class(n), NeuralForecaster)]
+
+
+@pytest.mark.parametrize("loss", ["quantile", "normal", "student_t", "negbin"])
+@pytest.mark.parametrize("name", neural_models())
+def test_every_neural_model_learns_every_head(name: str, loss: str) -> None:
+    rng = np.random.default_rng(3)
+    index = pd.date_range("2021-01-01", periods=240, freq="h", name="time")
+    counts = pd.DataFrame({"y": rng.poisson(20, 240).astype(float)}, index=index)
+    extra: dict[str, object] = {"scaling": "none", "norm": "mean"} if loss == "negbin" else {}
+    if name == "segrnn":
+        extra |= {"seg_len": 2, "hidden_size": 8}
+    train = {"epochs": 2, "loss": loss, "valid_fraction": 0.0, "batch_size": 64}
+    model = create_model(name, input_len=8, strategy="direct", horizon=2, train=train, **extra).fit(
+        counts, "y"
+    )
+    bands = model.predict_interval(2, levels=[80, 95])
+    assert list(bands.columns) == ["y", "y_lo_80", "y_hi_80", "y_lo_95", "y_hi_95"]
+    values = bands.to_numpy()
+    assert np.isfinite(values).all()
+    assert (values[:, 3] <= values[:, 1]).all() and (values[:, 1] <= values[:, 2]).all()
+    assert (values[:, 2] <= values[:, 4]).all()
+
+
+def test_a_network_that_ignores_the_heads_width_is_named_when_built() -> None:
+    from seqcast.models.linear import Linear
+    from seqcast.networks.window import WindowLinear
+
+    class OneOutput(Linear):  # one output per step, whatever the head needs
+        def build(self, n_inputs: int, n_targets: int) -> torch.nn.Module:
+            return WindowLinear(self.input_len, n_inputs, self.network_horizon * n_targets)
+
+    model = OneOutput(input_len=8, strategy="direct", horizon=2, train={"loss": "normal"})
+    wanted = r"gives outputs of shape \(1, 1, 2\) .* needs 4 \(2 per value for train.loss normal"
+    with pytest.raises(SeqcastError, match=wanted):
+        model.fit(noise(100), "y")
+
+
+def test_every_loss_name_has_its_head_and_every_norm_its_layer() -> None:
+    from seqcast.networks import NORMS
+    from seqcast.networks.heads import make_head
+    from seqcast.networks.norms import make_norm
+    from seqcast.training import DISTRIBUTION_LOSSES, POINT_LOSSES
+
+    for loss in DISTRIBUTION_LOSSES:
+        head = make_head(loss, (0.1, 0.5, 0.9))
+        assert head is not None and head.name == loss
+    assert all(make_head(loss, (0.5,)) is None for loss in POINT_LOSSES)
+    assert all(make_norm(kind, 2) is not None for kind in NORMS)
+    with pytest.raises(ValueError, match="norm must be one of revin, last, mean, none"):
+        make_norm("max", 2)

@@ -17,10 +17,11 @@ from seqcast.data.sources import DataSource
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.benchmark import default_models
 from seqcast.evaluation.panel import panel_backtest
+from seqcast.models.neural import input_lengths
 from seqcast.models.registry import create_model
 from seqcast.tuning import TuneResult, load_config, tune
-from seqcast.tuning.objective import Problem, run_trial
-from seqcast.tuning.spaces import input_lengths, suggest
+from seqcast.tuning.objective import Problem, run_trial, text
+from seqcast.tuning.spaces import suggest, tunable_models
 
 TINY = ["train.windows_per_epoch=0", "train.batch_size=64"]
 
@@ -75,6 +76,20 @@ def test_spaces_sample_each_models_own_parameters() -> None:
     assert params["seg_len"] == 24 and 168 % params["seg_len"] == 0
     with pytest.raises(SeqcastError, match="tune searches the neural models"):
         suggest(fixed, "theta", 24, 48)
+
+
+@pytest.mark.parametrize("name", tunable_models())
+def test_every_search_space_samples_settings_its_model_takes(name: str) -> None:
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(4):
+        params = suggest(study.ask(), name, 24, 48)
+        settings = [f"{key}={text(value)}" for key, value in params.items()]
+        (model,) = default_models(24, 48, [name], panel=True, settings=settings)
+        for key, value in params.items():
+            head, _, inner = key.partition(".")
+            got = getattr(getattr(model, head), inner) if inner else getattr(model, head)
+            assert got == value, key
+    assert "theta" not in tunable_models() and "segrnn" in tunable_models()
 
 
 def test_the_problem_scores_the_steps_before_the_test_and_never_reads_them() -> None:

@@ -18,7 +18,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
@@ -33,9 +33,11 @@ if TYPE_CHECKING:  # torch is imported where training happens, not when seqcast 
 
     from seqcast.networks.heads import Head
 
-Loss = Literal["mse", "mae", "huber", "smape", "quantile", "normal", "student_t", "negbin"]
-POINT_LOSSES = ("mse", "mae", "huber", "smape")
-DISTRIBUTION_LOSSES = ("quantile", "normal", "student_t", "negbin")  # seqcast.networks.heads
+PointLoss = Literal["mse", "mae", "huber", "smape"]
+DistributionLoss = Literal["quantile", "normal", "student_t", "negbin"]  # networks.heads' names
+Loss = Literal[PointLoss, DistributionLoss]
+POINT_LOSSES: tuple[str, ...] = get_args(PointLoss)
+DISTRIBUTION_LOSSES: tuple[str, ...] = get_args(DistributionLoss)
 Optimizer = Literal["sgd", "adam", "adamw"]
 Monitor = Literal["mae", "mse"]
 Schedule = Literal["constant", "halve", "segrnn"]

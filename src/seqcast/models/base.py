@@ -323,6 +323,18 @@ class Forecaster:
         one series or a ``panel`` of many (``seqcast benchmark`` uses them)."""
         return {}
 
+    @classmethod
+    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
+        """The parameters ``seqcast tune`` samples on an Optuna ``trial`` (define-by-run,
+        so one choice may depend on another) for data with this season and horizon, as
+        ``--set`` keys (``train.lr``); a model without one is not tuned."""
+        raise SeqcastError(f"{cls.name} has no search space")
+
+    @classmethod
+    def tunable(cls) -> bool:
+        """Whether the model has a search space (``search_space``)."""
+        return cls.search_space.__func__ is not Forecaster.search_space.__func__  # type: ignore[attr-defined]
+
     def params(self) -> dict[str, object]:
         """The model's parameters, as given to ``create_model``."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

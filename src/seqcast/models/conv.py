@@ -29,6 +29,14 @@ class ConvGRU(NeuralForecaster):
         if self.input_len < KERNEL:
             raise SeqcastError(f"conv_gru needs input_len >= {KERNEL}, got {self.input_len}")
 
+    @classmethod
+    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
+        """Filters {16, 32, 64}, hidden size {32, 64, 128}."""
+        params = super().search_space(trial, season, horizon)
+        params["filters"] = trial.suggest_categorical("filters", [16, 32, 64])
+        params["hidden_size"] = trial.suggest_categorical("hidden_size", [32, 64, 128])
+        return params
+
     def output_steps(self, length: int) -> list[int]:
         return list(range(KERNEL - 1, length, STRIDE))
 
@@ -60,6 +68,13 @@ class WaveNet(NeuralForecaster):
     dilations: tuple[int, ...] = (1, 2, 4, 8, 1, 2, 4, 8)
 
     sequence_output: ClassVar[bool] = True
+
+    @classmethod
+    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
+        """Filters {16, 32, 64}."""
+        params = super().search_space(trial, season, horizon)
+        params["filters"] = trial.suggest_categorical("filters", [16, 32, 64])
+        return params
 
     def build(self, n_inputs: int, n_targets: int) -> Any:
         from seqcast.networks.conv import WaveNetNet

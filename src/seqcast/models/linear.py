@@ -36,6 +36,14 @@ class MLP(NeuralForecaster):
         if self.hidden_size < 1 or self.num_layers < 1:
             raise SeqcastError(f"{self.name}: hidden_size and num_layers must be at least 1")
 
+    @classmethod
+    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
+        """Hidden size {128, 256, 512, 1024}, 1 to 3 layers."""
+        params = super().search_space(trial, season, horizon)
+        params["hidden_size"] = trial.suggest_categorical("hidden_size", [128, 256, 512, 1024])
+        params["num_layers"] = trial.suggest_int("num_layers", 1, 3)
+        return params
+
     def build(self, n_inputs: int, n_targets: int) -> Any:
         from seqcast.networks.window import WindowMLP
 
@@ -56,10 +64,19 @@ class DLinear(NeuralForecaster):
 
     kernel_size: int = 25
 
+    @classmethod
+    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
+        """The moving average's kernel {13, 25, 49}."""
+        params = super().search_space(trial, season, horizon)
+        params["kernel_size"] = trial.suggest_categorical("kernel_size", [13, 25, 49])
+        return params
+
     def build(self, n_inputs: int, n_targets: int) -> Any:
         from seqcast.networks.window import DLinearNet
 
-        return DLinearNet(self.input_len, self.network_horizon, n_targets, self.kernel_size)
+        head = self.head
+        params = 1 if head is None else head.params
+        return DLinearNet(self.input_len, self.network_horizon, n_targets, self.kernel_size, params)
 
 
 @register_model("nlinear")
@@ -70,4 +87,6 @@ class NLinear(NeuralForecaster):
     def build(self, n_inputs: int, n_targets: int) -> Any:
         from seqcast.networks.window import NLinearNet
 
-        return NLinearNet(self.input_len, self.network_horizon, n_targets)
+        head = self.head  # the last value moves its locations back, not its scales or shapes
+        moves = (True,) if head is None else tuple(kind == "loc" for kind in head.kinds)
+        return NLinearNet(self.input_len, self.network_horizon, n_targets, moves)

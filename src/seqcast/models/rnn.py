@@ -50,6 +50,16 @@ class _Recurrent(NeuralForecaster):
                 "targets in seq2seq training; use direct or recursive"
             )
 
+    @classmethod
+    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
+        """Hidden size {32, 64, 128}, 1 or 2 layers, dropout between two 0..0.3."""
+        params = super().search_space(trial, season, horizon)
+        params["hidden_size"] = trial.suggest_categorical("hidden_size", [32, 64, 128])
+        params["num_layers"] = trial.suggest_int("num_layers", 1, 2)
+        if params["num_layers"] > 1:
+            params["dropout"] = trial.suggest_float("dropout", 0.0, 0.3)
+        return params
+
     def build(self, n_inputs: int, n_targets: int) -> Any:
         from seqcast.networks.recurrent import RecurrentNet
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from seqcast.errors import SeqcastError
-from seqcast.models.neural import NeuralForecaster, Norm, Strategy
+from seqcast.models.neural import NeuralForecaster, Strategy
 from seqcast.models.registry import register_model
+from seqcast.networks import Norm
 from seqcast.training import DISTRIBUTION_LOSSES
 
 Cell = Literal["rnn", "gru", "lstm"]
@@ -84,6 +85,22 @@ class SegRNN(NeuralForecaster):
             "hidden_size": 128 if panel else 64,
             **({"norm": "revin"} if panel else {}),
         }
+
+    @classmethod
+    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
+        """Hidden size {64, 128, 256, 512}, dropout 0..0.5, and a segment length among
+        {s/2, s, 2s} that divides the input and the horizon (12 and 24 for hourly data)."""
+        params = super().search_space(trial, season, horizon)
+        params["hidden_size"] = trial.suggest_categorical("hidden_size", [64, 128, 256, 512])
+        params["dropout"] = trial.suggest_float("dropout", 0.0, 0.5)
+        lengths = [
+            n
+            for n in (season // 2, season, 2 * season)
+            if n >= 1 and params["input_len"] % n == 0 and horizon % n == 0
+        ]
+        if lengths:
+            params["seg_len"] = trial.suggest_categorical(f"seg_len_{params['input_len']}", lengths)
+        return params
 
     def build(self, n_inputs: int, n_targets: int) -> Any:
         from seqcast.networks.segrnn import SegRNNNet

@@ -10,3 +10,9 @@ forecaster in ``seqcast.models`` builds one of these once it knows its data's ch
 - ``recurrent``, ``window``, ``conv``, ``segrnn``: the forecasting networks.
 - ``tokens``: character-level networks for the "hello" -> "ohlol" exercise.
 """
+
+from typing import Literal, get_args
+
+# The per-window normalisations (``norms.make_norm``), named here where no torch is loaded.
+Norm = Literal["revin", "last", "mean", "none"]
+NORMS: tuple[str, ...] = get_args(Norm)

@@ -30,7 +30,6 @@ from torch.nn import functional
 
 from seqcast.errors import SeqcastError
 
-HEADS = ("quantile", "normal", "student_t", "negbin")
 _FLOOR = 1e-6  # the smallest scale, total count or quantile gap
 
 
@@ -190,11 +189,7 @@ class NegativeBinomialHead(Head):
 
 def make_head(loss: str, quantiles: Sequence[float]) -> Head | None:
     """The head of a training ``loss`` (None for the point losses mse, mae, huber, smape)."""
-    if loss == "quantile":
+    if loss == QuantileHead.name:
         return QuantileHead(quantiles)
-    heads: dict[str, type[Head]] = {
-        "normal": NormalHead,
-        "student_t": StudentTHead,
-        "negbin": NegativeBinomialHead,
-    }
-    return heads[loss]() if loss in heads else None
+    heads: list[type[Head]] = [NormalHead, StudentTHead, NegativeBinomialHead]
+    return next((head() for head in heads if head.name == loss), None)

@@ -25,9 +25,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from seqcast.networks import NORMS
 from seqcast.networks.heads import Head, rescale
-
-NORMS = ("revin", "last", "mean", "none")
 
 
 class WindowNorm(nn.Module):

@@ -51,14 +51,17 @@ class WindowMLP(nn.Module):
 
 
 class DLinearNet(nn.Module):
-    """Series decomposition (moving-average trend + remainder), one Linear(L, H) for each
-    part, shared by all channels; the first K channels' forecasts are the outputs."""
+    """Series decomposition (moving-average trend + remainder), one Linear(L, H·P) for each
+    part, shared by all channels; the first K channels' forecasts are the outputs, P values
+    per step (the parameters of a probabilistic head; 1 for a point forecast)."""
 
-    def __init__(self, input_len: int, horizon: int, num_targets: int, kernel_size: int) -> None:
+    def __init__(
+        self, input_len: int, horizon: int, num_targets: int, kernel_size: int, params: int = 1
+    ) -> None:
         super().__init__()
-        self.num_targets, self.kernel_size = num_targets, kernel_size
-        self.trend = nn.Linear(input_len, horizon)
-        self.seasonal = nn.Linear(input_len, horizon)
+        self.num_targets, self.kernel_size, self.params = num_targets, kernel_size, params
+        self.trend = nn.Linear(input_len, horizon * params)
+        self.seasonal = nn.Linear(input_len, horizon * params)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         series = x[..., : self.num_targets].transpose(1, 2)  # (B, K, L)
@@ -66,20 +69,36 @@ class DLinearNet(nn.Module):
         back = series[..., -1:].expand(-1, -1, self.kernel_size // 2)
         padded = torch.cat([front, series, back], dim=-1)  # edge-replicated
         trend = padded.unfold(-1, self.kernel_size, 1).mean(-1)  # (B, K, L)
-        out = self.trend(trend) + self.seasonal(series - trend)  # (B, K, H)
-        return out.transpose(1, 2).flatten(1)[:, None]  # (B, 1, H*K)
+        out = self.trend(trend) + self.seasonal(series - trend)  # (B, K, H*P)
+        return _per_step(out, self.params)
 
 
 class NLinearNet(nn.Module):
-    """Subtract each channel's last value, Linear(L, H) shared by channels, add it back."""
+    """Subtract each channel's last value, Linear(L, H·P) shared by channels, and add it
+    back to the P values of each step that ``moves`` marks (the locations of a
+    probabilistic head; a point forecast's one value)."""
 
-    def __init__(self, input_len: int, horizon: int, num_targets: int) -> None:
+    moves: torch.Tensor  # (P,) 1 for the values the last value is added back to, else 0
+
+    def __init__(
+        self, input_len: int, horizon: int, num_targets: int, moves: tuple[bool, ...] = (True,)
+    ) -> None:
         super().__init__()
-        self.num_targets = num_targets
-        self.proj = nn.Linear(input_len, horizon)
+        self.num_targets, self.params = num_targets, len(moves)
+        self.proj = nn.Linear(input_len, horizon * self.params)
+        self.register_buffer("moves", torch.tensor(moves, dtype=torch.float32), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         series = x[..., : self.num_targets].transpose(1, 2)  # (B, K, L)
         last = series[..., -1:].detach()  # (B, K, 1)
-        out = self.proj(series - last) + last  # (B, K, H)
-        return out.transpose(1, 2).flatten(1)[:, None]  # (B, 1, H*K)
+        batch, k, _ = series.shape
+        out = self.proj(series - last).reshape(batch, k, -1, self.params)  # (B, K, H, P)
+        out = out + last[..., None] * self.moves  # back on the window's level
+        return _per_step(out.reshape(batch, k, -1), self.params)
+
+
+def _per_step(out: torch.Tensor, params: int) -> torch.Tensor:
+    """(B, K, H·P) per channel -> (B, 1, H·P·K): step, then parameter, then channel."""
+    batch, k, _ = out.shape
+    per_step = out.reshape(batch, k, -1, params).permute(0, 2, 3, 1)  # (B, H, P, K)
+    return per_step.flatten(1)[:, None]  # (B, 1, H*P*K)

@@ -10,7 +10,6 @@ upper bound, in the order of ``check_levels`` (ascending). Their columns are
 from __future__ import annotations
 
 from collections.abc import Iterable
-from statistics import NormalDist
 
 import numpy as np
 
@@ -51,7 +50,9 @@ def bound_columns(levels: Iterable[float]) -> list[str]:
 
 def normal_bounds(mean: np.ndarray, sigma: np.ndarray, levels: Iterable[float]) -> np.ndarray:
     """(..., 2L) bounds of Normal forecasts with these means and deviations (...)."""
-    z = np.array([NormalDist().inv_cdf(p) for p in bound_probabilities(levels)])
+    from scipy import special
+
+    z = special.ndtri(bound_probabilities(levels))  # the standard Normal's quantiles
     return np.asarray(mean)[..., None] + np.asarray(sigma)[..., None] * z
 
 

@@ -19,13 +19,12 @@ NumPy and SciPy):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
-from scipy import stats
+from scipy import special, stats
 from torch.nn import functional
 
 from seqcast.errors import SeqcastError
@@ -123,12 +122,10 @@ class NormalHead(Head):
 
     def loss(self, params: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         loc, scale = params[..., 0, :], params[..., 1, :]
-        return (torch.log(scale) + 0.5 * ((y - loc) / scale) ** 2).mean() + 0.5 * math.log(
-            2 * math.pi
-        )
+        return -torch.distributions.Normal(loc, scale).log_prob(y).mean()
 
     def quantiles(self, params: np.ndarray, probs: Sequence[float] | np.ndarray) -> np.ndarray:
-        z = stats.norm.ppf(np.asarray(probs))
+        z = special.ndtri(np.asarray(probs))  # the standard Normal's quantiles
         return params[..., 0, :, None] + params[..., 1, :, None] * z
 
     def sample(self, params: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -169,14 +166,10 @@ class NegativeBinomialHead(Head):
 
     def loss(self, params: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         mean, count = params[..., 0, :], params[..., 1, :]
-        log_p = (
-            torch.lgamma(y + count)
-            - torch.lgamma(count)
-            - torch.lgamma(y + 1)
-            + count * torch.log(count / (count + mean))
-            + y * torch.log(mean / (count + mean))
-        )
-        return -log_p.mean()
+        # torch's negative binomial counts successes of odds mean/count before count failures
+        odds = torch.log(mean) - torch.log(count)
+        counts = torch.distributions.NegativeBinomial(count, logits=odds, validate_args=False)
+        return -counts.log_prob(y).mean()
 
     def quantiles(self, params: np.ndarray, probs: Sequence[float] | np.ndarray) -> np.ndarray:
         mean, count = params[..., 0, :, None], params[..., 1, :, None]

@@ -103,3 +103,35 @@ def test_a_series_that_fails_is_reported_and_the_others_are_scored() -> None:
 def test_a_model_that_fails_on_every_series_is_an_error() -> None:
     with pytest.raises(TaskFailures, match="2 of 2 series failed: s0: FloatingPointError"):
         panel_backtest(Touchy(), panel_of([-5.0, -6.0]), "y", 7)
+
+
+def worker_facts(module: str) -> tuple[int, bool]:
+    """The worker's process id, and whether it has ``module`` imported already."""
+    import os
+    import sys
+
+    return os.getpid(), module in sys.modules
+
+
+def test_an_open_engine_keeps_its_workers_and_they_import_what_is_preloaded() -> None:
+    engine = Engine("local", 2)
+    with engine:
+        first = run_tasks(worker_facts, ["wave"] * 4, engine, preload=("wave",))
+        with engine:  # opening it again only counts
+            second = run_tasks(worker_facts, ["wave"] * 4, engine)
+        assert engine._backend is not None  # still open: the inner block was not the last
+    assert engine._backend is None  # the outermost block ended the workers
+    assert {pid for pid, _ in second} <= {pid for pid, _ in first}
+    assert all(loaded for _, loaded in first + second)
+    fresh = run_tasks(worker_facts, ["wave"] * 2, Engine("local", 2))  # a pool for one call
+    assert not any(loaded for _, loaded in fresh)
+    assert not {pid for pid, _ in fresh} & {pid for pid, _ in first}
+
+
+def test_threads_are_shared_out_from_the_cpus_this_process_may_use() -> None:
+    import os
+
+    from seqcast.engines import usable_cpus
+
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert usable_cpus() == expected

@@ -9,25 +9,33 @@ with an ``Engine``:
   the usual ``if __name__ == "__main__":`` guard.
 - ``Engine("ray", address=...)``: tasks on a Ray cluster (``pip install "seqcast[ray]"``),
   an existing one at ``address`` (or ``$RAY_ADDRESS``), else a new one on this machine
-  with ``workers`` CPUs (default: all of them).
+  with ``workers`` CPUs (default: all this process may use).
 
+An engine is a context manager that holds its process pool or Ray connection: inside
+``with engine:`` every ``run_tasks`` on it uses the same workers (a ``with`` on an engine
+already open only counts), and leaving the outermost block ends them (and a Ray cluster
+the engine started). ``run_tasks`` on an engine that is not open opens it for that call.
 Either way the function, with everything it binds (the data, the model), is sent once;
-each task gets its items and returns small results; each task's thread pools (BLAS,
-OpenMP, torch) get its share of the cores; the results come back in the items' order and
-are the same on either engine. An item whose call raises is reported by its label once
-every other item has run (``TaskFailures``, which keeps the others' results).
+each task gets its items and returns small results; each worker's thread pools (BLAS,
+OpenMP, torch) get its share of the cores and it imports what the caller names in
+``preload`` before its first task; the results come back in the items' order and are the
+same on either engine. An item whose call raises is reported by its label once every
+other item has run (``TaskFailures``, which keeps the others' results).
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from seqcast.engines.local import LocalPool
+from seqcast.engines.ray_tasks import RayConnection
+from seqcast.engines.tasks import Group, Outcome, call
+from seqcast.engines.threads import limit_threads, usable_cpus
 from seqcast.errors import SeqcastError
 
 T = TypeVar("T")
@@ -39,26 +47,19 @@ KINDS = ("local", "ray")
 # different lengths, few enough that a task's overhead stays small.
 SERIES_TASKS_PER_WORKER = 8
 
-# What workers import before their first task (names: this layer imports none of them).
-PRELOAD = [
-    "seqcast.evaluation.backtest",
-    "seqcast.evaluation.panel",
-    "seqcast.models.classical",
-    "seqcast.models.arima",
-    "statsmodels.tsa.exponential_smoothing.ets",
-    "statsmodels.tsa.statespace.sarimax",
-]
 
-
-@dataclass(frozen=True)
+@dataclass
 class Engine:
     """An execution engine: ``kind`` "local" or "ray"; ``workers``: local processes, or the
-    CPUs of a new local Ray cluster (None: 1 locally, every CPU for Ray); ``address``: an
-    existing Ray cluster ("auto", "HOST:6379" or "ray://HOST:10001"; default $RAY_ADDRESS)."""
+    CPUs of a new local Ray cluster (None: 1 locally, every usable CPU for Ray);
+    ``address``: an existing Ray cluster ("auto", "HOST:6379" or "ray://HOST:10001";
+    default $RAY_ADDRESS). Open it with ``with`` to keep its workers for several calls."""
 
     kind: str = "local"
     workers: int | None = None
     address: str | None = None
+    _open: int = field(default=0, init=False, repr=False, compare=False)
+    _backend: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -81,9 +82,58 @@ class Engine:
         """How many tasks run at once: the local workers, or the Ray cluster's CPUs."""
         if self.kind == "local":
             return self.workers or 1
-        from seqcast.engines.ray_tasks import cluster_cpus
+        with self:
+            return self._connection().cpus()
 
-        return cluster_cpus(self)
+    def ray(self) -> Any:
+        """The ``ray`` module, connected as this (open) ray engine asks."""
+        return self._connection().ray
+
+    def map(
+        self,
+        function: Callable[[list[Any]], list[Outcome]],
+        batches: Sequence[list[Any]],
+        preload: Sequence[str] = (),
+    ) -> list[list[Outcome]]:
+        """``[function(batch) for batch in batches]`` on the workers, in order (a batch lost
+        with its Ray worker on every retry gives its items' lost outcomes)."""
+        with self:
+            if self.kind == "ray":
+                return self._connection().map(function, batches, preload)
+            if self._backend is None:
+                self._backend = LocalPool(self.width(), preload)
+            pool: LocalPool = self._backend
+            return pool.map(function, batches)
+
+    def _connection(self) -> RayConnection:
+        if self._open < 1:
+            raise SeqcastError("open the engine first: with engine: ...")
+        if self._backend is None:
+            self._backend = RayConnection(self.address, self.workers)
+        connection: RayConnection = self._backend
+        return connection
+
+    def __enter__(self) -> Engine:
+        self._open += 1
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._open -= 1
+        if self._open == 0 and self._backend is not None:
+            backend, self._backend = self._backend, None
+            backend.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """An engine travels as its settings: its workers stay where they are."""
+        return {"kind": self.kind, "workers": self.workers, "address": self.address}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
 
 
 def as_engine(workers: int | Engine) -> Engine:
@@ -107,14 +157,6 @@ class TaskFailures(SeqcastError, Generic[R]):
         super().__init__(f"{len(failures)} of {len(results)} {what} failed: {shown}{more}")
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One item's result, or the error it raised (``error`` is not None)."""
-
-    value: Any = None
-    error: str | None = None
-
-
 def run_tasks(
     function: Callable[[T], R],
     items: Sequence[T],
@@ -123,15 +165,17 @@ def run_tasks(
     labels: Sequence[object] | None = None,
     what: str = "tasks",
     tasks_per_worker: int | None = None,
+    preload: Sequence[str] = (),
 ) -> list[R]:
     """``[function(item) for item in items]``, in order, on ``engine``.
 
     ``labels`` name the items in errors (default: their positions); ``what`` names them as
     a group. Items go one per task, or, with ``tasks_per_worker``, in that many contiguous
-    groups per concurrent task (many cheap items). Raises ``TaskFailures`` after every item
-    has run when any raised; a Ray worker that dies is retried, and the items of a task
-    lost on every try are reported as failed. Ctrl-C cancels what has not finished and
-    raises KeyboardInterrupt.
+    groups per concurrent task (many cheap items). ``preload`` names the modules the
+    workers import before their first task (the heavy ones ``function`` loads on first
+    use). Raises ``TaskFailures`` after every item has run when any raised; a Ray worker
+    that dies is retried, and the items of a task lost on every try are reported as
+    failed. Ctrl-C cancels what has not finished and raises KeyboardInterrupt.
     """
     engine = as_engine(engine)
     items = list(items)
@@ -139,21 +183,14 @@ def run_tasks(
     if names is not None and len(names) != len(items):
         raise SeqcastError(f"{len(names)} labels for {len(items)} items")
     if engine.in_process or len(items) == 0:
-        outcomes = [_call(function, item) for item in items]
+        outcomes = [call(function, item) for item in items]
     else:
-        width = engine.width()
-        count = len(items) if tasks_per_worker is None else tasks_per_worker * width
-        groups = [list(g) for g in np.array_split(np.arange(len(items)), min(count, len(items)))]
-        task = _Group(function)
-        batches = [[items[i] for i in group] for group in groups]
-        if engine.kind == "local":
-            from seqcast.engines.local import local_map
-
-            parts = local_map(task, batches, min(width, len(batches)))
-        else:
-            from seqcast.engines.ray_tasks import ray_map
-
-            parts = ray_map(task, batches, engine, _lost)
+        with engine:
+            width = engine.width()
+            count = len(items) if tasks_per_worker is None else tasks_per_worker * width
+            groups = np.array_split(np.arange(len(items)), min(count, len(items)))
+            batches = [[items[i] for i in group] for group in groups]
+            parts = engine.map(Group(function, preload), batches, preload)
         outcomes = [outcome for part in parts for outcome in part]
     failures = {
         (names[i] if names is not None else f"#{i}"): outcome.error
@@ -166,47 +203,6 @@ def run_tasks(
     return results
 
 
-def _lost(items: list[Any], why: str) -> list[Outcome]:
-    """The outcomes of a group of items whose task never ran to its end."""
-    return [Outcome(error=f"its task was lost ({why})") for _ in items]
-
-
-def _call(function: Callable[[T], R], item: T) -> Outcome:
-    """``function(item)`` as an Outcome; an Exception becomes its type and message."""
-    try:
-        return Outcome(function(item))
-    except Exception as error:  # reported with the item's label, the others carry on
-        return Outcome(error=f"{type(error).__name__}: {error}")
-
-
-class _Group:
-    """A task over a group of items: each item's Outcome, in order (picklable)."""
-
-    def __init__(self, function: Callable[[Any], Any]) -> None:
-        self.function = function
-
-    def __call__(self, items: list[Any]) -> list[Outcome]:
-        return [_call(self.function, item) for item in items]
-
-
-_limited: list[int] = []  # the cap this process's pools already have
-
-
-def limit_threads(threads: int) -> None:
-    """Cap this process's thread pools (OpenMP, BLAS, torch) at ``threads``; once per
-    process and cap (a worker runs many tasks)."""
-    if _limited == [threads]:
-        return
-    _limited[:] = [threads]
-    from threadpoolctl import threadpool_limits
-
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[name] = str(threads)  # for pools started later in this process
-    threadpool_limits(threads)  # for the ones already loaded
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
-
-
 __all__ = [
     "SERIES_TASKS_PER_WORKER",
     "Engine",
@@ -214,4 +210,5 @@ __all__ = [
     "as_engine",
     "limit_threads",
     "run_tasks",
+    "usable_cpus",
 ]

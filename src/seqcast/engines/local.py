@@ -1,38 +1,49 @@
-"""The local engine: a pool of this machine's processes.
+"""The local engine's pool: processes of this machine.
 
 Workers come from a fork server (spawned where the platform has none), never from forking
 this process: a process whose torch or BLAS thread pools have started cannot be forked
-safely. Each worker gets an equal share of the cores for its thread pools.
+safely. Each worker caps its thread pools at an equal share of the CPUs this process may
+use and imports what the pool was asked to preload before its first task.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any
 
-from seqcast.engines import PRELOAD, limit_threads
-
-T = TypeVar("T")
-R = TypeVar("R")
+from seqcast.engines.tasks import import_all
+from seqcast.engines.threads import limit_threads, usable_cpus
 
 
-def local_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
-    """``[function(item) for item in items]``, in order, over ``workers`` processes."""
-    methods = mp.get_all_start_methods()
-    context = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
-        context.set_forkserver_preload(PRELOAD)
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=limit_threads, initargs=(threads,)
-    )
-    try:
-        return list(pool.map(function, items))
-    except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        pool.shutdown(wait=True)
+class LocalPool:
+    """``workers`` processes that first import ``preload``; ``map`` runs tasks on them,
+    ``close`` ends them."""
+
+    def __init__(self, workers: int, preload: Sequence[str] = ()) -> None:
+        methods = mp.get_all_start_methods()
+        context = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+        threads = max(1, usable_cpus() // workers)
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start, initargs=(threads, tuple(preload))
+        )
+
+    def map(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        """``[function(item) for item in items]``, in order; Ctrl-C cancels what has not
+        started and re-raises."""
+        try:
+            return list(self._pool.map(function, items))
+        except KeyboardInterrupt:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def _start(threads: int, preload: tuple[str, ...]) -> None:
+    """A new worker: its share of the threads, then the modules its tasks need."""
+    limit_threads(threads)
+    import_all(preload)

@@ -169,10 +169,13 @@ def backtest(
     engine = as_engine(workers)
     clock = time.perf_counter()
     task = partial(_forecast_origins, model, data, names, begin, horizon, refit, bands)
-    count = min(engine.width(), len(origins)) if refit else 1  # one fit: one block
-    blocks = [b for b in np.array_split(origins, count) if len(b)]
-    labels = [f"origins {data.index[b[0]]} .. {data.index[b[-1]]}" for b in blocks]
-    parts = run_tasks(task, blocks, engine, labels=labels, what="blocks of origins")
+    with engine:
+        count = min(engine.width(), len(origins)) if refit else 1  # one fit: one block
+        blocks = [b for b in np.array_split(origins, count) if len(b)]
+        labels = [f"origins {data.index[b[0]]} .. {data.index[b[-1]]}" for b in blocks]
+        parts = run_tasks(
+            task, blocks, engine, labels=labels, what="blocks of origins", preload=model.preload
+        )
     forecast = np.concatenate(parts)  # (O, H, K, 1 + 2L)
     seconds = time.perf_counter() - clock
 

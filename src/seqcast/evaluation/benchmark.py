@@ -261,10 +261,13 @@ def benchmark(
     )
     engine = as_engine(workers)
     if not engine.in_process:
-        with Progress(1, "run", enabled=progress) as shown:
+        preload = tuple(dict.fromkeys(module for model in models for module in model.preload))
+        with engine, Progress(1, "run", enabled=progress) as shown:
             shown.start(1, f"{len(models)} models on {engine.kind} ({engine.width()} at once)")
             names = [model.name for model in models]
-            results = run_tasks(run, list(models), engine, labels=names, what="models")
+            results = run_tasks(
+                run, list(models), engine, labels=names, what="models", preload=preload
+            )
             shown.advance(1, f"{len(models)} models done")
     else:
         results = []
@@ -350,6 +353,7 @@ def panel_benchmark(
     the ``failed`` column counts the others. With interval ``levels`` every model must have
     intervals (its own, or wrapped in ``Conformal``); the board gains coverage_L, acd_L and
     msis_L."""
+    engine = as_engine(workers)
     run = partial(
         panel_backtest,
         panel=panel,
@@ -357,11 +361,11 @@ def panel_benchmark(
         horizon=horizon,
         windows=windows,
         season=season,
-        workers=workers,
+        workers=engine,
         levels=levels,
     )
     results = []
-    with Progress(len(models), "model", enabled=progress) as shown:
+    with engine, Progress(len(models), "model", enabled=progress) as shown:  # one set of workers
         for number, model in enumerate(models, start=1):
             shown.start(number, model.name)
             results.append(run(model))
@@ -371,8 +375,8 @@ def panel_benchmark(
                 f"{model.name}: sMAPE {score['smape']:.3f}, "
                 f"MASE {score['mase']:.3f} in {results[-1].seconds:.1f} s",
             )
-    reference = next((r for r in results if r.model == "naive2"), None)
-    if reference is None:
-        reference = run(create_model("naive2", season=season), levels=None)
+        reference = next((r for r in results if r.model == "naive2"), None)
+        if reference is None:
+            reference = run(create_model("naive2", season=season), levels=None)
     board = panel_board(results, models, reference)
     return PanelBenchmark(board, results, reference, panel, title)

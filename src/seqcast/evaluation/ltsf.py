@@ -99,7 +99,7 @@ def run_ltsf(
 
     task = functools.partial(_train_seed, model, params, parts, columns)
     labels = [f"seed {seed}" for seed in seeds]
-    records = run_tasks(task, list(seeds), workers, labels=labels, what="seeds")
+    records = run_tasks(task, list(seeds), workers, labels=labels, what="seeds", preload=("torch",))
     summary: dict[str, Any] = {
         "dataset": name,
         "model": model,

@@ -116,7 +116,10 @@ def search_orders(
         train_start=train_start,
     )
     labels = [f"{m.order} x {m.seasonal_order}" for m in candidates]
-    table = pd.DataFrame(run_tasks(score, candidates, workers, labels=labels, what="candidates"))
+    outcomes = run_tasks(
+        score, candidates, workers, labels=labels, what="candidates", preload=Arima().preload
+    )
+    table = pd.DataFrame(outcomes)
     ranked = table.sort_values(criterion, na_position="last", kind="mergesort", ignore_index=True)
     return OrderSearch(target, criterion, ranked)
 

@@ -197,6 +197,7 @@ def panel_backtest(
                 labels=labels,
                 what="series",
                 tasks_per_worker=SERIES_TASKS_PER_WORKER,
+                preload=model.preload,
             )
         except TaskFailures as failed:  # score the others; report these
             failures = failed.failures

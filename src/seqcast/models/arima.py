@@ -92,6 +92,10 @@ class Arima(Forecaster):
         return {"order": (1, 1, 1)}
 
     @property
+    def preload(self) -> tuple[str, ...]:
+        return ("statsmodels.tsa.arima.model",)
+
+    @property
     def min_history(self) -> int:
         p, d, q = self.order
         P, D, Q, s = self.seasonal_order

@@ -109,6 +109,7 @@ class Forecaster:
             labels=series_ids(panel),
             what="series",
             tasks_per_worker=SERIES_TASKS_PER_WORKER,
+            preload=self.preload,
         )
         self.series_models_: dict[Any, Forecaster] = dict(
             zip(series_ids(panel), models, strict=True)
@@ -316,6 +317,12 @@ class Forecaster:
     def future_columns(self) -> list[str]:
         """Columns the model needs for the forecast steps too (known-ahead covariates)."""
         return []
+
+    @property
+    def preload(self) -> tuple[str, ...]:
+        """The heavy modules the model imports when it first fits, which an engine's workers
+        import before their first task (``seqcast.engines.run_tasks``)."""
+        return ()
 
     @classmethod
     def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:

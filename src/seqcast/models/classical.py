@@ -91,6 +91,10 @@ class _Adjusted(Forecaster):
     def min_history(self) -> int:
         return 3
 
+    @property
+    def preload(self) -> tuple[str, ...]:
+        return ("statsmodels.tsa.exponential_smoothing.ets",)
+
     def _fit(self, data: pd.DataFrame) -> None:
         self.indices_: dict[str, np.ndarray | None] = {}
         self.fits_: dict[str, Any] = {}

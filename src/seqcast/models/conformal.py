@@ -97,6 +97,10 @@ class Conformal(Forecaster):
         return self.model.future_columns
 
     @property
+    def preload(self) -> tuple[str, ...]:
+        return self.model.preload
+
+    @property
     def has_intervals(self) -> bool:
         return True
 

@@ -276,6 +276,10 @@ class NeuralForecaster(Forecaster):
     def future_columns(self) -> list[str]:
         return list(self.known_ahead)
 
+    @property
+    def preload(self) -> tuple[str, ...]:
+        return ("torch",)
+
     def fit(
         self: N,
         data: pd.DataFrame,

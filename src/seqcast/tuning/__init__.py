@@ -101,7 +101,7 @@ def tune(
         trial_windows,
     )
     clock = time.perf_counter()
-    with Progress(trials, "trial", enabled=progress) as shown:
+    with engine, Progress(trials, "trial", enabled=progress) as shown:
         done = []
 
         def on_trial(record: dict[str, Any]) -> None:

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from seqcast.engines import Engine, limit_threads
-from seqcast.engines.ray_tasks import connect
 from seqcast.tuning.objective import REDUCTION, Problem, run_trial
 from seqcast.tuning.spaces import suggest
 
@@ -22,8 +21,9 @@ def ray_search(
     grace: int,
     on_trial: Callable[[dict[str, Any]], None],
 ) -> list[dict[str, Any]]:
-    """Run ``trials`` trials on the cluster; one record per trial (params, scores, state)."""
-    connect(engine)
+    """Run ``trials`` trials on the cluster of ``engine`` (open); one record per trial
+    (params, scores, state)."""
+    engine.ray()  # connected
     import optuna
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler

@@ -144,16 +144,19 @@ class Forecaster:
         if bands:
             self.require_intervals()
         rows = np.asarray(origins, dtype=np.int64).reshape(-1)
+        fitted = data is getattr(self, "history_", None)  # checked when it was fitted
         if self.series_ids_ is not None:
-            check_panel(data, self.targets_, 1, self.name)
-            self._check_freq(panel_freq(data))
+            if not fitted:
+                check_panel(data, self.targets_, 1, self.name)
+                self._check_freq(panel_freq(data))
             _check_rows(rows, len(data))
             return self._forecast_panel(data, rows, int(horizon), bands, future)
-        check_series(data)
-        self._check_freq(time_index(data).freq)
-        require_numeric(data, self.targets_)
+        if not fitted:
+            check_series(data)
+            self._check_freq(time_index(data).freq)
+            require_numeric(data, self.targets_)
         _check_rows(rows, len(data))
-        if data[self.targets_].iloc[: rows.max() + 1].isna().to_numpy().any():
+        if not fitted and np.isnan(data[self.targets_].to_numpy(float)[: rows.max() + 1]).any():
             raise SeqcastError(f"{self.name}: the target columns have missing values")
         return self._forecast_series(data, rows, int(horizon), bands, future)
 
@@ -221,11 +224,9 @@ class Forecaster:
         index = pd.date_range(
             series.index[-1] + self.freq_, periods=n, freq=self.freq_, name=series.index.name
         )
-        columns = {name: values[:, k, 0] for k, name in enumerate(self.targets_)}
-        for k, name in enumerate(self.targets_):
-            for b, bound in enumerate(bound_columns(levels), start=1):
-                columns[f"{name}_{bound}"] = values[:, k, b]
-        return pd.DataFrame(columns, index=index)
+        bounds = [f"{name}_{bound}" for name in self.targets_ for bound in bound_columns(levels)]
+        table = np.concatenate([values[:, :, 0], values[:, :, 1:].reshape(n, -1)], axis=1)
+        return pd.DataFrame(table, index=index, columns=[*self.targets_, *bounds])
 
     def _forecast_series(
         self,

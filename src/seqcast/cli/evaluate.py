@@ -13,11 +13,9 @@ from rich.table import Table
 
 from seqcast.cli.app import app, err, out
 from seqcast.cli.options import (
-    AddressOpt,
     CalibrationOpt,
     ConfigOpt,
     EndOpt,
-    EngineOpt,
     IntervalsOpt,
     LevelsOpt,
     PoolOpt,
@@ -26,16 +24,16 @@ from seqcast.cli.options import (
     StartOpt,
     TrainStartOpt,
     WindowsOpt,
-    WorkersOpt,
     column_names,
     configured,
     data_options,
-    engine_option,
+    engine_options,
     interval_option,
     model_names,
     number,
 )
 from seqcast.data.sources import DataSource
+from seqcast.engines import Engine
 from seqcast.evaluation.benchmark import PanelBenchmark, run_backtest, run_benchmark
 from seqcast.evaluation.leaderboard import interval_columns
 from seqcast.evaluation.metrics import METRICS
@@ -57,6 +55,7 @@ SeasonOpt = Annotated[
 
 @app.command()
 @data_options()
+@engine_options()
 def backtest(
     target: Annotated[
         str, typer.Option("--target", help="Column to forecast (comma-separated for several).")
@@ -64,6 +63,7 @@ def backtest(
     model: Annotated[str, typer.Option("--model", help="A registered model name.")],
     out_dir: Annotated[Path, typer.Option("--out", help="New folder for the results.")],
     source: DataSource,
+    where: Engine,
     start: StartOpt = None,
     end: EndOpt = None,
     settings: SettingsOpt = None,
@@ -75,9 +75,6 @@ def backtest(
     train_start: TrainStartOpt = None,
     season: SeasonOpt = None,
     windows: WindowsOpt = None,
-    workers: WorkersOpt = None,
-    engine: EngineOpt = "local",
-    address: AddressOpt = None,
     levels: LevelsOpt = None,
     intervals: IntervalsOpt = "auto",
     calibration: CalibrationOpt = 100,
@@ -117,7 +114,7 @@ def backtest(
         train_start=train_start,
         season=season,
         windows=windows,
-        workers=engine_option(engine, workers, address),
+        workers=where,
         intervals=interval_option(levels, intervals, calibration, pool),
     )
     result.save(out_dir)
@@ -141,8 +138,10 @@ def backtest(
 
 @app.command()
 @data_options(default="co2")
+@engine_options()
 def benchmark(
     source: DataSource,
+    where: Engine,
     models: Annotated[
         str | None,
         typer.Option(
@@ -164,9 +163,6 @@ def benchmark(
     train_start: TrainStartOpt = None,
     season: SeasonOpt = None,
     windows: WindowsOpt = None,
-    workers: WorkersOpt = None,
-    engine: EngineOpt = "local",
-    address: AddressOpt = None,
     settings: SettingsOpt = None,
     out_dir: Annotated[
         Path | None,
@@ -235,7 +231,7 @@ def benchmark(
         train_start=train_start,
         season=season,
         windows=windows,
-        workers=engine_option(engine, workers, address),
+        workers=where,
         settings=settings,
         progress=True,
         intervals=interval_option(levels, intervals, calibration, pool),

@@ -9,15 +9,13 @@ import typer
 
 from seqcast.cli.app import app, out
 from seqcast.cli.options import (
-    AddressOpt,
-    EngineOpt,
     SettingsOpt,
-    WorkersOpt,
     data_options,
-    engine_option,
+    engine_options,
     integers,
 )
 from seqcast.data.sources import DataSource
+from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
 from seqcast.models.registry import parse_overrides
 from seqcast.results import check_new
@@ -25,6 +23,7 @@ from seqcast.results import check_new
 
 @app.command()
 @data_options(default="etth1")
+@engine_options()
 def ltsf(
     model: Annotated[
         str, typer.Option("--model", help="segrnn, dlinear, nlinear or any neural model.")
@@ -33,6 +32,7 @@ def ltsf(
     horizon: Annotated[int, typer.Option("--horizon", min=1, help="H, the steps forecast.")],
     out_dir: Annotated[Path, typer.Option("--out", help="New folder for metrics.json.")],
     source: DataSource,
+    where: Engine,
     settings: SettingsOpt = None,
     preset: Annotated[
         str,
@@ -56,9 +56,6 @@ def ltsf(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar per seed.")
     ] = False,
-    workers: WorkersOpt = None,
-    engine: EngineOpt = "local",
-    address: AddressOpt = None,
 ) -> None:
     """Long-term forecasting protocol (ETT): train, validate and test MODEL on every
     column, writing OUT/metrics.json.
@@ -95,7 +92,7 @@ def ltsf(
         seeds=integers("--seeds", seeds),
         rows=(sizes[0], sizes[1], sizes[2]),
         name=source.dataset or str(source.csv),
-        workers=engine_option(engine, workers, address),
+        workers=where,
     )
     result.save(out_dir)
     last = result["last_value"]

@@ -75,24 +75,41 @@ def data_options(*, required: bool = True, default: str | None = None) -> Callab
     With neither ``--dataset`` nor ``--csv``: the dataset ``default`` when there is one,
     else None when the source is not ``required``, else an error.
     """
+    return _options_as("source", DATA_OPTIONS, lambda values: _source(values, required, default))
+
+
+def _options_as(
+    name: str,
+    options: dict[str, Any],
+    build: Callable[[dict[str, Any]], Any],
+    defaults: dict[str, Any] | None = None,
+) -> Callable[[C], C]:
+    """A decorator giving a command ``options`` (name: annotated type; default None unless
+    ``defaults`` says) in place of its parameter ``name``, which gets ``build(their
+    values)``."""
 
     def decorate(command: C) -> C:
         signature = inspect.signature(command, eval_str=True)
-        own = [p for p in signature.parameters.values() if p.name != "source"]
+        own = [p for p in signature.parameters.values() if p.name != name]
         shared = [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
-            for name, hint in DATA_OPTIONS.items()
+            inspect.Parameter(
+                option,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=(defaults or {}).get(option),
+                annotation=hint,
+            )
+            for option, hint in options.items()
         ]
 
         @functools.wraps(command)
-        def with_source(**values: Any) -> Any:
-            options = {name: values.pop(name) for name in DATA_OPTIONS}
-            return command(source=_source(options, required, default), **values)
+        def with_options(**values: Any) -> Any:
+            given = {option: values.pop(option) for option in options}
+            return command(**{name: build(given)}, **values)
 
-        with_source.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        with_options.__signature__ = signature.replace(  # type: ignore[attr-defined]
             parameters=[*own, *shared]
         )
-        return with_source  # type: ignore[return-value]
+        return with_options  # type: ignore[return-value]
 
     return decorate
 
@@ -164,9 +181,22 @@ AddressOpt = Annotated[
 ]
 
 
-def engine_option(kind: str, workers: int | None, address: str | None) -> Engine:
-    """The Engine that --engine, --workers and --address ask for (Engine checks them)."""
-    return Engine(kind, workers, address)
+ENGINE_OPTIONS: dict[str, Any] = {
+    "workers": WorkersOpt,
+    "engine": EngineOpt,
+    "address": AddressOpt,
+}
+
+
+def engine_options() -> Callable[[C], C]:
+    """Add --workers, --engine and --address to a command, which takes them as ``where``:
+    the Engine they ask for (Engine checks them)."""
+    return _options_as(
+        "where",
+        ENGINE_OPTIONS,
+        lambda values: Engine(values["engine"], values["workers"], values["address"]),
+        defaults={"engine": "local"},
+    )
 
 
 RefitOpt = Annotated[

@@ -10,21 +10,19 @@ from rich.table import Table
 
 from seqcast.cli.app import app, out
 from seqcast.cli.options import (
-    AddressOpt,
     EndOpt,
-    EngineOpt,
     RefitOpt,
     StartOpt,
     TrainStartOpt,
-    WorkersOpt,
     data_options,
-    engine_option,
+    engine_options,
     integers,
     number,
 )
 from seqcast.data.io import require_numeric
 from seqcast.data.sources import DataSource
 from seqcast.data.splits import date_slice
+from seqcast.engines import Engine
 from seqcast.results import check_new
 
 
@@ -80,10 +78,12 @@ def analyze(
 
 @app.command("arima-search")
 @data_options()
+@engine_options()
 def arima_search(
     target: Annotated[str, typer.Option("--target", help="The column to model.")],
     out_dir: Annotated[Path, typer.Option("--out", help="New folder for the results.")],
     source: DataSource,
+    where: Engine,
     p: Annotated[str, typer.Option("--p", help="AR orders to try, comma-separated.")] = "0,1,2",
     d: Annotated[str, typer.Option("--d", help="Differences to try.")] = "0,1",
     q: Annotated[str, typer.Option("--q", help="MA orders to try.")] = "0,1,2",
@@ -104,9 +104,6 @@ def arima_search(
     end: EndOpt = None,
     horizon: Annotated[int, typer.Option("--horizon", min=1, help="Steps ahead (mae).")] = 1,
     refit: RefitOpt = False,
-    workers: WorkersOpt = None,
-    engine: EngineOpt = "local",
-    address: AddressOpt = None,
 ) -> None:
     """Grid search of ARIMA(p,d,q)(P,D,Q,s) orders by AIC, BIC or backtest MAE.
 
@@ -141,7 +138,7 @@ def arima_search(
         horizon=horizon,
         refit=refit,
         train_start=train_start,
-        workers=engine_option(engine, workers, address),
+        workers=where,
     )
     search.save(out_dir)
     table = search.table

@@ -10,25 +10,26 @@ from rich.table import Table
 
 from seqcast.cli.app import app, out
 from seqcast.cli.options import (
-    AddressOpt,
-    EngineOpt,
     SettingsOpt,
     data_options,
-    engine_option,
+    engine_options,
     number,
 )
 from seqcast.data.sources import DataSource
+from seqcast.engines import Engine
 from seqcast.results import check_new
 
 
 @app.command()
 @data_options()
+@engine_options()
 def tune(
     model: Annotated[str, typer.Option("--model", help="A neural model (gru, mlp, segrnn, ...).")],
     out_dir: Annotated[
         Path, typer.Option("--out", help="New folder for best.json, trials.csv and tune.json.")
     ],
     source: DataSource,
+    where: Engine,
     trials: Annotated[int, typer.Option("--trials", min=1, help="Configurations tried.")] = 16,
     max_epochs: Annotated[
         int,
@@ -71,17 +72,6 @@ def tune(
         ),
     ] = None,
     settings: SettingsOpt = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            help="With --engine ray and no --address: the CPUs of the new local cluster, "
-            "trials at once (default: all). The local search runs one trial at a time.",
-        ),
-    ] = None,
-    engine: EngineOpt = "local",
-    address: AddressOpt = None,
 ) -> None:
     """Search a neural model's hyperparameters on a panel, choosing on validation only.
 
@@ -91,7 +81,8 @@ def tune(
     steps before the test steps, which are never read) and is scored by OWA there;
     trials that lag at the same epoch are stopped early (ASHA with --engine ray, where
     trials run side by side, one CPU each; Optuna's successive halving locally, one trial
-    after another). Needs Optuna (pip install "seqcast[tune]") or Ray ("seqcast[ray]").
+    after another, whatever --workers says). Needs Optuna (pip install "seqcast[tune]") or
+    Ray ("seqcast[ray]").
 
     Writes OUT/best.json (the best configuration as --set settings), OUT/trials.csv and
     OUT/tune.json. Run the winner on the test steps with
@@ -107,7 +98,7 @@ def tune(
         model,
         source,
         trials=trials,
-        workers=engine_option(engine, workers, address),
+        workers=where,
         max_epochs=max_epochs,
         trial_windows=trial_windows,
         grace=grace,

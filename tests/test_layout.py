@@ -1,5 +1,6 @@
-"""The house's layout: imports run from higher layers to lower ones only, no file grows past
-600 lines, and every forecaster in seqcast.models is registered (so the contract suite in
+"""The house's layout: imports run from higher layers to lower ones only and never in a
+circle (type-checking imports included), no file grows past 600 lines nor a function body
+past 80, and every forecaster in seqcast.models is registered (so the contract suite in
 test_models.py covers it)."""
 
 from __future__ import annotations
@@ -71,6 +72,77 @@ def imported(path: Path) -> set[str]:
 
 
 SOURCES = sorted(SOURCE.rglob("*.py"))
+MODULES = {module_name(path) for path in SOURCES}
+
+
+def dependencies() -> dict[str, set[str]]:
+    """Each module of the package and the modules of it that it imports (its package's
+    ``__init__`` when it names the package), by the longest module name that matches."""
+
+    def known(name: str) -> str:
+        while name not in MODULES:
+            name = name.rpartition(".")[0]
+        return name
+
+    return {
+        module_name(path): {known(name) for name in imported(path)} - {module_name(path)}
+        for path in SOURCES
+    }
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles of ``graph``: its strongly connected parts of more than one
+    module, or a module that imports itself (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            part = []
+            while True:
+                member = stack.pop()
+                part.append(member)
+                if member == node:
+                    break
+            if len(part) > 1 or node in graph[node]:
+                found.append(sorted(part))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_package_imports_in_no_circle() -> None:
+    assert cycles(dependencies()) == []
+
+
+def test_a_circle_is_found() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}}
+    assert cycles(graph) == [["a", "b", "c"], ["e"]]
+
+
+def test_no_function_body_is_over_80_lines() -> None:
+    long = {}
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                body = node.body
+                if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                    body = body[1:]  # the docstring
+                if body and (size := body[-1].end_lineno - body[0].lineno + 1) > 80:
+                    long[f"{module_name(path)}.{node.name}"] = size
+    assert not long
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: module_name(p))

@@ -188,12 +188,9 @@ def test_a_runs_settings_are_the_dataset_defaults_under_what_is_given(tmp_path: 
 
 
 @needs_ridership
-def test_the_datasets_command_says_where_each_file_is(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_datasets_command_says_where_each_file_is(capsys: pytest.CaptureFixture[str]) -> None:
     from conftest import run_cli
 
-    monkeypatch.setenv("COLUMNS", "400")
     code, out, _ = run_cli(["datasets"], capsys)
     rows = {line.split("│")[1].strip(): line for line in out.splitlines() if "│" in line}
     assert code == 0 and "built in" in rows["co2"]

@@ -52,12 +52,8 @@ def test_a_new_metric_reaches_a_series_board_and_its_scores(
 
 
 def test_a_new_metric_reaches_a_panel_board_and_the_command_tables(
-    with_max_error: None,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("COLUMNS", "200")  # every column of the tables in full
+    with_max_error: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:  # printed into a pipe, a table keeps every column whole, however wide
     table = pd.DataFrame(
         {
             "id": ["A"] * 6 + ["B"] * 6,

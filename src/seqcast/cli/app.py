@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
+from rich.table import Table
 
 from seqcast.errors import SeqcastError
 from seqcast.version import __version__
@@ -31,6 +33,17 @@ def _root(
     if version:
         out.print(f"seqcast {__version__}")
         raise typer.Exit()
+
+
+def show(table: Table) -> None:
+    """Print ``table`` whole: fitted to a terminal, and at its full width into a file or a
+    pipe (where rich would otherwise cut every column to fit 80 characters)."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    unlimited = out.options.update_width(1 << 16)
+    width = max(out.width, Measurement.get(out, unlimited, table).maximum)
+    Console(file=out.file, width=width).print(table)
 
 
 class _Notes(logging.Handler):

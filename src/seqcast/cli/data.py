@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from seqcast.cli.app import app, out
+from seqcast.cli.app import app, show
 from seqcast.cli.options import DataDirOpt
 from seqcast.data.datasets import DatasetInfo, cache_dir, find_local, list_datasets
 
@@ -27,7 +27,7 @@ def datasets(data_dir: DataDirOpt = None) -> None:
             _where(info, data_dir),
             info.source,
         )
-    out.print(table)
+    show(table)
 
 
 def _where(info: DatasetInfo, data_dir: Path | None) -> str:

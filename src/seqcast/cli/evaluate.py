@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from seqcast.cli.app import app, err, out
+from seqcast.cli.app import app, err, out, show
 from seqcast.cli.options import (
     CalibrationOpt,
     ConfigOpt,
@@ -264,7 +264,7 @@ def print_scores(title: str, scores: dict[str, float]) -> None:
     for name, metric in METRICS.items():
         table.add_column(metric.label(name), justify="right")
     table.add_row(*(number(scores[name]) for name in METRICS))
-    out.print(table)
+    show(table)
 
 
 def print_board(board: pd.DataFrame, title: str) -> None:
@@ -278,7 +278,7 @@ def print_board(board: pd.DataFrame, title: str) -> None:
         )
     for _, row in board.iterrows():
         table.add_row(*(_cell(column, row[column]) for column in shown))
-    out.print(table)
+    show(table)
 
 
 def _cell(column: str, value: object) -> str:
@@ -300,7 +300,7 @@ def print_interval_board(board: pd.DataFrame, levels: tuple[float, ...], middle:
         table.add_column(column, justify="right")
     for _, row in board.iterrows():
         table.add_row(str(row["model"]), *(number(row[column]) for column in columns))
-    out.print(table)
+    show(table)
 
 
 def _preset(name: str, out_dir: Path | None) -> None:
@@ -331,7 +331,7 @@ def print_intervals(scores: dict[str, float], levels: tuple[float, ...], middle:
         name = level_name(level)
         cells = (scores[f"{score}_{name}"] for score in ("coverage", middle, "msis"))
         table.add_row(name, *(number(value) for value in cells))
-    out.print(table)
+    show(table)
 
 
 def warn_failures(model: str, failures: dict[str, str]) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from seqcast.cli.app import app, out
+from seqcast.cli.app import app, out, show
 from seqcast.cli.options import (
     CalibrationOpt,
     ConfigOpt,
@@ -180,7 +180,7 @@ def forecast(
             if shown and name in truth.columns:
                 cells.append(number(truth[name].get(stamp, float("nan"))))
         table.add_row(str(stamp), *cells)
-    out.print(table)
+    show(table)
     if out_dir is not None:
         run.save(out_dir)
         out.print(f"results in {out_dir}")
@@ -223,7 +223,7 @@ def kstep(
         table.add_column(column, justify="right")
     for k, row in analysis.errors.iterrows():
         table.add_row(str(k), number(row["mse"]), number(row["mae"]), str(int(row["count"])))
-    out.print(table)
+    show(table)
     if out_dir is not None:
         analysis.save(out_dir)
         out.print(f"results in {out_dir}")
@@ -261,7 +261,7 @@ def explain_command(
         shapes = ", ".join(str(shape) for shape in stage.shapes)
         calls = f" (x{stage.calls} calls)" if stage.calls > 1 else ""
         table.add_row(stage.name, stage.kind, shapes + calls, f"{stage.params:,}")
-    out.print(table)
+    show(table)
     out.print(
         f"input {result.input_shape} -> output {result.output_shape}, read as the forecast "
         f"[B, H, C] {result.forecast_shape}"

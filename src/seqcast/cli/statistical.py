@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from seqcast.cli.app import app, out
+from seqcast.cli.app import app, out, show
 from seqcast.cli.options import (
     EndOpt,
     RefitOpt,
@@ -152,5 +152,5 @@ def arima_search(
             number(getattr(row, criterion)),
             str(row.error),
         )
-    out.print(shown)
+    show(shown)
     out.print(f"results in {out_dir}")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from seqcast.cli.app import app, out
+from seqcast.cli.app import app, out, show
 from seqcast.cli.options import (
     SettingsOpt,
     data_options,
@@ -119,6 +119,6 @@ def tune(
         table.add_row(
             str(row.state), number(row.owa), number(row.smape), number(row.mase), str(row.epochs)
         )
-    out.print(table)
+    show(table)
     out.print(f"best: {' '.join(config['settings'])}")
     out.print(f"validation OWA {config['valid']['owa']:.4f}; results in {out_dir}")

@@ -200,7 +200,9 @@ class Forecaster:
         if not hasattr(self, "targets_"):
             raise SeqcastError(f"{self.name} is not fitted; call fit(data) first")
         panel = self.series_ids_ is not None
-        data = history if history is not None else self.fitted_history(_kind(panel))
+        data = (
+            history if history is not None else self.fitted_history("panel" if panel else "series")
+        )
         if not panel:
             check_series(data)  # before its rows are counted
         elif not is_panel(data):
@@ -404,10 +406,6 @@ class Forecaster:
             raise SeqcastError(
                 f"history has frequency {shown}, the model was fitted on {self.freq_.freqstr}"
             )
-
-
-def _kind(panel: bool) -> str:
-    return "panel" if panel else "series"
 
 
 def _check_length(model: Forecaster, steps: int) -> None:

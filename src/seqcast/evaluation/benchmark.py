@@ -153,12 +153,13 @@ def run_benchmark(
             progress=progress,
             levels=levels,
         )
+    assert run.start is not None and run.end is not None  # settings() needs them of a series
     return benchmark(
         candidates,
         source.load(),
         run.targets,
-        str(run.start),
-        str(run.end),
+        run.start,
+        run.end,
         run.horizon,
         refit=refit,
         train_start=run.train_start,
@@ -210,12 +211,13 @@ def run_backtest(
             workers=workers,
             levels=levels,
         )
+    assert run.start is not None and run.end is not None  # checked above
     return backtest(
         model,
         source.load(),
         run.targets,
-        str(run.start),
-        str(run.end),
+        run.start,
+        run.end,
         run.horizon,
         refit=refit,
         train_start=train_start,

@@ -57,6 +57,22 @@ DATA_OPTIONS: dict[str, Any] = {
             "By default they are an error.",
         ),
     ],
+    "dayfirst": Annotated[
+        bool | None,
+        typer.Option(
+            "--dayfirst/--monthfirst",
+            help="How to read dates of --csv like 01/02/2020 when every one could be either "
+            "(an error otherwise): day first, or month first.",
+        ),
+    ],
+    "timezone": Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            help="The zone to read dates of --csv with a zone or an offset in (e.g. "
+            "Europe/Paris); by default they are converted to UTC. Either way with a note.",
+        ),
+    ],
     "data_dir": DataDirOpt,
     "id_column": Annotated[
         str | None,
@@ -129,6 +145,8 @@ def _source(options: dict[str, Any], required: bool, default: str | None) -> Dat
         fill=options["fill"],
         data_dir=str(options["data_dir"]) if options["data_dir"] is not None else None,
         id_column=options["id_column"],
+        dayfirst=options["dayfirst"],
+        timezone=options["timezone"],
     )
 
 

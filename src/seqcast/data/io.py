@@ -20,6 +20,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import BaseOffset
 
+from seqcast.data.dates import naive_index, parse_dates
 from seqcast.errors import SeqcastError
 
 Fill = Literal["interpolate", "ffill"]
@@ -34,6 +35,8 @@ def load_frame(
     columns: Sequence[str] | None = None,
     freq: str | None = None,
     fill: Fill | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or Parquet file into a regular time-indexed DataFrame.
 
@@ -45,16 +48,29 @@ def load_frame(
     freq : a pandas frequency alias (``"D"``, ``"h"``, ``"W-SAT"``); inferred when omitted.
     fill : ``"interpolate"`` or ``"ffill"`` to fill missing values; by default they are an
         error that names the first missing dates.
+    dayfirst, timezone : how to read the dates (``prepare_frame``).
     """
     raw = read_table(path, date_column)
-    return prepare_frame(raw, date_column, columns=columns, freq=freq, fill=fill, source=str(path))
+    return prepare_frame(
+        raw,
+        date_column,
+        columns=columns,
+        freq=freq,
+        fill=fill,
+        source=str(path),
+        dayfirst=dayfirst,
+        timezone=timezone,
+    )
 
 
-def read_table(path: str | Path, date_column: str) -> pd.DataFrame:
+def read_table(path: str | Path, date_column: str, id_column: str | None = None) -> pd.DataFrame:
     """The raw rows of a CSV (optionally compressed) or Parquet file; a missing or unreadable
-    file is an error naming it. A Parquet file indexed by ``date_column`` gets it back as a
-    column."""
+    file, or a CSV header that names a column twice, is an error naming it. A Parquet file
+    indexed by ``date_column`` gets it back as a column. The ``id_column`` of a panel is
+    read as text, as written ("007" stays "007")."""
     path = Path(path)
+    if path.is_dir():
+        raise SeqcastError(f"{path} is a directory, not a CSV or Parquet file")
     if not path.is_file():
         raise SeqcastError(f"file not found: {path}")
     try:
@@ -62,11 +78,24 @@ def read_table(path: str | Path, date_column: str) -> pd.DataFrame:
             raw = pd.read_parquet(path)
             if date_column not in raw.columns and raw.index.name == date_column:
                 raw = raw.reset_index()
+            if id_column is not None and id_column in raw.columns:
+                raw[id_column] = raw[id_column].astype("string").astype(object)
             return raw
-        return pd.read_csv(path)
+        header = pd.read_csv(path, header=None, nrows=1, dtype=str).iloc[0].tolist()
+        refuse_duplicate_columns(header, str(path))
+        return pd.read_csv(path, dtype={id_column: str} if id_column is not None else None)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SeqcastError(f"cannot read {path}: {first_line}") from exc
+
+
+def refuse_duplicate_columns(names: Sequence[object], source: str) -> None:
+    """Raise naming the first column name that ``names`` holds twice."""
+    seen: set[object] = set()
+    for name in names:
+        if name in seen:
+            raise SeqcastError(f"{source} has two columns named {name!r}; rename one")
+        seen.add(name)
 
 
 def prepare_frame(
@@ -77,17 +106,25 @@ def prepare_frame(
     freq: str | None = None,
     fill: Fill | None = None,
     source: str = "the data",
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
 ) -> pd.DataFrame:
     """Sort by time, drop exact duplicates, set the frequency and check for missing values.
 
-    ``date_column=None`` uses the frame's DatetimeIndex. Timestamps missing from the regular
-    grid become missing values (rows of NaN), so they too are an error unless ``fill`` is
-    given. Returns a new DataFrame; the input is not modified.
+    ``date_column=None`` uses the frame's DatetimeIndex. Dates are read as
+    ``seqcast.data.dates`` says: numbers as years or yyyymmdd, ``dayfirst`` for dates whose
+    day and month could be either, zoned dates converted to UTC (or ``timezone``).
+    Timestamps missing from the regular grid become missing values (rows of NaN), so they
+    too are an error unless ``fill`` is given. Returns a new DataFrame; the input is not
+    modified.
     """
+    if not isinstance(frame, pd.DataFrame):
+        raise SeqcastError(f"expected a pandas DataFrame, got {type(frame).__name__}")
     if fill is not None and fill not in FILL_METHODS:
         raise SeqcastError(f"unknown fill method {fill!r}; choose one of {', '.join(FILL_METHODS)}")
+    refuse_duplicate_columns(list(frame.columns), source)
     notes: list[str] = []
-    df = _index_by_time(frame, date_column, source)
+    df = _index_by_time(frame, date_column, source, notes, dayfirst, timezone)
     if columns is not None:
         missing = [c for c in columns if c not in df.columns]
         if missing:
@@ -148,7 +185,14 @@ def refuse_non_finite(df: pd.DataFrame, source: str) -> None:
             )
 
 
-def _index_by_time(frame: pd.DataFrame, date_column: str | None, source: str) -> pd.DataFrame:
+def _index_by_time(
+    frame: pd.DataFrame,
+    date_column: str | None,
+    source: str,
+    notes: list[str],
+    dayfirst: bool | None,
+    timezone: str | None,
+) -> pd.DataFrame:
     if date_column is None:
         if not isinstance(frame.index, pd.DatetimeIndex):
             raise SeqcastError(
@@ -156,28 +200,16 @@ def _index_by_time(frame: pd.DataFrame, date_column: str | None, source: str) ->
             )
         if frame.index.hasnans:
             raise SeqcastError(f"{source} has missing timestamps (NaT) in its index")
-        return frame.copy()
+        df = frame.copy()
+        df.index = naive_index(frame.index, source, notes, timezone)
+        return df
     if date_column not in frame.columns:
         raise SeqcastError(_missing_columns_message([date_column], frame.columns, source))
-    raw = frame[date_column]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "could not infer format" chatter
-        try:
-            parsed = pd.to_datetime(raw, errors="coerce")
-        except (ValueError, TypeError) as exc:
-            raise SeqcastError(
-                f"cannot parse the dates in column {date_column!r} of {source}: {exc}"
-            ) from exc
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        row = int(np.argmax(bad))
-        value = raw.iloc[row]
-        what = "an empty date" if pd.isna(value) else f"cannot parse date {value!r}"
-        raise SeqcastError(
-            f"{what} in column {date_column!r} of {source} (row {row + 1} of the data)"
-        )
+    index = parse_dates(
+        frame[date_column], date_column, source, notes, dayfirst=dayfirst, timezone=timezone
+    )
     df = frame.drop(columns=[date_column])
-    df.index = pd.DatetimeIndex(parsed, name=date_column)
+    df.index = index
     return df
 
 

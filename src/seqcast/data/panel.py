@@ -25,7 +25,8 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import BaseOffset
 
-from seqcast.data.io import Fill, prepare_frame, read_table, time_index
+from seqcast.data.dates import parse_dates
+from seqcast.data.io import Fill, prepare_frame, read_table, refuse_duplicate_columns, time_index
 from seqcast.errors import SeqcastError
 
 
@@ -38,14 +39,21 @@ def prepare_panel(
     freq: str | None = None,
     fill: Fill | None = None,
     source: str = "the data",
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
 ) -> pd.DataFrame:
     """The panel of a long DataFrame with an ``id_column`` and a ``date_column``.
 
     ``columns`` keeps only those value columns; ``freq`` checks every series against that
     grid (inferred otherwise, and then it must be the same for every series); ``fill``
-    fills gaps and missing values within each series (``"interpolate"`` or ``"ffill"``).
-    Series keep the order in which their ids first appear.
+    fills gaps and missing values within each series (``"interpolate"`` or ``"ffill"``);
+    ``dayfirst`` and ``timezone`` say how to read the dates (``seqcast.data.dates``), which
+    are read once for the whole table. Series keep the order in which their ids first
+    appear.
     """
+    if not isinstance(frame, pd.DataFrame):
+        raise SeqcastError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    refuse_duplicate_columns(list(frame.columns), source)
     for column in (id_column, date_column):
         if column not in frame.columns:
             raise SeqcastError(
@@ -58,12 +66,15 @@ def prepare_panel(
     kept = [c for c in frame.columns if c not in (id_column, date_column)]
     if columns is not None:
         kept = list(columns)
-    parts, notes, offset = [], [], None
-    for key, rows in frame.groupby(id_column, sort=False):
+    notes: list[str] = []
+    times = parse_dates(
+        frame[date_column], date_column, source, notes, dayfirst=dayfirst, timezone=timezone
+    )
+    body = frame.drop(columns=[date_column]).set_axis(times, axis=0)
+    parts, offset = [], None
+    for key, rows in body.groupby(id_column, sort=False):
         name = f"series {key!r} of {source}"
-        series = prepare_frame(
-            rows[[date_column, *kept]], date_column, freq=freq, fill=fill, source=name
-        )
+        series = prepare_frame(rows[kept], None, freq=freq, fill=fill, source=name)
         own = cast(BaseOffset, time_index(series).freq)
         if offset is None:
             offset, first = own, key
@@ -91,11 +102,22 @@ def load_panel(
     columns: Sequence[str] | None = None,
     freq: str | None = None,
     fill: Fill | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
 ) -> pd.DataFrame:
-    """Read a long CSV or Parquet file (``id_column``, ``date_column``, values) as a panel."""
-    raw = read_table(path, date_column)
+    """Read a long CSV or Parquet file (``id_column``, ``date_column``, values) as a panel;
+    the ids are read as text, as written."""
+    raw = read_table(path, date_column, id_column)
     return prepare_panel(
-        raw, id_column, date_column, columns=columns, freq=freq, fill=fill, source=str(path)
+        raw,
+        id_column,
+        date_column,
+        columns=columns,
+        freq=freq,
+        fill=fill,
+        source=str(path),
+        dayfirst=dayfirst,
+        timezone=timezone,
     )
 
 

@@ -50,9 +50,9 @@ class RunSettings:
 @dataclasses.dataclass(frozen=True)
 class DataSource:
     """Exactly one of ``dataset`` (a built-in name) or ``csv`` (a file path, with its
-    ``date_column`` and optionally ``freq`` and ``fill``; with an ``id_column`` the file
-    is a long table of many series, a panel). ``data_dir`` is where dataset files are
-    looked for first (default ``$SEQCAST_DATA_DIR``)."""
+    ``date_column`` and optionally ``freq``, ``fill``, ``dayfirst`` and ``timezone``; with
+    an ``id_column`` the file is a long table of many series, a panel). ``data_dir`` is
+    where dataset files are looked for first (default ``$SEQCAST_DATA_DIR``)."""
 
     dataset: str | None = None
     csv: str | None = None
@@ -61,6 +61,8 @@ class DataSource:
     fill: Fill | None = None
     data_dir: str | None = None
     id_column: str | None = None
+    dayfirst: bool | None = None
+    timezone: str | None = None
 
     def __post_init__(self) -> None:
         if (self.dataset is None) == (self.csv is None):
@@ -75,6 +77,11 @@ class DataSource:
             dataset_info(self.dataset)  # an unknown name fails here, listing the datasets
             if self.id_column is not None:
                 raise SeqcastError("--id-column goes with --csv (a dataset knows its series)")
+            if self.dayfirst is not None or self.timezone is not None:
+                raise SeqcastError(
+                    "--dayfirst, --monthfirst and --timezone go with --csv (a dataset knows "
+                    "its dates)"
+                )
 
     @classmethod
     def of(cls, source: str | DataSource) -> DataSource:
@@ -142,11 +149,24 @@ class DataSource:
         elif self.id_column is not None:
             assert self.csv is not None and self.date_column is not None
             frame = load_panel(
-                self.csv, self.id_column, self.date_column, freq=self.freq, fill=self.fill
+                self.csv,
+                self.id_column,
+                self.date_column,
+                freq=self.freq,
+                fill=self.fill,
+                dayfirst=self.dayfirst,
+                timezone=self.timezone,
             )
         else:
             assert self.csv is not None and self.date_column is not None
-            frame = load_frame(self.csv, self.date_column, freq=self.freq, fill=self.fill)
+            frame = load_frame(
+                self.csv,
+                self.date_column,
+                freq=self.freq,
+                fill=self.fill,
+                dayfirst=self.dayfirst,
+                timezone=self.timezone,
+            )
         for note in frame.attrs.get("notes", []):
             logger.info(note)
         return frame

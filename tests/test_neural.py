@@ -136,8 +136,23 @@ def test_known_ahead_covariate_is_used() -> None:
     assert scores["informed"] < 0.3 < scores["blind"]
     with pytest.raises(SeqcastError, match="needs the known-ahead columns kind"):
         informed.fit(data, "y").predict(2)
-    future = pd.DataFrame({"kind": ["A", "W"]})
+    future = pd.DataFrame({"kind": ["A", "W"]})  # no dates: its first rows
     assert informed.predict(2, future=future)["y"].iloc[0] > 4
+    # dated rows are matched by date: the data ends on 2021-02-03
+    dated = pd.DataFrame(
+        {"kind": ["W", "W", "A"]},
+        index=pd.DatetimeIndex(["2021-02-05", "2021-02-06", "2021-02-04"]),
+    )
+    pd.testing.assert_frame_equal(
+        informed.predict(2, future=dated), informed.predict(2, future=future)
+    )
+    later = dated.set_axis(pd.date_range("2030-01-01", periods=3, freq="D"))
+    with pytest.raises(
+        SeqcastError, match="from 2021-02-04 00:00:00 to 2021-02-05 .* no row for 2021-02-04"
+    ):
+        informed.predict(2, future=later)
+    with pytest.raises(SeqcastError, match="no row for 2021-02-05"):
+        informed.predict(2, future=dated.iloc[2:])
 
 
 def test_strategy_rules() -> None:
@@ -289,6 +304,13 @@ def test_checkpoint_errors(wave: pd.DataFrame, tmp_path: Path) -> None:
     other = dict(resumable("gru", 2), hidden_size=8)
     with pytest.raises(SeqcastError, match="different model or parameters"):
         create_model("gru", **other).fit(wave, "y", resume=path)
+    with pytest.raises(SeqcastError, match=r"cannot resume on this data: it was trained on y "):
+        create_model("gru", **resumable("gru", 3)).fit(wave.iloc[:250], "y", resume=path)
+    with pytest.raises(SeqcastError, match="it was trained on other values of y from"):
+        create_model("gru", **resumable("gru", 3)).fit(wave * 2, "y", resume=path)
+    with pytest.raises(SeqcastError, match=r"trained on y from .*, this data is w from"):
+        renamed = wave.rename(columns={"y": "w"})
+        create_model("gru", **resumable("gru", 3)).fit(renamed, "w", resume=path)
     payload = torch.load(path, weights_only=True)
     torch.save({**payload, "resume": None}, tmp_path / "bare.pt")
     with pytest.raises(SeqcastError, match="holds no training state to resume from"):

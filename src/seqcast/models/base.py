@@ -283,10 +283,11 @@ class Forecaster:
         (those after its end from ``future``), or None for a model that has none."""
         if not self.future_columns:
             return None
-        rows = data.iloc[origin + 1 : origin + 1 + horizon]
-        if len(rows) < horizon and future is not None:
-            rows = pd.concat([rows, future.iloc[: horizon - len(rows)]])
-        return rows[self.future_columns]
+        rows = data.iloc[origin + 1 : origin + 1 + horizon][self.future_columns]
+        if len(rows) == horizon:
+            return rows
+        ahead = rows_after(data, future, horizon - len(rows), self.future_columns, self.name)
+        return pd.concat([rows, ahead])
 
     @property
     def has_intervals(self) -> bool:
@@ -406,6 +407,40 @@ class Forecaster:
             raise SeqcastError(
                 f"history has frequency {shown}, the model was fitted on {self.freq_.freqstr}"
             )
+
+
+def rows_after(
+    data: pd.DataFrame,
+    future: pd.DataFrame | None,
+    steps: int,
+    columns: Sequence[str],
+    name: str,
+) -> pd.DataFrame:
+    """The ``columns`` of ``future`` for the ``steps`` steps after ``data`` ends: matched by
+    date when ``future`` is indexed by time (its rows at other dates are not used; a date
+    it lacks is an error naming it), else its first ``steps`` rows. ``name`` is the model
+    that needs them."""
+    needs = f"{name} needs the known-ahead columns {', '.join(columns)} for the {steps} steps"
+    if future is None:
+        raise SeqcastError(f"{needs} after the data (pass future=...)")
+    missing = [c for c in columns if c not in future.columns]
+    if missing:
+        raise SeqcastError(f"future has no column {missing[0]!r}")
+    if not isinstance(future.index, pd.DatetimeIndex):
+        if len(future) < steps:
+            raise SeqcastError(f"{needs} after the data; future has {len(future)} rows")
+        return future.iloc[:steps][list(columns)]
+    freq = time_index(data).freq
+    dates = pd.date_range(data.index[-1] + freq, periods=steps, freq=freq, name=data.index.name)
+    if not future.index.is_unique:
+        raise SeqcastError("future has two rows for the same date")
+    absent = dates.difference(future.index)
+    if len(absent):
+        raise SeqcastError(
+            f"{needs} from {dates[0]} to {dates[-1]}; future has no row for {absent[0]}"
+            + (f" and {len(absent) - 1} more of those dates" if len(absent) > 1 else "")
+        )
+    return future.loc[dates, list(columns)]
 
 
 def _check_length(model: Forecaster, steps: int) -> None:

@@ -49,7 +49,7 @@ from seqcast.data.panel import (
 from seqcast.data.windows import Windows
 from seqcast.engines import Engine
 from seqcast.errors import SeqcastError
-from seqcast.models.base import Forecaster
+from seqcast.models.base import Forecaster, rows_after
 from seqcast.models.channels import Channels
 from seqcast.models.neural_checkpoint import (
     from_plain,
@@ -57,7 +57,7 @@ from seqcast.models.neural_checkpoint import (
     saved_train_state,
     write_checkpoint,
 )
-from seqcast.models.neural_fit import TrainedNetwork, hold_out, train_network
+from seqcast.models.neural_fit import TrainedNetwork, data_summary, hold_out, train_network
 from seqcast.models.neural_forecast import forecast_windows
 from seqcast.models.registry import create_model
 from seqcast.networks import NORMS, Norm
@@ -317,7 +317,8 @@ class NeuralForecaster(Forecaster):
         windows, held = self._training_windows(data, channels, valid)
         if resume is not None and self.ensemble > 1:
             raise SeqcastError(f"{self.name}: an ensemble cannot resume training; fit it again")
-        resumed = saved_train_state(resume, self) if resume is not None else None
+        trained_on = data_summary(data, self.targets_)
+        resumed = saved_train_state(resume, self, trained_on) if resume is not None else None
 
         def after_epoch(progress: TrainedNetwork) -> None:
             self.trained_ = progress  # on_epoch may forecast with the network as it is now
@@ -327,7 +328,9 @@ class NeuralForecaster(Forecaster):
         def save_interrupted(state: TrainState) -> None:
             assert interrupt_checkpoint is not None
             weights, history = state.best_weights, state.history
-            write_checkpoint(interrupt_checkpoint, self, channels, weights, history, state)
+            write_checkpoint(
+                interrupt_checkpoint, self, channels, weights, history, state, None, trained_on
+            )
 
         try:
             self.trained_ = train_network(
@@ -345,6 +348,7 @@ class NeuralForecaster(Forecaster):
                 on_interrupt=save_interrupted
                 if interrupt_checkpoint is not None and self.ensemble == 1
                 else None,
+                trained_on=trained_on,
             )
         except NonFiniteLoss as error:
             self.trained_ = error.kept  # the best weights seen before it
@@ -486,9 +490,15 @@ class NeuralForecaster(Forecaster):
         if not hasattr(self, "trained_"):
             raise SeqcastError(f"{self.name} is not fitted; nothing to save")
         trained = self.trained_
-        weights = trained.module.state_dict()
         write_checkpoint(
-            path, self, trained.channels, weights, trained.history, trained.state, data_source
+            path,
+            self,
+            trained.channels,
+            trained.module.state_dict(),
+            trained.history,
+            trained.state,
+            data_source,
+            trained.trained_on,
         )
 
     @classmethod
@@ -542,17 +552,8 @@ class NeuralForecaster(Forecaster):
         needed = int(origins.max()) + horizon + 1 - len(data)
         if needed <= 0:
             return data
-        if future is None or len(future) < needed:
-            raise SeqcastError(
-                f"{self.name} needs the known-ahead columns "
-                f"{', '.join(self.known_ahead)} for the {needed} steps after "
-                "the data (pass future=...)"
-            )
-        missing = [c for c in self.known_ahead if c not in future.columns]
-        if missing:
-            raise SeqcastError(f"future has no column {missing[0]!r}")
         channels = self.trained_.channels
-        extra = future.iloc[:needed][list(self.known_ahead)].copy()
+        extra = rows_after(data, future, needed, self.known_ahead, self.name).copy()
         for column in channels.numeric:
             extra[column] = 0.0  # never read: forecasts only look at known-ahead values there
         for column in channels.static:

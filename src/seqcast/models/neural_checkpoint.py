@@ -14,7 +14,7 @@ from typing import Any
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 from seqcast.models.channels import Channels
-from seqcast.models.neural_fit import TrainedNetwork
+from seqcast.models.neural_fit import TrainedNetwork, differences
 from seqcast.training import History, TrainState
 
 
@@ -26,10 +26,12 @@ def write_checkpoint(
     history: History,
     state: TrainState | None,
     data_source: dict[str, Any] | None = None,
+    trained_on: dict[str, Any] | None = None,
 ) -> None:
     """Save fitted ``model`` (its name, parameters, targets, series and frequency) with its
     input ``channels``, ``weights`` and ``history`` and, when given, the training ``state``
-    to resume from (its best weights are the checkpoint's own: not stored twice)."""
+    to resume from (its best weights are the checkpoint's own: not stored twice), where
+    its data came from and what it was (``trained_on``)."""
     from seqcast.checkpoint import save_checkpoint
 
     resume = None
@@ -49,6 +51,7 @@ def write_checkpoint(
             "history": history.to_dict(),
             "resume": resume,
             "data_source": data_source,
+            "trained_on": trained_on,
         },
     )
 
@@ -66,12 +69,14 @@ def read_network(
             f"parameters ({str(exc).splitlines()[0]})"
         ) from exc
     module.eval()
-    return TrainedNetwork(channels, module, History.from_dict(payload["history"]))
+    history = History.from_dict(payload["history"])
+    return TrainedNetwork(channels, module, history, None, payload.get("trained_on"))
 
 
-def saved_train_state(path: str | Path, model: Forecaster) -> TrainState:
+def saved_train_state(path: str | Path, model: Forecaster, data: dict[str, Any]) -> TrainState:
     """The training state saved in ``path``, refused unless it was saved by ``model``'s kind
-    with the same parameters (the number of epochs and the progress display may differ)."""
+    with the same parameters (the number of epochs and the progress display may differ)
+    and trained on the data ``data`` summarises (``neural_fit.data_summary``)."""
     from seqcast.checkpoint import load_checkpoint
 
     payload = load_checkpoint(path)
@@ -88,6 +93,10 @@ def saved_train_state(path: str | Path, model: Forecaster) -> TrainState:
         )
     if payload.get("resume") is None:
         raise SeqcastError(f"{path} holds no training state to resume from")
+    saved = payload.get("trained_on")
+    differ = differences(saved, data) if saved is not None else ""
+    if differ:
+        raise SeqcastError(f"{path} cannot resume on this data: {differ}")
     return TrainState.from_dict({**payload["resume"], "best_weights": payload["state_dict"]})
 
 

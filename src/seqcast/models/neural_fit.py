@@ -10,12 +10,15 @@ loop of ``seqcast.training``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
+from seqcast.data.panel import is_panel, series_lengths
 from seqcast.data.windows import Windows
 from seqcast.models.channels import Channels
 from seqcast.training import History, NonFiniteLoss, TrainConfig, TrainState
@@ -33,12 +36,47 @@ class TrainedNetwork:
     history : the per-epoch record of training.
     state : everything needed to go on training (None for an ensemble, or a checkpoint
         saved without it).
+    trained_on : what the training data was (``data_summary``), so that a resumed run can
+        refuse other data (None for a checkpoint that did not record it).
     """
 
     channels: Channels
     module: Any
     history: History
     state: TrainState | None = None
+    trained_on: dict[str, Any] | None = None
+
+
+def data_summary(data: pd.DataFrame, targets: list[str]) -> dict[str, Any]:
+    """What a network was trained on, to tell other data from it: the targets, the rows, the
+    first and last dates, the series of a panel, and a digest of the target values."""
+    values = np.ascontiguousarray(data[targets].to_numpy(dtype=np.float64))
+    times = data.index.get_level_values(-1)
+    return {
+        "targets": list(targets),
+        "rows": len(data),
+        "first": str(times.min()),
+        "last": str(times.max()),
+        "series": len(series_lengths(data)) if is_panel(data) else None,
+        "digest": hashlib.sha256(values.tobytes()).hexdigest(),
+    }
+
+
+def differences(saved: dict[str, Any], now: dict[str, Any]) -> str:
+    """How data summarised as ``now`` differs from ``saved`` (empty when it does not)."""
+
+    def said(summary: dict[str, Any]) -> str:
+        series = f", {summary['series']} series" if summary["series"] is not None else ""
+        return (
+            f"{', '.join(summary['targets'])} from {summary['first']} to {summary['last']} "
+            f"({summary['rows']:,} rows{series})"
+        )
+
+    if said(saved) != said(now):
+        return f"it was trained on {said(saved)}, this data is {said(now)}"
+    if saved["digest"] != now["digest"]:
+        return f"it was trained on other values of {said(saved)}"
+    return ""
 
 
 def hold_out(
@@ -81,6 +119,7 @@ def train_network(
     resume: TrainState | None = None,
     on_epoch: Callable[[TrainedNetwork], None] | None = None,
     on_interrupt: Callable[[TrainState], None] | None = None,
+    trained_on: dict[str, Any] | None = None,
 ) -> TrainedNetwork:
     """Build the network (``build()``: one module, or an ensemble whose ``members`` train one
     after another, member i shuffling with ``config.seed`` + i) from torch's generator
@@ -89,7 +128,8 @@ def train_network(
     ``on_epoch`` sees the network as it is after every epoch (its weights then, the history
     so far); ``resume`` and ``on_interrupt`` are as in ``seqcast.training.train`` (Ctrl-C
     hands ``on_interrupt`` the last completed epoch's state). A non-finite loss raises
-    ``NonFiniteLoss`` whose ``kept`` is the network with the best weights seen.
+    ``NonFiniteLoss`` whose ``kept`` is the network with the best weights seen. Every
+    record carries ``trained_on`` (``data_summary`` of the training data).
     """
     from seqcast.networks.ensemble import MeanOf
     from seqcast.training import matmul_precision, seeded, train
@@ -100,7 +140,7 @@ def train_network(
 
         def after_epoch(history: History) -> None:
             if on_epoch is not None:
-                on_epoch(TrainedNetwork(channels, module, history))
+                on_epoch(TrainedNetwork(channels, module, history, None, trained_on))
 
         try:
             states = [
@@ -119,8 +159,9 @@ def train_network(
                 for i, member in enumerate(members)
             ]
         except NonFiniteLoss as error:
-            error.kept = TrainedNetwork(channels, module, History(stopped="non-finite loss"))
+            stopped = History(stopped="non-finite loss")
+            error.kept = TrainedNetwork(channels, module, stopped, None, trained_on)
             raise
     # An ensemble keeps member 0's history and no state to resume from.
     state = states[0] if len(members) == 1 else None
-    return TrainedNetwork(channels, module, states[0].history, state)
+    return TrainedNetwork(channels, module, states[0].history, state, trained_on)

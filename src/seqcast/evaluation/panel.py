@@ -34,7 +34,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seqcast.data.panel import check_panel, drop_last, iter_series, series_ids, series_starts
+from seqcast.data.panel import (
+    check_panel,
+    drop_last,
+    iter_series,
+    series_ids,
+    series_lengths,
+    series_starts,
+)
 from seqcast.engines import (
     SERIES_TASKS_PER_WORKER,
     Engine,
@@ -174,6 +181,12 @@ def panel_backtest(
         model.require_intervals()
     held = windows * horizon
     check_panel(panel, [target], model.min_history + held, f"{model.name} with {held} held out")
+    longest = int(series_lengths(panel).max()) - held
+    if longest <= season:
+        raise SeqcastError(
+            f"season {season} leaves no series a MASE scale: the longest has {longest} steps "
+            "before its forecasts (MASE and Naive2 need more than one season)"
+        )
     clock = time.perf_counter()
     ids = series_ids(panel)
     frames = [frame for _, frame in iter_series(panel)]

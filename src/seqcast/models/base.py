@@ -150,15 +150,19 @@ class Forecaster:
                 check_panel(data, self.targets_, 1, self.name)
                 self._check_freq(panel_freq(data))
             _check_rows(rows, len(data))
-            return self._forecast_panel(data, rows, int(horizon), bands, future)
-        if not fitted:
-            check_series(data)
-            self._check_freq(time_index(data).freq)
-            require_numeric(data, self.targets_)
-        _check_rows(rows, len(data))
-        if not fitted and np.isnan(data[self.targets_].to_numpy(float)[: rows.max() + 1]).any():
-            raise SeqcastError(f"{self.name}: the target columns have missing values")
-        return self._forecast_series(data, rows, int(horizon), bands, future)
+            out = self._forecast_panel(data, rows, int(horizon), bands, future)
+        else:
+            if not fitted:
+                check_series(data)
+                self._check_freq(time_index(data).freq)
+                require_numeric(data, self.targets_)
+            _check_rows(rows, len(data))
+            values = data[self.targets_].to_numpy(float)[: rows.max() + 1]
+            if not fitted and np.isnan(values).any():
+                raise SeqcastError(f"{self.name}: the target columns have missing values")
+            out = self._forecast_series(data, rows, int(horizon), bands, future)
+        self._check_finite(out, data, rows)
+        return out
 
     def predict(
         self, n: int, history: pd.DataFrame | None = None, future: pd.DataFrame | None = None
@@ -400,6 +404,21 @@ class Forecaster:
     def _check_origins(self, origins: np.ndarray) -> None:
         """Raise unless every origin (a row of one series) sees ``min_history`` steps."""
         _check_length(self, int(origins.min()) + 1)
+
+    def _check_finite(self, out: np.ndarray, data: pd.DataFrame, origins: np.ndarray) -> None:
+        """Raise, naming the first origin and step, unless every forecast is a number: a
+        model that cannot forecast these values says so rather than printing NaN."""
+        bad = ~np.isfinite(out)
+        if not bad.any():
+            return
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        origin, step = first[:2]
+        largest = float(np.nanmax(np.abs(data[self.targets_].to_numpy(float))))
+        raise SeqcastError(
+            f"{self.name} cannot forecast these values: its forecast from "
+            f"{data.index[origins[origin]]} is {out[first]} at step {step + 1} (the data's "
+            f"largest value is {largest:.3g}; scale it down, or use another model)"
+        )
 
     def _check_freq(self, freq: BaseOffset | None) -> None:
         if freq != self.freq_:

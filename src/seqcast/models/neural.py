@@ -304,6 +304,7 @@ class NeuralForecaster(Forecaster):
         after every epoch. ``workers`` is unused: training is one process.
         """
         self._start_fit(data, targets)
+        self._refuse_negative_counts(data)
         panel = self.series_ids_ is not None
         if panel:  # every series must give at least one window
             check_lengths(data, self.input_len + self.network_horizon, self.name)
@@ -354,6 +355,20 @@ class NeuralForecaster(Forecaster):
             self.trained_ = error.kept  # the best weights seen before it
             raise
         return self
+
+    def _refuse_negative_counts(self, data: pd.DataFrame) -> None:
+        """A count head (negbin) refuses targets below zero before any training."""
+        head = self.head
+        if head is None or head.shifts:
+            return
+        values = data[self.targets_].to_numpy(dtype=float)
+        if (values < 0).any():
+            row, column = (int(i) for i in np.argwhere(values < 0)[0])
+            raise SeqcastError(
+                f"{self.name}: train.loss {head.name} models counts, and target "
+                f"{self.targets_[column]!r} has negative values (the first at "
+                f"{data.index[row]}: {values[row, column]:g})"
+            )
 
     def _training_windows(
         self, data: pd.DataFrame, channels: Channels, valid: pd.DataFrame | None

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from seqcast.errors import SeqcastError
+from seqcast.results import follow_umask
 
 FORMAT_VERSION = 2  # 2: the training state to resume from (optimizer, generators)
 KIND = "seqcast-checkpoint"
@@ -28,6 +29,7 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     os.close(descriptor)
     try:
         torch.save({"kind": KIND, "format_version": FORMAT_VERSION, **payload}, tmp)
+        follow_umask(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -255,6 +255,8 @@ def benchmark(
         )
         print_board(board.leaderboard, title)
         print_interval_board(board.leaderboard, single.levels, "width")
+    for name, error in board.failed.items():
+        err.print(f"[yellow]{name} failed, left out of the ranks: {escape(error)}[/yellow]")
     out.print(f"results in {destination}")
 
 
@@ -283,9 +285,13 @@ def print_board(board: pd.DataFrame, title: str) -> None:
 
 def _cell(column: str, value: object) -> str:
     """A board's value as its table shows it."""
+    if pd.isna(value):  # type: ignore[call-overload]
+        return "" if column in ("rank", "seconds") else "n/a"  # a model that failed
     if column == "seconds":
         return f"{float(value):.2f}"  # type: ignore[arg-type]
-    return str(value) if column in ("rank", "model") else number(value)
+    if column == "rank":
+        return str(int(value))  # type: ignore[call-overload]
+    return str(value) if column == "model" else number(value)
 
 
 def print_interval_board(board: pd.DataFrame, levels: tuple[float, ...], middle: str) -> None:

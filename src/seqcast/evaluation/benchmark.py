@@ -9,16 +9,16 @@ pictures and a self-contained report.html.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from seqcast.data.sources import DataSource
-from seqcast.engines import Engine, as_engine, run_tasks
+from seqcast.engines import Engine, TaskFailures, as_engine, run_tasks
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.evaluation.backtest import BacktestResult, backtest
@@ -31,16 +31,20 @@ from seqcast.models.registry import create_model, list_models, model_class, pars
 from seqcast.progress import Progress
 from seqcast.results import json_ready, results_dir, write_json
 
+R = TypeVar("R")
+
 
 @dataclass
 class Benchmark:
-    """The leaderboard (one row per model, best MAE first), each model's backtest, the data
-    they ran on and a title for the report."""
+    """The leaderboard (one row per model, best MAE first; a model that failed last, with
+    its error), each model's backtest, the data they ran on, a title for the report and
+    the error of each model that failed."""
 
     leaderboard: pd.DataFrame
     results: list[BacktestResult]
     data: pd.DataFrame
     title: str = "seqcast benchmark"
+    failed: dict[str, str] = field(default_factory=dict)
 
     def per_horizon(self, metric: str = "mae") -> pd.DataFrame:
         """(H, models): ``metric`` at each step +1..+H for every model."""
@@ -49,7 +53,7 @@ class Benchmark:
     def to_dict(self) -> dict[str, Any]:
         rows = self.leaderboard.to_dict(orient="records")
         details = {r.model: r.to_dict() for r in self.results}
-        return json_ready({"leaderboard": rows, "models": details})
+        return json_ready({"leaderboard": rows, "models": details, "failed": self.failed})
 
     def save(self, folder: str | Path) -> Path:
         """Write a new ``folder`` (refused if it exists; it appears only when complete):
@@ -262,40 +266,92 @@ def benchmark(
         levels=levels,
     )
     engine = as_engine(workers)
-    if not engine.in_process:
-        preload = tuple(dict.fromkeys(module for model in models for module in model.preload))
-        with engine, Progress(1, "run", enabled=progress) as shown:
-            shown.start(1, f"{len(models)} models on {engine.kind} ({engine.width()} at once)")
-            names = [model.name for model in models]
-            results = run_tasks(
-                run, list(models), engine, labels=names, what="models", preload=preload
-            )
-            shown.advance(1, f"{len(models)} models done")
+    if engine.in_process:
+        results, ran, failed = each_model(
+            models,
+            run,
+            progress,
+            lambda r: f"{r.model}: MAE {r.metrics['mae']:.4g} in {r.seconds:.1f} s",
+        )
     else:
-        results = []
-        with Progress(len(models), "model", enabled=progress) as shown:
-            for number, model in enumerate(models, start=1):
-                shown.start(number, model.name)
-                results.append(run(model))
-                shown.advance(
-                    number,
-                    f"{model.name}: MAE {results[-1].metrics['mae']:.4g} "
-                    f"in {results[-1].seconds:.1f} s",
+        results, ran, failed = _side_by_side(models, run, engine, progress)
+    board = series_board(results, ran, failed)
+    return Benchmark(board, results, data, title, failed)
+
+
+def each_model(
+    models: Sequence[Forecaster],
+    run: Callable[[Forecaster], R],
+    progress: bool,
+    done: Callable[[R], str],
+) -> tuple[list[R], list[Forecaster], dict[str, str]]:
+    """Each model through ``run``, one after another (``done`` says how a result went): the
+    results and models of those that ran, and the error of each that failed or refused the
+    data, which does not stop the others. Every model failing is an error."""
+    results, ran, failed = [], [], {}
+    with Progress(len(models), "model", enabled=progress) as shown:
+        for number, model in enumerate(models, start=1):
+            shown.start(number, model.name)
+            try:
+                result = run(model)
+            except Exception as error:  # the others go on; the board shows this one's error
+                failed[model.name] = (
+                    str(error)
+                    if isinstance(error, SeqcastError)
+                    else (f"{type(error).__name__}: {error}")
                 )
-    board = series_board(results, models)
-    return Benchmark(board, results, data, title)
+                shown.advance(number, f"{model.name} failed: {failed[model.name]}")
+                continue
+            results.append(result)
+            ran.append(model)
+            shown.advance(number, done(result))
+    _refuse_none_ran(results, failed)
+    return results, ran, failed
+
+
+def _side_by_side(
+    models: Sequence[Forecaster],
+    run: Callable[[Forecaster], BacktestResult],
+    engine: Engine,
+    progress: bool,
+) -> tuple[list[BacktestResult], list[Forecaster], dict[str, str]]:
+    """``each_model``, with the models side by side on ``engine``."""
+    preload = tuple(dict.fromkeys(module for model in models for module in model.preload))
+    failed: dict[str, str] = {}
+    with engine, Progress(1, "run", enabled=progress) as shown:
+        shown.start(1, f"{len(models)} models on {engine.kind} ({engine.width()} at once)")
+        names = [model.name for model in models]
+        try:
+            outcomes: list[BacktestResult | None] = list(
+                run_tasks(run, list(models), engine, labels=names, what="models", preload=preload)
+            )
+        except TaskFailures as some:
+            outcomes, failed = some.results, some.failures
+        shown.advance(1, f"{len(models)} models done")
+    ran = [model for model, result in zip(models, outcomes, strict=True) if result is not None]
+    results = [result for result in outcomes if result is not None]
+    _refuse_none_ran(results, failed)
+    return results, ran, failed
+
+
+def _refuse_none_ran(results: Sequence[object], failed: dict[str, str]) -> None:
+    if not results:
+        shown = "; ".join(f"{name}: {error}" for name, error in failed.items())
+        raise SeqcastError(f"every model failed: {shown}")
 
 
 @dataclass
 class PanelBenchmark:
     """The leaderboard (best OWA first), each model's panel backtest, the reference (Naive2)
-    OWA is measured against, the panel and a title for the report."""
+    OWA is measured against, the panel, a title for the report and the error of each model
+    that failed (a row at the end of the board)."""
 
     leaderboard: pd.DataFrame
     results: list[PanelBacktestResult]
     reference: PanelBacktestResult
     data: pd.DataFrame
     title: str = "seqcast benchmark"
+    failed: dict[str, str] = field(default_factory=dict)
 
     def per_horizon(self, metric: str = "smape") -> pd.DataFrame:
         """(H, models): ``metric`` at each step ahead for every model."""
@@ -314,6 +370,7 @@ class PanelBenchmark:
                 "leaderboard": self.leaderboard.to_dict(orient="records"),
                 "reference": self.reference.to_dict(),
                 "models": {r.model: r.to_dict() for r in self.results},
+                "failed": self.failed,
             }
         )
 
@@ -366,19 +423,18 @@ def panel_benchmark(
         workers=engine,
         levels=levels,
     )
-    results = []
-    with engine, Progress(len(models), "model", enabled=progress) as shown:  # one set of workers
-        for number, model in enumerate(models, start=1):
-            shown.start(number, model.name)
-            results.append(run(model))
-            score = results[-1].metrics
-            shown.advance(
-                number,
-                f"{model.name}: sMAPE {score['smape']:.3f}, "
-                f"MASE {score['mase']:.3f} in {results[-1].seconds:.1f} s",
-            )
+    with engine:  # one set of workers for every model
+        results, ran, failed = each_model(
+            models,
+            run,
+            progress,
+            lambda r: (
+                f"{r.model}: sMAPE {r.metrics['smape']:.3f}, "
+                f"MASE {r.metrics['mase']:.3f} in {r.seconds:.1f} s"
+            ),
+        )
         reference = next((r for r in results if r.model == "naive2"), None)
         if reference is None:
             reference = run(create_model("naive2", season=season), levels=None)
-    board = panel_board(results, models, reference)
-    return PanelBenchmark(board, results, reference, panel, title)
+    board = panel_board(results, ran, reference, failed)
+    return PanelBenchmark(board, results, reference, panel, title, failed)

@@ -24,8 +24,13 @@ RANKED_BY = "mae"  # a series' board
 PANEL_SCORES = ("smape", "mase")  # what OWA is made of, first on a panel's board
 
 
-def series_board(results: Sequence[BacktestResult], models: Sequence[Forecaster]) -> pd.DataFrame:
-    """The board of ``models``' backtests on one series, best MAE first."""
+def series_board(
+    results: Sequence[BacktestResult],
+    models: Sequence[Forecaster],
+    failed: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """The board of ``models``' backtests on one series, best MAE first; each model that
+    ``failed`` is a row at the end with its error."""
     rows = [
         {
             "model": r.model,
@@ -37,18 +42,18 @@ def series_board(results: Sequence[BacktestResult], models: Sequence[Forecaster]
         }
         for r, model in zip(results, models, strict=True)
     ]
-    board = pd.DataFrame(rows).sort_values(RANKED_BY, kind="mergesort", ignore_index=True)
-    board.insert(0, "rank", range(1, len(board) + 1))
-    return board
+    return _ranked(rows, RANKED_BY, failed)
 
 
 def panel_board(
     results: Sequence[PanelBacktestResult],
     models: Sequence[Forecaster],
     reference: PanelBacktestResult,
+    failed: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """The board of ``models``' panel backtests, best OWA first; OWA is against the
-    ``reference`` (Naive2) on the series each model forecast."""
+    ``reference`` (Naive2) on the series each model forecast. Each model that ``failed``
+    is a row at the end with its error."""
     rest = [name for name in metrics.METRICS if name not in PANEL_SCORES]
     rows = []
     for r, model in zip(results, models, strict=True):
@@ -66,9 +71,18 @@ def panel_board(
                 "params": params_text(model),
             }
         )
-    board = pd.DataFrame(rows).sort_values("owa", kind="mergesort", ignore_index=True)
+    return _ranked(rows, "owa", failed)
+
+
+def _ranked(rows: list[dict[str, object]], by: str, failed: dict[str, str] | None) -> pd.DataFrame:
+    """The rows sorted by ``by`` and ranked, then a row per failed model with its error
+    (and no rank)."""
+    board = pd.DataFrame(rows).sort_values(by, kind="mergesort", ignore_index=True)
     board.insert(0, "rank", range(1, len(board) + 1))
-    return board
+    if not failed:
+        return board
+    errors = pd.DataFrame({"model": list(failed), "error": list(failed.values())})
+    return pd.concat([board, errors], ignore_index=True)
 
 
 def interval_columns(levels: Sequence[float], middle: str) -> list[str]:

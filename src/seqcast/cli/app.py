@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
+from typer import rich_utils
 
 from seqcast.errors import SeqcastError
 from seqcast.version import __version__
@@ -54,19 +56,39 @@ class _Notes(logging.Handler):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``seqcast`` console script."""
+    """Entry point of the ``seqcast`` console script. Ctrl-C and SIGTERM stop a command the
+    same way (what it was writing is removed, a training saves its last epoch) and exit 130
+    with a line that says so."""
     logger = logging.getLogger("seqcast")
     notes, level = _Notes(logging.INFO), logger.level
     logger.addHandler(notes)
     logger.setLevel(logging.INFO)
+    received: list[str] = []
+
+    def stop(signum: int, frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    handlers = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        app(args=argv, prog_name="seqcast")
+        code = app(args=argv, prog_name="seqcast", standalone_mode=False)
     except SeqcastError as exc:
         err.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
         sys.exit(1)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
+    except typer.Abort:
+        code = 130
+    except Exception as exc:  # a usage error (click's, vendored by typer or not): typer's box
+        if not (hasattr(exc, "exit_code") and hasattr(exc, "show")):
+            raise
+        usage: Any = exc
+        rich_utils.rich_format_error(usage)
+        sys.exit(usage.exit_code)
     finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
         logger.removeHandler(notes)
         logger.setLevel(level)
+    if received or code == 130:
+        err.print(f"interrupted ({received[0] if received else 'SIGINT'})")
+        sys.exit(130)
+    sys.exit(code or 0)

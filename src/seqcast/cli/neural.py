@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from seqcast.cli.app import app, out, show
+from seqcast.cli.app import app, err, out, show
 from seqcast.cli.options import (
     CalibrationOpt,
     ConfigOpt,
@@ -26,7 +26,7 @@ from seqcast.cli.options import (
 )
 from seqcast.data.io import load_frame
 from seqcast.data.sources import DataSource
-from seqcast.errors import SeqcastError
+from seqcast.errors import Interrupted, SeqcastError
 from seqcast.models.registry import parse_overrides
 from seqcast.results import check_new
 
@@ -89,16 +89,20 @@ def fit(
     params.setdefault("train", {}).setdefault("progress", progress)
     given = valid_start is not None or valid_end is not None
     validation = (valid_start, valid_end) if given else None
-    run = fit_model(
-        model,
-        source,
-        column_names(target),
-        params,
-        train_range=(train_start, train_end),
-        valid_range=validation,
-        resume=resume,
-        interrupt_checkpoint=out_dir.with_name(out_dir.name + ".interrupted.pt"),
-    )
+    try:
+        run = fit_model(
+            model,
+            source,
+            column_names(target),
+            params,
+            train_range=(train_start, train_end),
+            valid_range=validation,
+            resume=resume,
+            interrupt_checkpoint=out_dir.with_name(out_dir.name + ".interrupted.pt"),
+        )
+    except Interrupted as stop:
+        err.print(stop.message)
+        raise
     run.save(out_dir)
     record = run.model.trained_.history
     out.print(

@@ -9,6 +9,7 @@ use and imports what the pool was asked to preload before its first task.
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -31,12 +32,18 @@ class LocalPool:
         )
 
     def map(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-        """``[function(item) for item in items]``, in order; Ctrl-C cancels what has not
-        started and re-raises."""
+        """``[function(item) for item in items]``, in order; Ctrl-C (or SIGTERM, which the
+        command line turns into it) ends the workers at once and re-raises."""
+        futures = [self._pool.submit(function, item) for item in items]
         try:
-            return list(self._pool.map(function, items))
+            return [future.result() for future in futures]
         except KeyboardInterrupt:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()  # a worker mid-task would otherwise run it to its end
+            # the pool sees its workers gone and fails what was left; cancelling those
+            # futures (as Executor.map does) trips the pool's own bookkeeping in Python
+            # 3.11 and hangs the interpreter's exit
+            self._pool.shutdown(wait=False)
             raise
 
     def close(self) -> None:
@@ -44,6 +51,8 @@ class LocalPool:
 
 
 def _start(threads: int, preload: tuple[str, ...]) -> None:
-    """A new worker: its share of the threads, then the modules its tasks need."""
+    """A new worker: Ctrl-C is its parent's to handle (it ends the workers), its share of
+    the threads, then the modules its tasks need."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_threads(threads)
     import_all(preload)

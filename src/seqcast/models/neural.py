@@ -48,16 +48,23 @@ from seqcast.data.panel import (
 )
 from seqcast.data.windows import Windows
 from seqcast.engines import Engine
-from seqcast.errors import SeqcastError
+from seqcast.errors import Interrupted, SeqcastError
 from seqcast.models.base import Forecaster, rows_after
 from seqcast.models.channels import Channels
 from seqcast.models.neural_checkpoint import (
+    InterruptSaver,
     from_plain,
     read_network,
     saved_train_state,
     write_checkpoint,
 )
-from seqcast.models.neural_fit import TrainedNetwork, data_summary, hold_out, train_network
+from seqcast.models.neural_fit import (
+    TrainedNetwork,
+    data_summary,
+    hold_out,
+    refuse_negative_counts,
+    train_network,
+)
 from seqcast.models.neural_forecast import forecast_windows
 from seqcast.models.registry import create_model
 from seqcast.networks import NORMS, Norm
@@ -66,7 +73,6 @@ from seqcast.training import (
     History,
     NonFiniteLoss,
     TrainConfig,
-    TrainState,
 )
 
 Strategy = Literal["recursive", "direct", "seq2seq"]
@@ -304,7 +310,7 @@ class NeuralForecaster(Forecaster):
         after every epoch. ``workers`` is unused: training is one process.
         """
         self._start_fit(data, targets)
-        self._refuse_negative_counts(data)
+        refuse_negative_counts(data, self.targets_, self.head, self.name)
         panel = self.series_ids_ is not None
         if panel:  # every series must give at least one window
             check_lengths(data, self.input_len + self.network_horizon, self.name)
@@ -326,12 +332,9 @@ class NeuralForecaster(Forecaster):
             if on_epoch is not None:
                 on_epoch(progress.history)
 
-        def save_interrupted(state: TrainState) -> None:
-            assert interrupt_checkpoint is not None
-            weights, history = state.best_weights, state.history
-            write_checkpoint(
-                interrupt_checkpoint, self, channels, weights, history, state, None, trained_on
-            )
+        saver = None
+        if interrupt_checkpoint is not None and self.ensemble == 1:
+            saver = InterruptSaver(interrupt_checkpoint, self, channels, trained_on)
 
         try:
             self.trained_ = train_network(
@@ -346,29 +349,17 @@ class NeuralForecaster(Forecaster):
                 head=self.head,
                 resume=resumed,
                 on_epoch=after_epoch,
-                on_interrupt=save_interrupted
-                if interrupt_checkpoint is not None and self.ensemble == 1
-                else None,
+                on_interrupt=saver.save if saver is not None else None,
                 trained_on=trained_on,
             )
         except NonFiniteLoss as error:
             self.trained_ = error.kept  # the best weights seen before it
             raise
+        except KeyboardInterrupt:
+            if saver is not None and saver.said:  # the checkpoint kept, and how to go on
+                raise Interrupted(saver.said) from None
+            raise
         return self
-
-    def _refuse_negative_counts(self, data: pd.DataFrame) -> None:
-        """A count head (negbin) refuses targets below zero before any training."""
-        head = self.head
-        if head is None or head.shifts:
-            return
-        values = data[self.targets_].to_numpy(dtype=float)
-        if (values < 0).any():
-            row, column = (int(i) for i in np.argwhere(values < 0)[0])
-            raise SeqcastError(
-                f"{self.name}: train.loss {head.name} models counts, and target "
-                f"{self.targets_[column]!r} has negative values (the first at "
-                f"{data.index[row]}: {values[row, column]:g})"
-            )
 
     def _training_windows(
         self, data: pd.DataFrame, channels: Channels, valid: pd.DataFrame | None

@@ -56,6 +56,42 @@ def write_checkpoint(
     )
 
 
+class InterruptSaver:
+    """Saves an interrupted training run of ``model`` to ``path`` (``save``, the training
+    loop's ``on_interrupt``), unless ``path`` holds a run trained further, which is kept;
+    ``said`` then tells what it did and how to go on."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        model: Forecaster,
+        channels: Channels,
+        trained_on: dict[str, Any] | None,
+    ) -> None:
+        self.path, self.model, self.channels = Path(path), model, channels
+        self.trained_on = trained_on
+        self.said = ""
+
+    def save(self, state: TrainState) -> None:
+        from seqcast.checkpoint import load_checkpoint
+
+        if self.path.exists():
+            try:
+                before = History.from_dict(load_checkpoint(self.path)["history"]).epochs
+            except (SeqcastError, KeyError):
+                before = -1  # not a checkpoint of ours that we can read: ours replaces it
+            if before > state.epoch:
+                self.said = (
+                    f"interrupted after epoch {state.epoch}; {self.path} holds a run trained "
+                    f"further ({before} epochs) and is kept, so nothing was saved"
+                )
+                return
+        weights, history = state.best_weights, state.history
+        model, channels = self.model, self.channels
+        write_checkpoint(self.path, model, channels, weights, history, state, None, self.trained_on)
+        self.said = f"interrupted after epoch {state.epoch}: resume with --resume {self.path}"
+
+
 def read_network(
     payload: dict[str, Any], module: Any, channels: Channels, path: str | Path
 ) -> TrainedNetwork:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from seqcast.data.panel import is_panel, series_lengths
 from seqcast.data.windows import Windows
+from seqcast.errors import SeqcastError
 from seqcast.models.channels import Channels
 from seqcast.training import History, NonFiniteLoss, TrainConfig, TrainState
 
@@ -77,6 +78,21 @@ def differences(saved: dict[str, Any], now: dict[str, Any]) -> str:
     if saved["digest"] != now["digest"]:
         return f"it was trained on other values of {said(saved)}"
     return ""
+
+
+def refuse_negative_counts(
+    data: pd.DataFrame, targets: list[str], head: Head | None, name: str
+) -> None:
+    """A count head (negbin) refuses targets below zero before any training."""
+    if head is None or head.shifts:
+        return
+    values = data[targets].to_numpy(dtype=float)
+    if (values < 0).any():
+        row, column = (int(i) for i in np.argwhere(values < 0)[0])
+        raise SeqcastError(
+            f"{name}: train.loss {head.name} models counts, and target {targets[column]!r} "
+            f"has negative values (the first at {data.index[row]}: {values[row, column]:g})"
+        )
 
 
 def hold_out(

@@ -46,6 +46,17 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("SEQCAST_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
+@pytest.fixture(scope="module")
+def wave() -> pd.DataFrame:
+    """A noisy sine of period 20 (noise sd 0.05) and a cosine covariate, 300 days."""
+    t = np.arange(300)
+    noise = np.random.default_rng(0).normal(0, 0.05, 300)
+    return pd.DataFrame(
+        {"y": np.sin(2 * np.pi * t / 20) + noise, "z": np.cos(t / 7)},
+        index=pd.date_range("2020-01-01", periods=300, freq="D"),
+    )
+
+
 @pytest.fixture
 def daily() -> pd.DataFrame:
     """60 days of two columns: a = 0, 1, 2, ... and b = a weekly pattern 10 * (t mod 7)."""

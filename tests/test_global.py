@@ -192,7 +192,7 @@ def test_an_ensemble_averages_members_of_which_the_first_is_the_single_network(
     group.save(path)
     again = load_model(path)
     pd.testing.assert_frame_equal(again.predict(6, history=panel), group.predict(6))
-    with pytest.raises(SeqcastError, match="an ensemble cannot resume"):
+    with pytest.raises(SeqcastError, match="holds no training state"):
         create_model("mlp", hidden_size=16, ensemble=3, **settings()).fit(panel, "y", resume=path)
     with pytest.raises(SeqcastError, match="ensemble must be at least 1"):
         create_model("mlp", ensemble=0)

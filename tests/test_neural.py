@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
-import random
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,21 +14,9 @@ from conftest import run_cli as _cli
 from seqcast import SeqcastError, backtest, create_model, list_models, load_model
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import model_class
-from seqcast.models.rnn import GRU
-from seqcast.training import History, NonFiniteLoss
+from seqcast.training import NonFiniteLoss
 
 NEURAL = [n for n in list_models() if issubclass(model_class(n), NeuralForecaster)]
-
-
-@pytest.fixture(scope="module")
-def wave() -> pd.DataFrame:
-    """A noisy sine of period 20 (noise sd 0.05) and a cosine covariate, 300 days."""
-    t = np.arange(300)
-    noise = np.random.default_rng(0).normal(0, 0.05, 300)
-    return pd.DataFrame(
-        {"y": np.sin(2 * np.pi * t / 20) + noise, "z": np.cos(t / 7)},
-        index=pd.date_range("2020-01-01", periods=300, freq="D"),
-    )
 
 
 def quick(**extra: object) -> dict[str, object]:
@@ -203,155 +185,6 @@ def test_non_finite_loss_names_epoch_and_batch_and_keeps_weights(wave: pd.DataFr
     with pytest.raises(NonFiniteLoss, match=r"at epoch \d+, batch \d+; the best weights"):
         model.fit(wave * 1e3, "y")
     assert all(torch.isfinite(p).all() for p in model.trained_.module.parameters())
-
-
-RESUMABLE = {  # dropout in both generators' way: between fused layers, and per-step masks
-    "gru": {"num_layers": 2, "dropout": 0.2},
-    "rnn": {"recurrent_dropout": 0.2},
-}
-
-
-def resumable(name: str, epochs: int) -> dict[str, object]:
-    train = {"epochs": epochs, "seed": 3, "patience": 100, "batch_size": 64}
-    return {"input_len": 10, **RESUMABLE[name], "train": train}
-
-
-def assert_same_training(a: NeuralForecaster, b: NeuralForecaster) -> None:
-    ours, theirs = a.trained_.module.state_dict(), b.trained_.module.state_dict()
-    assert list(ours) == list(theirs)
-    for key, value in ours.items():
-        assert torch.equal(value, theirs[key]), key
-    assert a.trained_.history.train_loss == b.trained_.history.train_loss
-    assert a.trained_.history.valid_mae == b.trained_.history.valid_mae
-    assert a.trained_.history.best_epoch == b.trained_.history.best_epoch
-
-
-def stop_after(epochs: int):  # an on_epoch callback: Ctrl-C once `epochs` epochs are done
-    def check(history: History) -> None:
-        if history.epochs == epochs:
-            raise KeyboardInterrupt
-
-    return check
-
-
-@pytest.mark.parametrize("name", list(RESUMABLE))
-def test_an_interrupted_fit_resumes_to_the_uninterrupted_weights(
-    name: str, wave: pd.DataFrame, tmp_path: Path
-) -> None:
-    whole = create_model(name, **resumable(name, 6)).fit(wave, "y")
-    path = tmp_path / "interrupted.pt"
-    with pytest.raises(KeyboardInterrupt):
-        create_model(name, **resumable(name, 6)).fit(
-            wave, "y", interrupt_checkpoint=path, on_epoch=stop_after(3)
-        )
-    saved = load_model(path)
-    assert saved.trained_.history.epochs == 3 and saved.trained_.history.stopped == "interrupted"
-    resumed = create_model(name, **resumable(name, 6)).fit(wave, "y", resume=path)
-    assert resumed.trained_.history.epochs == 6
-    assert_same_training(resumed, whole)
-
-
-def test_an_interrupt_inside_an_epoch_rolls_back_to_the_epoch_before(
-    wave: pd.DataFrame, tmp_path: Path
-) -> None:
-    class InterruptedGRU(GRU):  # the same model, interrupted at its 8th forward pass
-        def build(self, n_inputs: int, n_targets: int) -> torch.nn.Module:
-            module = super().build(n_inputs, n_targets)
-            calls = itertools.count(1)
-
-            def hook(*_: object) -> None:
-                # 232 training windows in 4 batches + 1 validation pass = 5 calls an epoch
-                if next(calls) == 8:  # epoch 2, its third batch
-                    raise KeyboardInterrupt
-
-            module.register_forward_pre_hook(hook)
-            return module
-
-    settings = resumable("gru", 5)
-    whole = create_model("gru", **settings).fit(wave, "y")
-    path = tmp_path / "interrupted.pt"
-    with pytest.raises(KeyboardInterrupt):
-        InterruptedGRU(**settings).fit(wave, "y", interrupt_checkpoint=path)  # type: ignore[arg-type]
-    assert load_model(path).trained_.history.epochs == 1  # the half-done second epoch is not kept
-    resumed = create_model("gru", **settings).fit(wave, "y", resume=path)
-    assert_same_training(resumed, whole)
-
-
-def test_a_finished_fit_trains_on_from_its_checkpoint(wave: pd.DataFrame, tmp_path: Path) -> None:
-    whole = create_model("gru", **resumable("gru", 5)).fit(wave, "y")
-    path = tmp_path / "three.pt"
-    create_model("gru", **resumable("gru", 3)).fit(wave, "y").save(path)
-    longer = create_model("gru", **resumable("gru", 5)).fit(wave, "y", resume=path)
-    assert_same_training(longer, whole)
-
-
-def test_a_fit_leaves_the_callers_random_generators_alone(wave: pd.DataFrame) -> None:
-    random.seed(11)
-    np.random.seed(11)
-    torch.manual_seed(11)
-    expected = (random.random(), np.random.random(), torch.rand(1).item())
-    random.seed(11)
-    np.random.seed(11)
-    torch.manual_seed(11)
-    create_model("gru", **resumable("gru", 2)).fit(wave, "y").predict(3)
-    assert (random.random(), np.random.random(), torch.rand(1).item()) == expected
-
-
-def test_checkpoint_errors(wave: pd.DataFrame, tmp_path: Path) -> None:
-    model = create_model("gru", **resumable("gru", 2)).fit(wave, "y")
-    path = tmp_path / "gru.pt"
-    model.save(path)
-    other = dict(resumable("gru", 2), hidden_size=8)
-    with pytest.raises(SeqcastError, match="different model or parameters"):
-        create_model("gru", **other).fit(wave, "y", resume=path)
-    with pytest.raises(SeqcastError, match=r"cannot resume on this data: it was trained on y "):
-        create_model("gru", **resumable("gru", 3)).fit(wave.iloc[:250], "y", resume=path)
-    with pytest.raises(SeqcastError, match="it was trained on other values of y from"):
-        create_model("gru", **resumable("gru", 3)).fit(wave * 2, "y", resume=path)
-    with pytest.raises(SeqcastError, match=r"trained on y from .*, this data is w from"):
-        renamed = wave.rename(columns={"y": "w"})
-        create_model("gru", **resumable("gru", 3)).fit(renamed, "w", resume=path)
-    payload = torch.load(path, weights_only=True)
-    torch.save({**payload, "resume": None}, tmp_path / "bare.pt")
-    with pytest.raises(SeqcastError, match="holds no training state to resume from"):
-        create_model("gru", **resumable("gru", 2)).fit(wave, "y", resume=tmp_path / "bare.pt")
-    torch.save({**payload, "format_version": 1}, tmp_path / "old.pt")
-    with pytest.raises(SeqcastError, match="has checkpoint format 1; this seqcast reads format 2"):
-        load_model(tmp_path / "old.pt")
-    (tmp_path / "cut.pt").write_bytes(path.read_bytes()[:200])
-    with pytest.raises(SeqcastError, match="cannot read checkpoint .*cut.pt"):
-        load_model(tmp_path / "cut.pt")
-    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
-    with pytest.raises(SeqcastError, match="not a seqcast checkpoint"):
-        load_model(tmp_path / "other.pt")
-    with pytest.raises(SeqcastError, match="checkpoint not found"):
-        load_model(tmp_path / "absent.pt")
-
-
-def test_ctrl_c_saves_a_checkpoint(tmp_path: Path) -> None:
-    """A real SIGINT, sent once the progress lines show two finished epochs."""
-    script = tmp_path / "long_fit.py"
-    path = tmp_path / "interrupted.pt"
-    script.write_text(
-        "import numpy as np, pandas as pd\n"
-        "from seqcast import create_model\n"
-        "data = pd.DataFrame({'y': np.sin(np.arange(400) / 5)},\n"
-        "                    index=pd.date_range('2020-01-01', periods=400, freq='D'))\n"
-        "model = create_model('gru', input_len=20,\n"
-        "                     train={'epochs': 100000, 'patience': 100000, 'progress': True})\n"
-        f"model.fit(data, 'y', interrupt_checkpoint={str(path)!r})\n"
-    )
-    process = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    for line in process.stderr:  # not a terminal: one line per epoch
-        if line.startswith("epoch 2/100000"):
-            break
-    else:
-        pytest.fail(f"the fit ended without reporting two epochs (exit {process.wait()})")
-    os.kill(process.pid, signal.SIGINT)
-    assert process.wait(timeout=60) != 0
-    loaded = load_model(path)
-    assert loaded.trained_.history.stopped == "interrupted" and loaded.trained_.history.epochs >= 2
 
 
 def test_cli_fit_then_forecast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -137,3 +137,29 @@ def test_sigterm_ends_the_workers_with_their_parent(tmp_path: Path) -> None:
     }
     assert alive <= zombies, alive  # every worker gone within seconds of its parent
     assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_saves_a_checkpoint(tmp_path: Path) -> None:
+    """A real SIGINT, sent once the progress lines show two finished epochs."""
+    script = tmp_path / "long_fit.py"
+    path = tmp_path / "interrupted.pt"
+    script.write_text(
+        "import numpy as np, pandas as pd\n"
+        "from seqcast import create_model\n"
+        "data = pd.DataFrame({'y': np.sin(np.arange(400) / 5)},\n"
+        "                    index=pd.date_range('2020-01-01', periods=400, freq='D'))\n"
+        "model = create_model('gru', input_len=20,\n"
+        "                     train={'epochs': 100000, 'patience': 100000, 'progress': True})\n"
+        f"model.fit(data, 'y', interrupt_checkpoint={str(path)!r})\n"
+    )
+    process = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:  # not a terminal: one line per epoch
+        if line.startswith("epoch 2/100000"):
+            break
+    else:
+        pytest.fail(f"the fit ended without reporting two epochs (exit {process.wait()})")
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) != 0
+    loaded = load_model(path)
+    assert loaded.trained_.history.stopped == "interrupted" and loaded.trained_.history.epochs >= 2

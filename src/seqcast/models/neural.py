@@ -322,8 +322,6 @@ class NeuralForecaster(Forecaster):
             data, numeric, self.known_ahead, self.static, scaling, self.id_embedding > 0
         )
         windows, held = self._training_windows(data, channels, valid)
-        if resume is not None and self.ensemble > 1:
-            raise SeqcastError(f"{self.name}: an ensemble cannot resume training; fit it again")
         trained_on = data_summary(data, self.targets_)
         resumed = saved_train_state(resume, self, trained_on) if resume is not None else None
 
@@ -333,7 +331,7 @@ class NeuralForecaster(Forecaster):
                 on_epoch(progress.history)
 
         saver = None
-        if interrupt_checkpoint is not None and self.ensemble == 1:
+        if interrupt_checkpoint is not None:
             saver = InterruptSaver(interrupt_checkpoint, self, channels, trained_on)
 
         try:

@@ -14,7 +14,7 @@ from typing import Any
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 from seqcast.models.channels import Channels
-from seqcast.models.neural_fit import TrainedNetwork, differences
+from seqcast.models.neural_fit import Resume, TrainedNetwork, differences
 from seqcast.training import History, TrainState
 
 
@@ -27,6 +27,7 @@ def write_checkpoint(
     state: TrainState | None,
     data_source: dict[str, Any] | None = None,
     trained_on: dict[str, Any] | None = None,
+    member: int = 0,
 ) -> None:
     """Save fitted ``model`` (its name, parameters, targets, series and frequency) with its
     input ``channels``, ``weights`` and ``history`` and, when given, the training ``state``
@@ -35,8 +36,9 @@ def write_checkpoint(
     from seqcast.checkpoint import save_checkpoint
 
     resume = None
-    if state is not None:
+    if state is not None:  # the member training when it stopped (0 for a single network)
         resume = {k: v for k, v in state.to_dict().items() if k != "best_weights"}
+        resume["member"] = member
     save_checkpoint(
         path,
         {
@@ -57,9 +59,9 @@ def write_checkpoint(
 
 
 class InterruptSaver:
-    """Saves an interrupted training run of ``model`` to ``path`` (``save``, the training
-    loop's ``on_interrupt``), unless ``path`` holds a run trained further, which is kept;
-    ``said`` then tells what it did and how to go on."""
+    """Saves an interrupted training run of ``model`` to ``path`` (``save``, the
+    ``on_interrupt`` of ``neural_fit.train_network``), unless ``path`` holds a run trained
+    further, which is kept; ``said`` then tells what it did and how to go on."""
 
     def __init__(
         self,
@@ -72,24 +74,61 @@ class InterruptSaver:
         self.trained_on = trained_on
         self.said = ""
 
-    def save(self, state: TrainState) -> None:
-        from seqcast.checkpoint import load_checkpoint
+    def save(self, member: int, state: TrainState, module: Any, first: History | None) -> None:
+        """Save ``member``'s last completed epoch ``state`` with the whole ``module`` (the
+        members after it as built, those before it trained) and member 0's finished history
+        ``first`` (None: member 0 is the one interrupted)."""
+        at = (
+            f"member {member + 1}, epoch {state.epoch}"
+            if _members(module)
+            else f"epoch {state.epoch}"
+        )
+        before = _progress(self.path)
+        if before is not None and before > (member, state.epoch):
+            there = f"member {before[0] + 1}, " if _members(module) else ""
+            self.said = (
+                f"interrupted after {at}; {self.path} holds a run trained further "
+                f"({there}{before[1]} epochs) and is kept, so nothing was saved"
+            )
+            return
+        weights = state.best_weights
+        if _members(module):  # the whole ensemble, this member at its best so far
+            weights = dict(module.state_dict())
+            weights |= {f"members.{member}.{k}": v for k, v in state.best_weights.items()}
+        history = first if first is not None else state.history
+        write_checkpoint(
+            self.path,
+            self.model,
+            self.channels,
+            weights,
+            history,
+            state,
+            None,
+            self.trained_on,
+            member,
+        )
+        self.said = f"interrupted after {at}: resume with --resume {self.path}"
 
-        if self.path.exists():
-            try:
-                before = History.from_dict(load_checkpoint(self.path)["history"]).epochs
-            except (SeqcastError, KeyError):
-                before = -1  # not a checkpoint of ours that we can read: ours replaces it
-            if before > state.epoch:
-                self.said = (
-                    f"interrupted after epoch {state.epoch}; {self.path} holds a run trained "
-                    f"further ({before} epochs) and is kept, so nothing was saved"
-                )
-                return
-        weights, history = state.best_weights, state.history
-        model, channels = self.model, self.channels
-        write_checkpoint(self.path, model, channels, weights, history, state, None, self.trained_on)
-        self.said = f"interrupted after epoch {state.epoch}: resume with --resume {self.path}"
+
+def _members(module: Any) -> bool:
+    """Whether ``module`` is an ensemble (members trained one after another)."""
+    return hasattr(module, "members")
+
+
+def _progress(path: Path) -> tuple[int, int] | None:
+    """(member, epochs) of the run saved at ``path``; None when there is none we can read."""
+    from seqcast.checkpoint import load_checkpoint
+
+    if not path.exists():
+        return None
+    try:
+        payload = load_checkpoint(path)
+        resume = payload.get("resume") or {}
+        return int(resume.get("member", 0)), History.from_dict(
+            resume.get("history", payload["history"])
+        ).epochs
+    except (SeqcastError, KeyError, TypeError, ValueError):
+        return None
 
 
 def read_network(
@@ -109,10 +148,11 @@ def read_network(
     return TrainedNetwork(channels, module, history, None, payload.get("trained_on"))
 
 
-def saved_train_state(path: str | Path, model: Forecaster, data: dict[str, Any]) -> TrainState:
-    """The training state saved in ``path``, refused unless it was saved by ``model``'s kind
-    with the same parameters (the number of epochs and the progress display may differ)
-    and trained on the data ``data`` summarises (``neural_fit.data_summary``)."""
+def saved_train_state(path: str | Path, model: Forecaster, data: dict[str, Any]) -> Resume:
+    """Where the training saved in ``path`` goes on, refused unless it was saved by
+    ``model``'s kind with the same parameters (the number of epochs and the progress
+    display may differ) and trained on the data ``data`` summarises
+    (``neural_fit.data_summary``)."""
     from seqcast.checkpoint import load_checkpoint
 
     payload = load_checkpoint(path)
@@ -133,7 +173,15 @@ def saved_train_state(path: str | Path, model: Forecaster, data: dict[str, Any])
     differ = differences(saved, data) if saved is not None else ""
     if differ:
         raise SeqcastError(f"{path} cannot resume on this data: {differ}")
-    return TrainState.from_dict({**payload["resume"], "best_weights": payload["state_dict"]})
+    record = {k: v for k, v in payload["resume"].items() if k != "member"}
+    member = int(payload["resume"].get("member", 0))
+    weights = payload["state_dict"]
+    if int(payload["params"].get("ensemble", 1)) == 1:
+        return Resume(TrainState.from_dict({**record, "best_weights": weights}))
+    prefix = f"members.{member}."
+    best = {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}
+    first = History.from_dict(payload["history"]) if member > 0 else None
+    return Resume(TrainState.from_dict({**record, "best_weights": best}), member, weights, first)
 
 
 def plain(value: Any) -> Any:

@@ -10,6 +10,7 @@ loop of ``seqcast.training``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,6 +123,29 @@ def hold_out(
     return windows.take(np.flatnonzero(training)), windows.take(np.flatnonzero(validating))
 
 
+@dataclass
+class Resume:
+    """Where an interrupted run goes on: ``member`` (0 for a single network) from its
+    training ``state``; with an ensemble, the whole network's ``weights`` (the members before
+    ``member`` trained, the ones after it as built) and member 0's ``history`` when it is
+    done."""
+
+    state: TrainState
+    member: int = 0
+    weights: dict[str, Any] | None = None
+    history: History | None = None
+
+
+Interrupt = Callable[[int, TrainState, Any, History | None], None]
+
+
+def _at_member(
+    on_interrupt: Interrupt, member: int, module: Any, first: History | None, state: TrainState
+) -> None:
+    """``on_interrupt`` for ``member`` of ``module``, as ``training.train`` calls it."""
+    on_interrupt(member, state, module, first)
+
+
 def train_network(
     build: Callable[[], Any],
     channels: Channels,
@@ -132,9 +156,9 @@ def train_network(
     n_targets: int,
     per_window: bool,
     head: Head | None,
-    resume: TrainState | None = None,
+    resume: Resume | None = None,
     on_epoch: Callable[[TrainedNetwork], None] | None = None,
-    on_interrupt: Callable[[TrainState], None] | None = None,
+    on_interrupt: Interrupt | None = None,
     trained_on: dict[str, Any] | None = None,
 ) -> TrainedNetwork:
     """Build the network (``build()``: one module, or an ensemble whose ``members`` train one
@@ -142,10 +166,12 @@ def train_network(
     seeded with ``config.seed``, and train it on ``windows``, early-stopping on ``valid``.
 
     ``on_epoch`` sees the network as it is after every epoch (its weights then, the history
-    so far); ``resume`` and ``on_interrupt`` are as in ``seqcast.training.train`` (Ctrl-C
-    hands ``on_interrupt`` the last completed epoch's state). A non-finite loss raises
-    ``NonFiniteLoss`` whose ``kept`` is the network with the best weights seen. Every
-    record carries ``trained_on`` (``data_summary`` of the training data).
+    so far). Ctrl-C hands ``on_interrupt(member, state, module, first)`` the interrupted
+    member's last completed epoch (``seqcast.training.train``), the whole module and member
+    0's finished history (None while member 0 trains); ``resume`` goes on from there,
+    exactly as the run would have. A non-finite loss raises ``NonFiniteLoss`` whose ``kept``
+    is the network with the best weights seen. Every record carries ``trained_on``
+    (``data_summary`` of the training data).
     """
     from seqcast.networks.ensemble import MeanOf
     from seqcast.training import matmul_precision, seeded, train
@@ -153,31 +179,39 @@ def train_network(
     with seeded(config.seed), matmul_precision(config.precision):
         module = build()
         members = list(module.members) if isinstance(module, MeanOf) else [module]
+        if resume is not None and resume.weights is not None:
+            module.load_state_dict(resume.weights)
+        first = resume.member if resume is not None else 0
+        histories = [resume.history] if resume is not None and first > 0 else []
 
         def after_epoch(history: History) -> None:
             if on_epoch is not None:
                 on_epoch(TrainedNetwork(channels, module, history, None, trained_on))
 
         try:
-            states = [
-                train(
-                    member,
+            for i in range(first, len(members)):
+                interrupted = None
+                if on_interrupt is not None:
+                    done = histories[0] if histories else None
+                    interrupted = functools.partial(_at_member, on_interrupt, i, module, done)
+                state = train(
+                    members[i],
                     windows,
                     valid,
                     dataclasses.replace(config, seed=config.seed + i),
                     channels.scale[:n_targets],
                     per_window=per_window,
-                    resume=resume,
+                    resume=resume.state if resume is not None and i == first else None,
                     on_epoch=after_epoch,
-                    on_interrupt=on_interrupt,
+                    on_interrupt=interrupted,
                     head=head,
                 )
-                for i, member in enumerate(members)
-            ]
+                histories.append(state.history)
         except NonFiniteLoss as error:
             stopped = History(stopped="non-finite loss")
             error.kept = TrainedNetwork(channels, module, stopped, None, trained_on)
             raise
-    # An ensemble keeps member 0's history and no state to resume from.
-    state = states[0] if len(members) == 1 else None
-    return TrainedNetwork(channels, module, states[0].history, state, trained_on)
+    # An ensemble keeps member 0's history and no state to train on from.
+    kept = state if len(members) == 1 else None
+    history = histories[0] if histories[0] is not None else state.history
+    return TrainedNetwork(channels, module, history, kept, trained_on)

@@ -24,8 +24,8 @@ SOURCE = REPO / "src" / "seqcast"
 
 # Lowest first. A module may import its own layer and those below, never one above.
 LAYERS = [
-    # pure helpers: errors, result folders, progress, the metric functions
-    ["seqcast.errors", "seqcast.results", "seqcast.progress"],
+    # pure helpers: errors, result folders, progress, parameter types
+    ["seqcast.errors", "seqcast.results", "seqcast.progress", "seqcast.parameters"],
     ["seqcast.engines"],  # where independent work runs: local processes or Ray
     ["seqcast.evaluation.metrics", "seqcast.version"],
     ["seqcast.data"],  # loading, sources, transforms, windows, splits

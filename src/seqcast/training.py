@@ -15,6 +15,7 @@ import copy
 import dataclasses
 import functools
 import math
+import numbers
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ import numpy as np
 from seqcast.data.windows import Windows
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
+from seqcast.parameters import check_fields
 from seqcast.progress import Progress
 
 if TYPE_CHECKING:  # torch is imported where training happens, not when seqcast is
@@ -95,16 +97,25 @@ class TrainConfig:
     loss_scale: LossScale = "auto"
 
     def __post_init__(self) -> None:
+        check_fields(self, "train")
+        if not all(isinstance(q, numbers.Real) for q in self.quantiles):
+            raise SeqcastError(f"train: quantiles must be numbers, got {self.quantiles!r}")
         self.quantiles = tuple(float(q) for q in self.quantiles)
         checks = [
             (self.epochs >= 1, "epochs must be at least 1"),
             (self.batch_size >= 1, "batch_size must be at least 1"),
-            (self.lr > 0, "lr must be positive"),
+            (0 < self.lr < math.inf, "lr must be a positive finite number"),
+            (0 <= self.momentum < 1, "momentum must lie in [0, 1)"),
+            (0 <= self.weight_decay < math.inf, "weight_decay must be 0 or more, and finite"),
+            (0 < self.huber_delta < math.inf, "huber_delta must be a positive finite number"),
             (self.patience >= 1, "patience must be at least 1"),
             (0 <= self.valid_fraction < 1, "valid_fraction must lie in [0, 1)"),
             (self.valid_steps >= 0, "valid_steps must be 0 or more"),
             (self.windows_per_epoch >= 0, "windows_per_epoch must be 0 or more"),
-            (self.clip_norm is None or self.clip_norm > 0, "clip_norm must be positive"),
+            (
+                self.clip_norm is None or 0 < self.clip_norm < math.inf,
+                "clip_norm must be a positive finite number",
+            ),
             (self.optimizer in ("sgd", "adam", "adamw"), "optimizer must be sgd, adam or adamw"),
             (
                 self.loss in (*POINT_LOSSES, *DISTRIBUTION_LOSSES),

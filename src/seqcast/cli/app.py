@@ -55,6 +55,12 @@ class _Notes(logging.Handler):
         err.print(f"[dim]note: {escape(record.getMessage())}[/dim]")
 
 
+def _bad_value(exc: Exception) -> bool:
+    """Whether ``exc`` is click's refusal of an option's value (not a missing option)."""
+    kinds = {kind.__name__ for kind in type(exc).__mro__}
+    return "BadParameter" in kinds and "MissingParameter" not in kinds
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``seqcast`` console script. Ctrl-C and SIGTERM stop a command the
     same way (what it was writing is removed, a training saves its last epoch) and exit 130
@@ -78,6 +84,10 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         code = 130
     except Exception as exc:  # a usage error (click's, vendored by typer or not): typer's box
+        if _bad_value(exc):  # a value out of range, like every other bad value: one line
+            message = exc.format_message()  # type: ignore[attr-defined]
+            err.print(f"[bold red]error:[/bold red] {escape(message[:1].lower() + message[1:])}")
+            sys.exit(1)
         if not (hasattr(exc, "exit_code") and hasattr(exc, "show")):
             raise
         usage: Any = exc

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal, cast
 
@@ -89,7 +89,7 @@ def read_table(path: str | Path, date_column: str, id_column: str | None = None)
         raise SeqcastError(f"cannot read {path}: {first_line}") from exc
 
 
-def refuse_duplicate_columns(names: Sequence[object], source: str) -> None:
+def refuse_duplicate_columns(names: Iterable[object], source: str) -> None:
     """Raise naming the first column name that ``names`` holds twice."""
     seen: set[object] = set()
     for name in names:
@@ -144,6 +144,16 @@ def prepare_frame(
     df.attrs["notes"] = notes
     df.attrs["source"] = source
     return df
+
+
+def target_names(targets: object, columns: Iterable[object]) -> list[str]:
+    """The columns ``targets`` names: one name or a list of them (None or empty: every one of
+    ``columns``). Whether the data has them is ``require_numeric``'s check."""
+    if targets is None:
+        return list(columns)  # type: ignore[arg-type]
+    if isinstance(targets, str) or not isinstance(targets, Iterable):
+        return [targets]  # type: ignore[list-item]  # a name of another type: named missing
+    return list(targets) or list(columns)
 
 
 def require_numeric(df: pd.DataFrame, columns: Sequence[str], source: str | None = None) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seqcast.data.io import require_numeric, time_index
+from seqcast.data.io import require_numeric, target_names, time_index
 from seqcast.data.splits import date_slice
 from seqcast.engines import Engine, as_engine, run_tasks
 from seqcast.errors import SeqcastError
@@ -161,7 +161,7 @@ def backtest(
     bands = check_levels(levels) if levels is not None else ()
     if bands:
         model.require_intervals()
-    names = [targets] if isinstance(targets, str) else list(targets)
+    names = target_names(targets, data.columns)
     require_numeric(data, names)
     if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
         raise SeqcastError(f"horizon must be a positive integer, got {horizon!r}")

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
-from seqcast.data.io import require_numeric, time_index
+from seqcast.data.io import refuse_duplicate_columns, require_numeric, target_names, time_index
 from seqcast.data.panel import (
     check_panel,
     from_series,
@@ -54,6 +54,8 @@ from seqcast.errors import SeqcastError
 from seqcast.models.intervals import DEFAULT_LEVELS, bound_columns, check_levels
 
 F = TypeVar("F", bound="Forecaster")
+HUGE = 1e30  # data this large overflows a float32 network or its squared errors
+MAX_HORIZON = 100_000  # steps: a recursive network takes about 1 ms a step on a laptop CPU
 
 
 @dataclasses.dataclass
@@ -82,13 +84,13 @@ class Forecaster:
         """Check ``data`` and record the targets, the frequency, the series (None for one
         series) and the data itself."""
         if is_panel(data):
-            names = [targets] if isinstance(targets, str) else list(targets or data.columns)
+            names = target_names(targets, data.columns)
             check_panel(data, names, self.min_history, self.name)
             self.series_ids_: list[Any] | None = series_ids(data)
             self.freq_: BaseOffset = panel_freq(data)
         else:
             check_series(data)
-            names = [targets] if isinstance(targets, str) else list(targets or data.columns)
+            names = target_names(targets, data.columns)
             require_numeric(data, names)
             self._check_history(data, names)
             self.series_ids_ = None
@@ -122,7 +124,7 @@ class Forecaster:
         data: pd.DataFrame,
         origins: Sequence[int] | np.ndarray,
         horizon: int,
-        levels: Sequence[float] = (),
+        levels: float | Sequence[float] = (),
         future: pd.DataFrame | None = None,
     ) -> np.ndarray:
         """(O, H, K, 1 + 2L) forecasts of ``horizon`` steps from each of the ``origins``,
@@ -140,7 +142,12 @@ class Forecaster:
             raise SeqcastError(
                 f"the number of steps to forecast must be a positive integer, got {horizon!r}"
             )
-        bands = check_levels(levels) if len(levels) else ()
+        if horizon > MAX_HORIZON:
+            raise SeqcastError(
+                f"a forecast of {horizon:,} steps is more than seqcast makes "
+                f"(at most {MAX_HORIZON:,}); forecast fewer steps"
+            )
+        bands = check_levels(levels) if _given(levels) else ()
         if bands:
             self.require_intervals()
         rows = np.asarray(origins, dtype=np.int64).reshape(-1)
@@ -150,6 +157,7 @@ class Forecaster:
                 check_panel(data, self.targets_, 1, self.name)
                 self._check_freq(panel_freq(data))
             _check_rows(rows, len(data))
+            _check_reach(data.index.get_level_values(-1), rows, int(horizon), self.freq_)
             out = self._forecast_panel(data, rows, int(horizon), bands, future)
         else:
             if not fitted:
@@ -160,6 +168,7 @@ class Forecaster:
             values = data[self.targets_].to_numpy(float)[: rows.max() + 1]
             if not fitted and np.isnan(values).any():
                 raise SeqcastError(f"{self.name}: the target columns have missing values")
+            _check_reach(data.index, rows, int(horizon), self.freq_)
             out = self._forecast_series(data, rows, int(horizon), bands, future)
         self._check_finite(out, data, rows)
         return out
@@ -178,7 +187,7 @@ class Forecaster:
     def predict_interval(
         self,
         n: int,
-        levels: Sequence[float] = DEFAULT_LEVELS,
+        levels: float | Sequence[float] = DEFAULT_LEVELS,
         history: pd.DataFrame | None = None,
         future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
@@ -401,6 +410,10 @@ class Forecaster:
         if data[list(targets)].isna().to_numpy().any():
             raise SeqcastError(f"{self.name}: the target columns have missing values")
 
+    def too_short(self, steps: int) -> str:
+        """What to say when only ``steps`` steps are seen (fewer than ``min_history``)."""
+        return f"{self.name} needs at least {self.min_history} observed steps, got {steps}"
+
     def _check_origins(self, origins: np.ndarray) -> None:
         """Raise unless every origin (a row of one series) sees ``min_history`` steps."""
         _check_length(self, int(origins.min()) + 1)
@@ -414,10 +427,14 @@ class Forecaster:
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         origin, step = first[:2]
         largest = float(np.nanmax(np.abs(data[self.targets_].to_numpy(float))))
+        advice = (
+            f"the data's largest value is {largest:.3g}; scale it down, or use another model"
+            if largest > HUGE
+            else "its forecasts grow without bound: forecast fewer steps, or use another model"
+        )
         raise SeqcastError(
             f"{self.name} cannot forecast these values: its forecast from "
-            f"{data.index[origins[origin]]} is {out[first]} at step {step + 1} (the data's "
-            f"largest value is {largest:.3g}; scale it down, or use another model)"
+            f"{data.index[origins[origin]]} is {out[first]} at step {step + 1} ({advice})"
         )
 
     def _check_freq(self, freq: BaseOffset | None) -> None:
@@ -464,9 +481,7 @@ def rows_after(
 
 def _check_length(model: Forecaster, steps: int) -> None:
     if steps < model.min_history:
-        raise SeqcastError(
-            f"{model.name} needs at least {model.min_history} observed steps, got {steps}"
-        )
+        raise SeqcastError(model.too_short(steps))
 
 
 def _check_rows(origins: np.ndarray, rows: int) -> None:
@@ -498,3 +513,23 @@ def check_series(data: object) -> None:
             "expected a DataFrame with a regular DatetimeIndex (freq set); "
             "seqcast.prepare_frame(df, date_column) makes one"
         )
+    refuse_duplicate_columns(data.columns, "the data")
+
+
+def _given(levels: float | Sequence[float]) -> bool:
+    """Whether interval ``levels`` are asked for (a number, or a list that is not empty)."""
+    return not isinstance(levels, Sequence) or len(levels) > 0
+
+
+def _check_reach(dates: pd.Index, rows: np.ndarray, horizon: int, freq: BaseOffset) -> None:
+    """Raise unless ``horizon`` steps of ``freq`` after the latest of the origins ``rows``
+    (positions in ``dates``) stay within the dates pandas can hold at their resolution
+    (to 2262-04-11 in nanoseconds, some 290,000 years in microseconds)."""
+    latest = pd.Timestamp(dates[rows].max())
+    try:
+        latest + horizon * freq
+    except (OverflowError, ValueError):  # pandas' OutOfBounds errors are ValueErrors
+        raise SeqcastError(
+            f"a forecast of {horizon:,} steps of {freq.freqstr} from {latest} runs past the "
+            f"last date pandas can hold in {latest.unit}; forecast fewer steps"
+        ) from None

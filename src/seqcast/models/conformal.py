@@ -92,6 +92,20 @@ class Conformal(Forecaster):
     def min_history(self) -> int:
         return self.model.min_history + self.calibration_steps
 
+    def too_short(self, steps: int) -> str:
+        """Says how many calibration origins fit in ``steps`` (the CLI's --calibration)."""
+        room = (steps - self.model.min_history - self.horizon) // self.stride + 1
+        fits = (
+            f"at most {room} fit in {steps} steps"
+            if room >= 1
+            else f"none fit in {steps} steps: {self.model.name} alone needs "
+            f"{self.model.min_history + self.horizon}"
+        )
+        return (
+            f"{self.name}: {self.origins} calibration origins of {self.horizon} steps need "
+            f"{self.min_history} observed steps; lower the origins (--calibration): {fits}"
+        )
+
     @property
     def future_columns(self) -> list[str]:
         return self.model.future_columns

@@ -26,6 +26,7 @@ class ConvGRU(NeuralForecaster):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        self.require_positive("filters", "hidden_size", "num_layers")
         if self.input_len < KERNEL:
             raise SeqcastError(f"conv_gru needs input_len >= {KERNEL}, got {self.input_len}")
 
@@ -68,6 +69,16 @@ class WaveNet(NeuralForecaster):
     dilations: tuple[int, ...] = (1, 2, 4, 8, 1, 2, 4, 8)
 
     sequence_output: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.require_positive("filters")
+        self.dilations = tuple(self.dilations)
+        if not self.dilations or min(self.dilations) < 1:
+            raise SeqcastError(
+                f"wavenet: dilations must be one or more numbers of at least 1, "
+                f"got {self.dilations!r}"
+            )
 
     @classmethod
     def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ upper bound, in the order of ``check_levels`` (ascending). Their columns are
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 
 import numpy as np
@@ -18,9 +19,17 @@ from seqcast.errors import SeqcastError
 DEFAULT_LEVELS = (80.0, 95.0)
 
 
-def check_levels(levels: Iterable[float]) -> tuple[float, ...]:
-    """The levels sorted and without repeats; an error names one outside (0, 100)."""
-    values = sorted({float(level) for level in levels})
+def check_levels(levels: float | Iterable[float]) -> tuple[float, ...]:
+    """The levels (one, or several) sorted and without repeats; an error names one that is
+    not a number or lies outside (0, 100)."""
+    given = [levels] if isinstance(levels, numbers.Real) else levels
+    if isinstance(given, str) or not isinstance(given, Iterable):
+        raise SeqcastError(f"levels must be a number or a list of numbers, got {levels!r}")
+    items = list(given)
+    for level in items:
+        if isinstance(level, bool) or not isinstance(level, numbers.Real):
+            raise SeqcastError(f"an interval level must be a number, got {level!r}")
+    values = sorted({float(level) for level in items})
     if not values:
         raise SeqcastError("give at least one interval level, e.g. 80,95")
     for level in values:

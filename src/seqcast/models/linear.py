@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from seqcast.errors import SeqcastError
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import register_model
 
@@ -33,8 +32,7 @@ class MLP(NeuralForecaster):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.hidden_size < 1 or self.num_layers < 1:
-            raise SeqcastError(f"{self.name}: hidden_size and num_layers must be at least 1")
+        self.require_positive("hidden_size", "num_layers")
 
     @classmethod
     def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
@@ -63,6 +61,10 @@ class DLinear(NeuralForecaster):
     Channel-independent; forecasts the target channels from their own history."""
 
     kernel_size: int = 25
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.require_positive("kernel_size")
 
     @classmethod
     def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:

@@ -127,8 +127,7 @@ class NeuralForecaster(Forecaster):
         self.covariates = tuple(self.covariates)
         self.known_ahead = tuple(self.known_ahead)
         self.static = tuple(self.static)
-        if self.input_len < 1 or self.horizon < 1:
-            raise SeqcastError(f"{self.name}: input_len and horizon must be at least 1")
+        self.require_positive("input_len", "horizon")
         if self.strategy not in ("recursive", "direct", "seq2seq"):
             raise SeqcastError(
                 f"{self.name}: strategy must be recursive, direct or seq2seq, got {self.strategy!r}"
@@ -203,6 +202,13 @@ class NeuralForecaster(Forecaster):
             "train.lr": trial.suggest_float("train.lr", 3e-4, 1e-2, log=True),
             "train.batch_size": trial.suggest_categorical("train.batch_size", [128, 256, 512]),
         }
+
+    def require_positive(self, *fields: str) -> None:
+        """Refuse a value below 1 of any of these int ``fields`` (sizes, counts, lengths)."""
+        for name in fields:
+            value = getattr(self, name)
+            if value < 1:
+                raise SeqcastError(f"{self.name}: {name} must be at least 1, got {value}")
 
     # --- what a subclass provides -------------------------------------------------------
 

@@ -153,9 +153,17 @@ def saved_train_state(path: str | Path, model: Forecaster, data: dict[str, Any])
     ``model``'s kind with the same parameters (the number of epochs and the progress
     display may differ) and trained on the data ``data`` summarises
     (``neural_fit.data_summary``)."""
-    from seqcast.checkpoint import load_checkpoint
+    from seqcast.checkpoint import damaged, load_checkpoint
 
     payload = load_checkpoint(path)
+    with damaged(path):
+        return _train_state(payload, path, model, data)
+
+
+def _train_state(
+    payload: dict[str, Any], path: str | Path, model: Forecaster, data: dict[str, Any]
+) -> Resume:
+    """``saved_train_state`` of the checkpoint content ``payload``."""
 
     def settings(params: dict[str, Any]) -> dict[str, Any]:
         train = {k: v for k, v in params["train"].items() if k not in ("epochs", "progress")}

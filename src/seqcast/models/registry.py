@@ -10,14 +10,13 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
-import types
-import typing
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
+from seqcast.parameters import convert, describe, field_types, matches
 
 _REGISTRY: dict[str, type[Forecaster]] = {}
 _loaded = False
@@ -57,13 +56,13 @@ def model_class(name: str) -> type[Forecaster]:
 def create_model(name: str, **params: Any) -> Forecaster:
     """A new forecaster by registered name; unknown or mistyped parameters are an error."""
     cls = model_class(name)
-    hints = _field_types(cls)
+    hints = field_types(cls)
     for key, value in params.items():
         if key not in hints:
             raise SeqcastError(_unknown_parameter(name, key, hints))
-        if not _matches(value, hints[key]):
+        if not matches(value, hints[key]):
             raise SeqcastError(
-                f"{name}: parameter {key!r} must be {_describe(hints[key])}, got {value!r}"
+                f"{name}: parameter {key!r} must be {describe(hints[key])}, got {value!r}"
             )
     return cls(**params)
 
@@ -78,19 +77,26 @@ def load_model(path: str | Path) -> Forecaster:
 
 def model_from_checkpoint(payload: dict[str, Any], path: str | Path) -> Forecaster:
     """The forecaster a checkpoint's content (``seqcast.checkpoint.load_checkpoint``) holds;
-    ``path`` names the file in errors."""
-    cls = model_class(str(payload.get("model")))
+    ``path`` names the file in errors; one that lacks a part, or holds a part of the wrong
+    kind, is refused as damaged."""
+    name = payload.get("model")
+    if not isinstance(name, str):
+        raise SeqcastError(f"{path} is damaged: it does not name its model")
+    cls = model_class(name)
     from_checkpoint = getattr(cls, "from_checkpoint", None)
     if from_checkpoint is None:
         raise SeqcastError(f"{path}: {cls.name} models are not saved to checkpoints")
-    return from_checkpoint(payload, path)
+    from seqcast.checkpoint import damaged
+
+    with damaged(path):
+        return from_checkpoint(payload, path)
 
 
 def parse_overrides(name: str, overrides: Iterable[str]) -> dict[str, Any]:
     """``["season=7", "order=1,0,0", "train.lr=0.01"]`` -> ``{"season": 7, "order": (1, 0, 0),
     "train": {"lr": 0.01}}`` for ``name``; a dotted key sets a field of a nested settings
     dataclass."""
-    hints = _field_types(model_class(name))
+    hints = field_types(model_class(name))
     parsed: dict[str, Any] = {}
     for item in overrides:
         key, sep, text = item.partition("=")
@@ -104,7 +110,7 @@ def parse_overrides(name: str, overrides: Iterable[str]) -> dict[str, Any]:
             nested = hints[head]
             if not dataclasses.is_dataclass(nested):
                 raise SeqcastError(f"{name}: parameter {head!r} has no fields ({key!r})")
-            inner = _field_types(nested)  # type: ignore[arg-type]
+            inner = field_types(nested)  # type: ignore[arg-type]
             if rest not in inner:
                 raise SeqcastError(_unknown_parameter(f"{name} {head}", rest, inner))
             parsed.setdefault(head, {})[rest] = _parse_one(name, key, text, inner[rest])
@@ -115,10 +121,10 @@ def parse_overrides(name: str, overrides: Iterable[str]) -> dict[str, Any]:
 
 def _parse_one(name: str, key: str, text: str, hint: Any) -> Any:
     try:
-        return _convert(text.strip(), hint)
+        return convert(text.strip(), hint)
     except ValueError:
         raise SeqcastError(
-            f"{name}: parameter {key!r} must be {_describe(hint)}, got {text!r}"
+            f"{name}: parameter {key!r} must be {describe(hint)}, got {text!r}"
         ) from None
 
 
@@ -133,92 +139,6 @@ def _load_families() -> None:
         _loaded = True
 
 
-def _field_types(cls: type) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
-
-
 def _unknown_parameter(name: str, key: str, hints: dict[str, Any]) -> str:
     valid = ", ".join(hints) if hints else "none"
     return f"{name} has no parameter {key!r}; its parameters are: {valid}"
-
-
-def _options(hint: Any) -> tuple[Any, ...]:
-    """The alternatives of a union (``int | None``), or the hint alone."""
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        return typing.get_args(hint)
-    return (hint,)
-
-
-def _convert(text: str, hint: Any) -> Any:
-    """Text to a value of type ``hint``; ValueError when it does not fit."""
-    for option in _options(hint):
-        if option is type(None):
-            if text.lower() in ("none", "null", ""):
-                return None
-            continue
-        try:
-            return _convert_one(text, option)
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-def _convert_one(text: str, hint: Any) -> Any:
-    origin = typing.get_origin(hint)
-    if hint is bool:
-        lowered = text.lower()
-        if lowered in ("true", "1", "yes"):
-            return True
-        if lowered in ("false", "0", "no"):
-            return False
-        raise ValueError(text)
-    if hint in (int, float, str):
-        return hint(text)
-    if origin is Literal:
-        if text in typing.get_args(hint):
-            return text
-        raise ValueError(text)
-    if origin is tuple:
-        args = typing.get_args(hint)
-        item = args[0] if args else str
-        parts = [p.strip() for p in text.split(",")] if text else []
-        values = tuple(_convert_one(p, item) for p in parts)
-        if len(args) > 1 and args[1] is not Ellipsis and len(values) != len(args):
-            raise ValueError(text)
-        return values
-    raise ValueError(text)
-
-
-def _matches(value: Any, hint: Any) -> bool:
-    for option in _options(hint):
-        origin = typing.get_origin(option)
-        if option is type(None) and value is None:
-            return True
-        if option is float and isinstance(value, int | float) and not isinstance(value, bool):
-            return True
-        if option is int and isinstance(value, int) and not isinstance(value, bool):
-            return True
-        if option in (bool, str) and isinstance(value, option):
-            return True
-        if origin is Literal and value in typing.get_args(option):
-            return True
-        if origin is tuple and isinstance(value, tuple | list):
-            return True
-        if dataclasses.is_dataclass(option) and isinstance(value, dict | option):
-            return True
-    return False
-
-
-def _describe(hint: Any) -> str:
-    names = []
-    for option in _options(hint):
-        if option is type(None):
-            names.append("none")
-        elif typing.get_origin(option) is Literal:
-            names.append(" or ".join(repr(a) for a in typing.get_args(option)))
-        elif typing.get_origin(option) is tuple:
-            names.append("comma-separated values")
-        else:
-            names.append(f"{'an' if option is int else 'a'} {option.__name__}")
-    return " or ".join(names)

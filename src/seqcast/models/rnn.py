@@ -39,8 +39,7 @@ class _Recurrent(NeuralForecaster):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.hidden_size < 1 or self.num_layers < 1:
-            raise SeqcastError(f"{self.name}: hidden_size and num_layers must be at least 1")
+        self.require_positive("hidden_size", "num_layers")
         for name in ("dropout", "recurrent_dropout"):
             if not 0 <= getattr(self, name) < 1:
                 raise SeqcastError(f"{self.name}: {name} must lie in [0, 1)")

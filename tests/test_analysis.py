@@ -222,3 +222,47 @@ def test_commands_without_neural_models_do_not_import_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert printed == "False"
+
+
+@pytest.mark.parametrize(
+    ("series", "d", "seasonal_order"),
+    [
+        (0.1 * np.arange(200.0), 1, [0, 0, 0, 0]),  # a line: its differences are constant
+        (np.arange(200.0) ** 2, 2, [0, 0, 0, 0]),
+        (np.tile([1.0, 5.0, 2.0, 7.0], 50), 0, [0, 1, 0, 4]),  # one season repeated
+    ],
+)
+def test_deterministic_series_get_no_arma_terms(
+    series: np.ndarray, d: int, seasonal_order: list[int]
+) -> None:
+    result = analyze(series)
+    assert result.suggestion["order"] == [0, d, 0]
+    assert result.suggestion["seasonal_order"] == seasonal_order
+    assert "deterministic" in result.suggestion["pattern"]
+    assert result.differenced_acf == [] and len(result.acf) == result.lags + 1
+
+
+def test_only_the_last_values_are_analysed() -> None:
+    walk = RNG.normal(size=12_000).cumsum()
+    result = analyze(walk)
+    assert (result.n, result.left_out) == (10_000, 2_000)
+    assert result.acf == analyze(walk[-10_000:]).acf
+    assert analyze(walk, recent=500).n == 500
+    with pytest.raises(SeqcastError, match="too short to analyse: 9 values, at least 10"):
+        analyze(walk[:9])
+    assert analyze(walk[:10], recent=3).n == 10  # never fewer than the minimum
+
+
+def test_analyze_command_says_what_it_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dates = pd.date_range("2000-01-01", periods=10_050, freq="h")
+    pd.DataFrame({"date": dates, "y": RNG.normal(size=10_050)}).to_csv(tmp_path / "h.csv")
+    args = ["analyze", "--csv", str(tmp_path / "h.csv"), "--date-column", "date", "--target", "y"]
+    code, stdout, _ = run([*args, "--out", str(tmp_path / "a")], capsys)
+    assert code == 0
+    assert f"analysed the last 10,000 of 10,050 values (from {dates[50]})" in stdout
+    payload = json.loads((tmp_path / "a" / "analysis.json").read_text())
+    assert payload["first"] == str(dates[50]) and payload["left_out"] == 50
+    code, _, err = run([*args, "--end", "2000-01-01 08:00", "--out", str(tmp_path / "b")], capsys)
+    assert code == 1 and "too short to analyse: 9 values" in err

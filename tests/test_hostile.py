@@ -111,7 +111,7 @@ def test_results_follow_the_umask(tmp_path: Path, daily: pd.DataFrame) -> None:
 def test_a_benchmark_keeps_the_models_that_ran_and_a_report_skips_what_cannot_be_drawn(
     tmp_path: Path,
 ) -> None:
-    line = days(np.arange(120.0))  # perfectly linear: the unit-root test cannot run on it
+    line = days(np.arange(120.0))  # perfectly linear: its differences are constant
     models = [
         create_model("naive"),
         create_model("drift"),
@@ -124,10 +124,14 @@ def test_a_benchmark_keeps_the_models_that_ran_and_a_report_skips_what_cannot_be
     assert "seasonal_naive needs at least 200" in rows.loc["seasonal_naive", "error"]
     assert board.failed == {"seasonal_naive": rows.loc["seasonal_naive", "error"]}
     board.save(tmp_path / "b")
-    report = (tmp_path / "b" / "report.html").read_text()
-    assert "not drawn" in report and "x is constant" in report
-    assert (tmp_path / "b" / "series.png").exists() and not (
-        tmp_path / "b" / "acf_pacf.png"
+    assert "not drawn" not in (tmp_path / "b" / "report.html").read_text()
+    assert (tmp_path / "b" / "acf_pacf.png").exists()
+    early = benchmark(models[:2], line, "y", "2020-01-06", "2020-01-20", 2)  # 5 values fitted
+    early.save(tmp_path / "e")
+    report = (tmp_path / "e" / "report.html").read_text()
+    assert "not drawn" in report and "too short to analyse: 5 values" in report
+    assert (tmp_path / "e" / "series.png").exists() and not (
+        tmp_path / "e" / "acf_pacf.png"
     ).exists()
     with pytest.raises(SeqcastError, match="every model failed: seasonal_naive: "):
         benchmark(models[2:], line, "y", "2020-04-01", "2020-04-20", 2)

@@ -20,6 +20,11 @@ turns what they show into suggestions, each with the reason in words:
 
 An ACF value is significant outside Bartlett's 95 % band (statsmodels' ``acf`` intervals,
 which widen after large early correlations), a PACF value outside ±1.96/√n.
+
+Only the last ``RECENT`` values are read (the tests' cost grows faster than the length, and
+the recent past is what a forecast builds on); ``Analysis.left_out`` counts the others. A
+series that differencing makes constant (a line, a repeated season) is deterministic: the
+tests call a constant series stationary, and no ARMA terms are suggested.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ import numpy as np
 from seqcast.errors import SeqcastError
 
 MAX_ORDER = 5
+MIN_VALUES = 10  # fewer leave the tests and two differences nothing to work on
+RECENT = 10_000  # the last this many values are analysed
 SEASONAL_STRENGTH_THRESHOLD = 0.64
 
 
@@ -58,6 +65,7 @@ class Analysis:
     differenced_acf: list[float]
     differenced_pacf: list[float]
     suggestion: dict[str, Any] = field(default_factory=dict)
+    left_out: int = 0  # earlier values not analysed (only the last RECENT are)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,8 +88,11 @@ class Analysis:
         plot_acf_pacf(self.acf, self.pacf, self.band, path, self.season, title)
 
 
-def analyze(y: np.ndarray, lags: int | None = None, season: int | None = None) -> Analysis:
-    """ACF/PACF with bands, stationarity tests and order suggestions for a 1-D series.
+def analyze(
+    y: np.ndarray, lags: int | None = None, season: int | None = None, recent: int = RECENT
+) -> Analysis:
+    """ACF/PACF with bands, stationarity tests and order suggestions for the last ``recent``
+    values of a 1-D series.
 
     ``lags`` defaults to min(10·log10(n), n/2 - 1) (at least 2·season when one is given);
     ``season`` is detected from the ACF when omitted.
@@ -93,14 +104,23 @@ def analyze(y: np.ndarray, lags: int | None = None, season: int | None = None) -
         raise SeqcastError(f"analyze takes one series, got shape {values.shape}")
     if np.isnan(values).any():
         raise SeqcastError("the series has missing values; fill them first")
+    if len(values) < MIN_VALUES:
+        raise SeqcastError(
+            f"the series is too short to analyse: {len(values)} values, at least {MIN_VALUES}"
+        )
+    left_out = max(0, len(values) - max(recent, MIN_VALUES))
+    values = values[left_out:]
     n = len(values)
     if lags is None:
-        lags = int(min(10 * np.log10(max(n, 10)), n // 2 - 1))
+        lags = int(min(10 * np.log10(n), n // 2 - 1))
         if season:
             lags = max(lags, 2 * season)
     if not 1 <= lags < n // 2:
-        raise SeqcastError(f"lags must lie between 1 and {n // 2 - 1} for {n} values, got {lags}")
-    if np.ptp(values) == 0:
+        why = f" (twice the season {season})" if season and lags == 2 * season else ""
+        raise SeqcastError(
+            f"lags must lie between 1 and {n // 2 - 1} for {n} values, got {lags}{why}"
+        )
+    if _constant(values, values):
         raise SeqcastError("the series is constant; there is nothing to analyse")
 
     with warnings.catch_warnings():
@@ -111,6 +131,8 @@ def analyze(y: np.ndarray, lags: int | None = None, season: int | None = None) -
     levels_stationary = _adf(values)["stationary"] and _kpss(values)["stationary"]
     if levels_stationary:
         peaks = _peaks(r, band)
+    elif _constant(np.diff(values), values):
+        peaks = []  # a line: no cycle to find
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -120,17 +142,22 @@ def analyze(y: np.ndarray, lags: int | None = None, season: int | None = None) -
     strength = _seasonal_strength(values, season) if season else None
     big_d = int(strength is not None and strength > SEASONAL_STRENGTH_THRESHOLD)
     stationary = _seasonal_difference(values, season, big_d)
-    d, adf_result, kpss_result = _nonseasonal_differences(stationary)
+    d, adf_result, kpss_result = _nonseasonal_differences(stationary, values)
     for _ in range(d):
         stationary = np.diff(stationary)
 
-    diff_lags = min(lags, len(stationary) // 2 - 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        r_diff, r_diff_ci = acf(stationary, nlags=diff_lags, alpha=0.05, fft=True)
-        phi_diff = pacf(stationary, nlags=diff_lags)
-    acf_width = (r_diff_ci[:, 1] - r_diff_ci[:, 0]) / 2  # Bartlett's 95 % half-width per lag
-    pacf_width = np.full(len(phi_diff), 1.96 / np.sqrt(len(stationary)))
+    if _constant(stationary, values):
+        r_diff = phi_diff = np.zeros(0)
+        suggestion = _deterministic(season, d, big_d)
+    else:
+        diff_lags = min(lags, len(stationary) // 2 - 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r_diff, r_diff_ci = acf(stationary, nlags=diff_lags, alpha=0.05, fft=True)
+            phi_diff = pacf(stationary, nlags=diff_lags)
+        acf_width = (r_diff_ci[:, 1] - r_diff_ci[:, 0]) / 2  # Bartlett's 95 % half-width
+        pacf_width = np.full(len(phi_diff), 1.96 / np.sqrt(len(stationary)))
+        suggestion = suggest_orders(r_diff, phi_diff, acf_width, pacf_width, season, d, big_d)
     return Analysis(
         n=n,
         lags=lags,
@@ -148,8 +175,28 @@ def analyze(y: np.ndarray, lags: int | None = None, season: int | None = None) -
         D=big_d,
         differenced_acf=r_diff.tolist(),
         differenced_pacf=phi_diff.tolist(),
-        suggestion=suggest_orders(r_diff, phi_diff, acf_width, pacf_width, season, d, big_d),
+        suggestion=suggestion,
+        left_out=left_out,
     )
+
+
+def _deterministic(season: int | None, d: int, big_d: int) -> dict[str, Any]:
+    """The suggestion for a series that ``d`` differences (and ``big_d`` seasonal ones) make
+    constant: nothing is left for AR or MA terms to explain."""
+    return {
+        "order": [0, d, 0],
+        "seasonal_order": [0, big_d, 0, season or 0],
+        "pattern": "the differenced series is constant: the series is deterministic, no ARMA terms",
+        "seasonal_pattern": "no seasonal terms",
+        "acf_cutoff": None,
+        "pacf_cutoff": None,
+    }
+
+
+def _constant(values: np.ndarray, series: np.ndarray) -> bool:
+    """Whether ``values`` (the ``series`` or its differences) vary by no more than rounding
+    error at the series' scale."""
+    return bool(np.ptp(values) <= 1e-9 * max(1.0, float(np.max(np.abs(series)))))
 
 
 def suggest_orders(
@@ -263,13 +310,19 @@ def _seasonal_difference(values: np.ndarray, season: int | None, big_d: int) -> 
     return values
 
 
-def _nonseasonal_differences(values: np.ndarray) -> tuple[int, dict[str, Any], dict[str, Any]]:
-    """How many first differences make ``values`` stationary (0..2), and both tests' results
-    on the series as given."""
+def _nonseasonal_differences(
+    values: np.ndarray, series: np.ndarray
+) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    """How many first differences make ``values`` (``series``, perhaps seasonally differenced)
+    stationary (0..2), and both tests' results on ``values`` as given. A constant is
+    stationary."""
     first_adf = first_kpss = None
     current = values
     for d in range(3):
-        adf, kpss = _adf(current), _kpss(current)
+        if _constant(current, series):
+            adf = kpss = {"stationary": True, "null": "not tested: the values are constant"}
+        else:
+            adf, kpss = _adf(current), _kpss(current)
         if first_adf is None:
             first_adf, first_kpss = adf, kpss
         if (adf["stationary"] and kpss["stationary"]) or d == 2:

@@ -46,7 +46,8 @@ def analyze(
 
     Suggests d and D (differencing), s (from ACF peaks) and (p, q)(P, Q) from the cut-off or
     tail-off of the ACF and PACF of the differenced series. Writes OUT/analysis.json and
-    OUT/acf_pacf.png.
+    OUT/acf_pacf.png. Reads at least 10 values and at most the last 10,000 of the range
+    (say which with --start and --end).
 
     Example: seqcast analyze --dataset ridership --target rail --start 2001 --end 2019
     --lags 35 --out results/rail-acf
@@ -60,17 +61,26 @@ def analyze(
     result = run_analysis(part[target].to_numpy(dtype=float), lags=lags, season=season)
     result.save(
         out_dir,
-        f"{target}, {len(part):,} values",
+        f"{target}, {result.n:,} values",
         target=target,
-        first=str(part.index[0]),
+        first=str(part.index[result.left_out]),
         last=str(part.index[-1]),
     )
     s = result.suggestion
+    if result.left_out:
+        out.print(
+            f"analysed the last {result.n:,} of {result.n + result.left_out:,} values "
+            f"(from {part.index[result.left_out]}); --start picks another span"
+        )
     out.print(f"ACF peaks at lags {result.acf_peaks or 'none'}; season s = {result.season}")
-    out.print(
-        f"ADF p = {result.adf['pvalue']:.3g} (null: unit root); KPSS p = "
-        f"{result.kpss['pvalue']:.3g} (null: stationary) -> d = {result.d}, D = {result.D}"
-    )
+    if "pvalue" in result.adf:
+        tests = (
+            f"ADF p = {result.adf['pvalue']:.3g} (null: unit root); KPSS p = "
+            f"{result.kpss['pvalue']:.3g} (null: stationary)"
+        )
+    else:
+        tests = "the seasonally differenced series is constant, ADF and KPSS not run"
+    out.print(f"{tests} -> d = {result.d}, D = {result.D}")
     out.print(f"{s['pattern']}; {s['seasonal_pattern']}")
     out.print(f"suggested ARIMA{tuple(s['order'])}{tuple(s['seasonal_order'])}")
     out.print(f"results in {out_dir}")

@@ -18,8 +18,6 @@ from seqcast.evaluation.backtest import BacktestResult
 from seqcast.evaluation.panel import PanelBacktestResult
 from seqcast.models.intervals import level_name
 
-ANALYSED = 10_000  # the ACF and tests of a report look at the last this many points
-
 
 class Sections:
     """A report's sections in order; ``picture`` draws one into ``folder`` or, when
@@ -57,10 +55,10 @@ def write_benchmark_report(
     top: int = 5,
 ) -> Path:
     """Pictures (the series with the fit and backtest spans, ACF/PACF of the fitted part's
-    last ``ANALYSED`` points, 1-step forecasts of the ``top`` models against the truth, MAE
-    per step ahead) and ``report.html`` (the leaderboard, the pictures, the per-step table)
-    in ``folder``."""
-    from seqcast.analysis import analyze
+    last ``analysis.RECENT`` points, 1-step forecasts of the ``top`` models against the
+    truth, MAE per step ahead) and ``report.html`` (the leaderboard, the pictures, the
+    per-step table) in ``folder``."""
+    from seqcast.analysis import RECENT, analyze
     from seqcast.plots import plot_per_horizon, plot_series
     from seqcast.report import write_report
 
@@ -84,12 +82,11 @@ def write_benchmark_report(
             f"{target}: the data, what the models were fitted on, the backtest span",
         ),
     )
-    recent = before.iloc[-ANALYSED:]
-    which = "the fitted part" if len(recent) == len(before) else f"its last {ANALYSED:,} points"
+    which = "the fitted part" if len(before) <= RECENT else f"its last {RECENT:,} points"
     sections.picture(
         f"ACF and PACF of {which}",
         "acf_pacf.png",
-        lambda path: analyze(recent.to_numpy(dtype=float)).plot(
+        lambda path: analyze(before.to_numpy(dtype=float)).plot(
             path, f"{target}: autocorrelation of {which}"
         ),
     )

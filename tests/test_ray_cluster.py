@@ -1,8 +1,10 @@
-"""An existing Ray cluster: ``ray start --head --num-cpus 2`` as a separate process, the CLI
-connected to it by address (as a user on a cluster would be), then ``ray stop``."""
+"""An existing Ray cluster: ``ray start --head --num-cpus 2`` on loopback as a separate
+process, the CLI connected to it by address (as a user on a cluster would be), then stopped;
+and addresses that cannot be joined, refused at once."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -21,6 +23,7 @@ if not os.environ.get("CI"):
 
 pytestmark = pytest.mark.ray
 RAY_CLI = [sys.executable, "-m", "ray.scripts.scripts"]  # the `ray` command, this Python's
+LOOPBACK = {**os.environ, "RAY_ADDRESS": "", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
 
 def free_port() -> int:
@@ -31,11 +34,14 @@ def free_port() -> int:
 
 def test_the_cli_connects_to_a_cluster_by_address(tmp_path: Path) -> None:
     port = free_port()
-    # token authentication on both sides (Ray's token: ~/.ray/auth_token, made if missing)
-    env = {**os.environ, "RAY_ADDRESS": "", "RAY_AUTH_MODE": "token"}
+    # token authentication on both sides (Ray's token: ~/.ray/auth_token, made if missing);
+    # Ray keeps 127.0.0.1 (instead of the machine's interface address) only with
+    # RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, on the cluster's side and the client's
+    env = {**LOOPBACK, "RAY_AUTH_MODE": "token"}
     # --block keeps `ray start` in the foreground; stopping it stops this cluster alone
     # (`ray stop` would stop every Ray cluster of this machine's user)
     head = [*RAY_CLI, "start", "--head", "--block", "--num-cpus", "2", "--port", str(port)]
+    head += ["--node-ip-address", "127.0.0.1"]
     head += ["--include-dashboard", "false", "--disable-usage-stats"]
     # its own temporary folder (short: Ray's sockets live there), so the address file it
     # leaves behind makes no later ray.init() look for it
@@ -66,7 +72,51 @@ def test_the_cli_connects_to_a_cluster_by_address(tmp_path: Path) -> None:
             assert done.returncode == 0, done.stderr
         local = pd.read_csv(tmp_path / "local" / "forecasts.csv")
         pd.testing.assert_frame_equal(local, pd.read_csv(tmp_path / "cluster" / "forecasts.csv"))
+        # without the token mode, Ray tries for 20 s and then gives up: the error says why
+        tokenless = {key: value for key, value in env.items() if key != "RAY_AUTH_MODE"}
+        done = subprocess.run(
+            [*common, *address, "--out", str(tmp_path / "tokenless")],
+            capture_output=True,
+            text=True,
+            env=tokenless,
+            timeout=120,
+        )
+        assert done.returncode == 1
+        assert f"error: cannot join the Ray cluster at 127.0.0.1:{port}" in done.stderr
+        assert "RAY_AUTH_MODE=token" in done.stderr
     finally:
         cluster.terminate()
         cluster.wait(timeout=120)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _backtest_at(address: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "s.csv"
+    days = pd.date_range("2020-01-01", periods=60)
+    pd.DataFrame({"day": days, "y": range(60)}).to_csv(path, index=False)
+    command = [sys.executable, "-m", "seqcast", "backtest", "--csv", str(path), "--target", "y"]
+    command += ["--date-column", "day", "--model", "naive", "--horizon", "2"]
+    command += ["--start", "2020-02-20", "--end", "2020-02-25", "--engine", "ray"]
+    command += ["--address", address, "--out", str(tmp_path / "out")]
+    return subprocess.run(command, capture_output=True, text=True, env=LOOPBACK, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("127.0.0.1:{port}", "the Ray cluster at 127.0.0.1:{port}: Connection refused"),
+        ("not an address", "--address 'not an address' is not a Ray address"),
+        (":6379", "--address ':6379' is not a Ray address"),
+        ("ray://127.0.0.1:{port}", "cannot reach the Ray cluster at ray://127.0.0.1:{port}"),
+    ],
+)
+def test_an_address_that_cannot_be_joined_is_refused_at_once(
+    address: str, message: str, tmp_path: Path
+) -> None:
+    port = free_port()  # nothing listens there
+    if address.startswith("ray://") and importlib.util.find_spec("grpc") is None:
+        message = 'needs its own packages: pip install "ray[client]"'
+    started = time.monotonic()
+    done = _backtest_at(address.format(port=port), tmp_path)
+    assert done.returncode == 1 and message.format(port=port) in done.stderr
+    assert time.monotonic() - started < 30 and not (tmp_path / "out").exists()

@@ -1,7 +1,10 @@
 """The Ray engine's connection (``pip install "seqcast[ray]"``).
 
 It connects to ``address`` or ``$RAY_ADDRESS`` when given (an existing cluster), else starts
-a new local cluster of ``workers`` CPUs, which it shuts down when closed; a process already
+a new local cluster of ``workers`` CPUs, which it shuts down when closed. An address is
+first tried with a plain TCP connection (Ray would retry an address where nothing answers
+for minutes): one that is not HOST:PORT, a host that does not resolve or a port where
+nothing answers within ``CONNECT_TIMEOUT`` seconds is refused, naming it. A process already
 connected (``ray.init`` called by the user) is used as it is and left connected. Before the
 first tasks, one worker per CPU imports what they need. The function a ``map`` runs, with
 the data and model it binds, goes to the object store once (``ray.put``); each task gets a
@@ -12,6 +15,9 @@ times); Ctrl-C cancels every task that has not finished.
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,14 +26,13 @@ from seqcast.engines.threads import limit_threads, usable_cpus
 from seqcast.errors import SeqcastError
 
 RETRIES = 3
+CONNECT_TIMEOUT = 10  # seconds for a cluster's address to answer
 
 
 class RayConnection:
     """A connection to a Ray cluster (see the module docstring)."""
 
     def __init__(self, address: str | None, workers: int | None) -> None:
-        import os
-
         try:
             import ray
         except ImportError:
@@ -36,18 +41,15 @@ class RayConnection:
         self.started = not ray.is_initialized()  # ours to shut down
         if self.started:
             address = address or os.environ.get("RAY_ADDRESS")
-            try:
-                if address:
-                    ray.init(address=address, log_to_driver=False)
-                else:
-                    ray.init(  # "local": a new cluster, never one `ray start` left running
-                        address="local",
-                        num_cpus=workers or usable_cpus(),
-                        include_dashboard=False,
-                        log_to_driver=False,
-                    )
-            except ConnectionError as error:
-                raise SeqcastError(f"cannot reach the Ray cluster at {address}: {error}") from None
+            if address:
+                _join(ray, address)
+            else:
+                ray.init(  # "local": a new cluster, never one `ray start` left running
+                    address="local",
+                    num_cpus=workers or usable_cpus(),
+                    include_dashboard=False,
+                    log_to_driver=False,
+                )
         self._apply = ray.remote(num_cpus=1, max_retries=RETRIES)(_apply)
         self._warm: set[str] = set()
 
@@ -92,6 +94,47 @@ class RayConnection:
             warm = self.ray.remote(num_cpus=1)(_warm_up)
             self.ray.get([warm.remote(new) for _ in range(self.cpus())])
             self._warm.update(new)
+
+
+def _join(ray: Any, address: str) -> None:
+    """Connect to the existing cluster at ``address`` (see the module docstring)."""
+    if address.startswith("ray://") and importlib.util.find_spec("grpc") is None:
+        raise SeqcastError(
+            f"--address {address} connects through Ray Client, which needs its own packages: "
+            'pip install "ray[client]"'
+        )
+    if address != "auto":
+        _answers(address)
+    try:
+        ray.init(address=address, log_to_driver=False)
+    except ConnectionError as error:
+        hint = ""
+        if os.environ.get("RAY_AUTH_MODE") != "token":
+            hint = (
+                "; a cluster that uses token authentication (`ray start` does since Ray 2.60) "
+                "also needs RAY_AUTH_MODE=token and its token here (docs/scale.md)"
+            )
+        raise SeqcastError(f"cannot join the Ray cluster at {address}: {error}{hint}") from None
+    except ValueError as error:
+        raise SeqcastError(f"cannot use the Ray address {address!r}: {error}") from None
+
+
+def _answers(address: str) -> None:
+    """Refuse ``address`` ("HOST:PORT" or "ray://HOST:PORT") unless something accepts a TCP
+    connection there within ``CONNECT_TIMEOUT`` seconds."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit() or any(c.isspace() for c in host):
+        raise SeqcastError(
+            f"--address {address!r} is not a Ray address: give HOST:PORT, ray://HOST:PORT or auto"
+        )
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as error:
+        if isinstance(error, TimeoutError):
+            reason = f"no answer within {CONNECT_TIMEOUT} s"
+        else:
+            reason = error.strerror or str(error)
+        raise SeqcastError(f"cannot reach the Ray cluster at {address}: {reason}") from None
 
 
 def _warm_up(modules: list[str]) -> None:

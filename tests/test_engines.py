@@ -3,7 +3,12 @@ options of the CLI. The Ray engine's own tests are in test_ray.py."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import warnings
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -23,6 +28,11 @@ def halve(x: int) -> float:
     if x == 3:
         raise ValueError("three is odd here")
     return x / 2
+
+
+def parity(x: int) -> int:
+    warnings.warn(f"{x} is {'odd' if x % 2 else 'even'}", UserWarning, stacklevel=1)
+    return x % 2
 
 
 @dataclass
@@ -63,6 +73,31 @@ def test_a_failing_item_is_named_and_the_others_are_kept() -> None:
             run_tasks(halve, [0, 1, 2, 3, 4], engine, labels="abcde", what="numbers")
         assert e.value.failures == {"d": "ValueError: three is odd here"}
         assert e.value.results == [0.0, 0.5, 1.0, None, 2.0]
+
+
+def test_warnings_of_the_workers_come_back_as_often_as_they_came() -> None:
+    for engine in (1, Engine("local", 2)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert run_tasks(parity, [3, 5, 4, 7], engine) == [1, 1, 0, 1]
+        said = Counter(str(w.message) for w in caught if w.category is UserWarning)
+        assert said == {"3 is odd": 1, "5 is odd": 1, "7 is odd": 1, "4 is even": 1}
+
+
+def test_the_command_line_gives_one_line_per_kind_of_warning(tmp_path: Path) -> None:
+    walk = 50 + np.random.default_rng(4).normal(size=80).cumsum()  # ARIMA(2,1,2) warns on it
+    days = pd.date_range("2020-01-01", periods=80)
+    pd.DataFrame({"day": days, "y": walk}).to_csv(tmp_path / "w.csv", index=False)
+    command = [sys.executable, "-m", "seqcast", "backtest", "--csv", str(tmp_path / "w.csv")]
+    command += ["--date-column", "day", "--target", "y", "--model", "arima", "--refit"]
+    command += ["--set", "order=2,1,2", "--horizon", "2", "--start", "2020-03-10"]
+    command += ["--end", "2020-03-19", "--workers", "2", "--out", str(tmp_path / "b")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "Warning" in line]
+    assert len(lines) == len(set(lines)) >= 1
+    assert all(line.startswith("warning (") and " times): " in line for line in lines)
+    assert any("EstimationWarning: Non-invertible starting MA" in line for line in lines)
 
 
 def test_engines_refuse_what_they_cannot_run() -> None:

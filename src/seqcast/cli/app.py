@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import warnings
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -26,6 +30,7 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
+WARNING_KINDS = 10  # at most this many kinds of warning are listed at the end
 
 
 @app.callback(invoke_without_command=True)
@@ -61,10 +66,30 @@ def _bad_value(exc: Exception) -> bool:
     return "BadParameter" in kinds and "MissingParameter" not in kinds
 
 
+@contextmanager
+def _tallied_warnings() -> Iterator[None]:
+    """The warnings a command gives, printed when it ends as one line per kind with how often
+    it came (a refit backtest meets the same statsmodels warning at every origin)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            tally = Counter(
+                f"{w.category.__name__}: {(str(w.message).splitlines() or [''])[0]}" for w in caught
+            )
+            for kind, count in list(tally.items())[:WARNING_KINDS]:
+                times = f" ({count:,} times)" if count > 1 else ""
+                err.print(f"[yellow]warning{times}:[/yellow] {escape(kind)}")
+            if len(tally) > WARNING_KINDS:
+                more = len(tally) - WARNING_KINDS
+                err.print(f"[yellow]and {more} more kinds of warning[/yellow]")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``seqcast`` console script. Ctrl-C and SIGTERM stop a command the
     same way (what it was writing is removed, a training saves its last epoch) and exit 130
-    with a line that says so."""
+    with a line that says so; warnings come at the end, one line per kind."""
     logger = logging.getLogger("seqcast")
     notes, level = _Notes(logging.INFO), logger.level
     logger.addHandler(notes)
@@ -77,7 +102,8 @@ def main(argv: list[str] | None = None) -> None:
 
     handlers = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        code = app(args=argv, prog_name="seqcast", standalone_mode=False)
+        with _tallied_warnings():
+            code = app(args=argv, prog_name="seqcast", standalone_mode=False)
     except SeqcastError as exc:
         err.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
         sys.exit(1)

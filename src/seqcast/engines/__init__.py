@@ -173,7 +173,8 @@ def run_tasks(
     a group. Items go one per task, or, with ``tasks_per_worker``, in that many contiguous
     groups per concurrent task (many cheap items). ``preload`` names the modules the
     workers import before their first task (the heavy ones ``function`` loads on first
-    use). Raises ``TaskFailures`` after every item has run when any raised; a Ray worker
+    use). The items' warnings are given again here, wherever the items ran (as often as
+    they came). Raises ``TaskFailures`` after every item has run when any raised; a Ray worker
     that dies is retried, and the items of a task lost on every try are reported as
     failed. Ctrl-C cancels what has not finished and raises KeyboardInterrupt.
     """
@@ -192,6 +193,8 @@ def run_tasks(
             batches = [[items[i] for i in group] for group in groups]
             parts = engine.map(Group(function, preload), batches, preload)
         outcomes = [outcome for part in parts for outcome in part]
+    for outcome in outcomes:
+        outcome.warn_again()
     failures = {
         (names[i] if names is not None else f"#{i}"): outcome.error
         for i, outcome in enumerate(outcomes)

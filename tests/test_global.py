@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -217,3 +218,37 @@ def test_panel_defaults_give_a_week_of_hourly_input_and_fast_epochs() -> None:
     assert (mlp.ensemble, mlp.train.lr, mlp.train.batch_size) == (5, 0.003, 256)
     with pytest.raises(SeqcastError, match="theta.*ensemble"):
         default_models(24, 48, ["mlp", "theta"], settings=["ensemble=5"])
+
+
+def test_the_command_line_forecasts_every_series_of_a_panel_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import run_cli
+
+    panel = sines(60).reset_index()
+    panel["id"] = panel["id"].map({k: f"0{i}" for i, k in enumerate(AMPLITUDES)})
+    panel.to_csv(tmp_path / "p.csv", index=False)
+    data = ["--csv", str(tmp_path / "p.csv"), "--id-column", "id", "--date-column", "time"]
+    fit = ["fit", *data, "--target", "y", "--model", "mlp", "--set", "input_len=12"]
+    fit += ["--set", "train.epochs=2", "--no-progress", "--train-end", "2020-02-25"]
+    assert run_cli([*fit, "--out", str(tmp_path / "m")], capsys)[0] == 0
+    trained = json.loads((tmp_path / "m" / "training.json").read_text())
+    assert trained["first"].startswith("2020-01-01") and trained["last"].startswith("2020-02-25")
+    ask = ["forecast", "--checkpoint", str(tmp_path / "m" / "model.pt"), "--horizon", "3"]
+    code, stdout, _ = run_cli([*ask, "--out", str(tmp_path / "f")], capsys)
+    assert code == 0 and "steps after each series' last date" in stdout
+    assert "00" in stdout and "2020-03-01" in stdout  # the ids as written, the first step
+    saved = pd.read_csv(tmp_path / "f" / "forecast.csv", dtype={"id": str})
+    assert list(saved.columns) == ["id", "time", "y"]
+    assert saved["id"].tolist() == [f"0{i}" for i in range(4) for _ in range(3)]
+    model = load_model(tmp_path / "m" / "model.pt")
+    expected = model.predict(3, history=prepare_panel(panel, "id", "time"))
+    np.testing.assert_allclose(saved["y"], expected["y"], rtol=1e-6)
+    assert (tmp_path / "f" / "forecast.png").stat().st_size > 10_000
+    code, _, err = run_cli([*ask, "--origin", "2020-02-01"], capsys)
+    assert code == 1 and "a panel is forecast after each series' last row" in err
+    kstep = ["kstep", "--checkpoint", str(tmp_path / "m" / "model.pt")]
+    assert "k-step analysis reads one series" in run_cli(kstep, capsys)[2]
+    for command in ("analyze", "arima-search"):
+        code, _, err = run_cli([command, *data, "--target", "y", "--out", "x"], capsys)
+        assert code == 1 and f"{command} reads one series" in err and "panel of 4" in err

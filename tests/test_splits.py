@@ -59,6 +59,22 @@ def test_date_slice_errors_name_the_part(daily: pd.DataFrame) -> None:
     assert len(date_slice(daily, "2020-01", "2020-01", what="x")) == 31
 
 
+def test_date_slice_of_a_panel_keeps_every_series_rows_in_the_range() -> None:
+    days = pd.date_range("2020-01-01", periods=60)
+    panel = pd.DataFrame(
+        {"y": np.arange(90.0)},
+        index=pd.MultiIndex.from_tuples(
+            [("a", day) for day in days] + [("b", day) for day in days[30:]], names=["id", "t"]
+        ),
+    )
+    part = date_slice(panel, "2020-01-25", "2020-02", what="train")
+    assert part.groupby(level=0).size().to_dict() == {"a": 36, "b": 30}
+    assert part.index.get_level_values(1).min() == pd.Timestamp("2020-01-25")
+    assert part.index.get_level_values(1).max() == pd.Timestamp("2020-02-29")
+    with pytest.raises(SeqcastError, match="train: end 2020-03-05 is after the data ends"):
+        date_slice(panel, None, "2020-03-05", what="train")
+
+
 def test_overlapping_parts_are_refused(daily: pd.DataFrame) -> None:
     with pytest.raises(SeqcastError, match="train .* overlaps valid"):
         split_by_dates(daily, ("2020-01-01", "2020-01-20"), ("2020-01-15", "2020-02-01"))

@@ -6,7 +6,7 @@ records the data source), training.json and learning_curve.png. ``open_checkpoin
 saved model with the data it was trained on (or other data). ``forecast`` forecasts from
 the end of the data or from an origin inside it, with the truth beside the forecast when
 there is one, as a ``ForecastRun`` whose ``save(folder)`` writes forecast.csv and
-forecast.png.
+forecast.png. A panel is forecast after each series' last row.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from seqcast.data.panel import is_panel, series_ids
 from seqcast.data.sources import DataSource
 from seqcast.data.splits import date_slice
 from seqcast.errors import SeqcastError
@@ -94,7 +95,8 @@ def fit_model(
     part = date_slice(frame, *train_range, what="training range")
     valid = date_slice(frame, *valid_range, what="validation range") if valid_range else None
     model.fit(part, targets, valid=valid, resume=resume, interrupt_checkpoint=interrupt_checkpoint)
-    return FitRun(model, source, part.index[0], part.index[-1])
+    times = part.index.get_level_values(-1)  # a panel's too
+    return FitRun(model, source, times.min(), times.max())
 
 
 def open_checkpoint(
@@ -115,6 +117,9 @@ def open_checkpoint(
             )
         source = DataSource.from_dict(payload["data_source"])
     return model, source.load()
+
+
+PANEL_EXAMPLES = 4  # the series of a panel drawn in forecast.png
 
 
 @dataclass
@@ -149,7 +154,9 @@ class ForecastRun:
         title = f"{self.model.name}: {target}, {n} steps after {self.history.index[-1]}"
         with results_dir(folder) as tmp:
             self.table().to_csv(tmp / "forecast.csv")
-            if self.levels:
+            if is_panel(self.data):
+                self._plot_panel(tmp / "forecast.png", PANEL_EXAMPLES)
+            elif self.levels:
                 names = [level_name(level) for level in self.levels]
                 plot_fan(
                     self.forecast[target],
@@ -174,6 +181,19 @@ class ForecastRun:
                 )
         return folder
 
+    def _plot_panel(self, path: Path, count: int) -> None:
+        """The first target of the panel's first ``count`` series: its last 4·n values and
+        the forecast."""
+        from seqcast.plots import plot_panel_examples
+
+        target = self.model.targets_[0]
+        examples = []
+        for key in series_ids(self.forecast)[:count]:
+            ahead = self.forecast.xs(key, level=0)[target]
+            history = self.history.xs(key, level=0)[target].iloc[-4 * len(ahead) :]
+            examples.append((f"{key}: {target}", history, ahead.iloc[:0], {"forecast": ahead}))
+        plot_panel_examples(examples, path)
+
 
 def forecast(
     model: NeuralForecaster,
@@ -190,6 +210,11 @@ def forecast(
     intervals: the model's own (a distribution ``train.loss``), or conformal ones from
     its errors on the ``intervals.origins`` origins just before the forecast
     (``Conformal.calibrated``)."""
+    if is_panel(data) and (origin is not None or future is not None):
+        raise SeqcastError(
+            "a panel is forecast after each series' last row: --origin and --future take one "
+            "series (seqcast backtest --start DATE forecasts a panel from inside its data)"
+        )
     history = data if origin is None else date_slice(data, None, origin, what="--origin")
     if future is None and model.known_ahead and len(history) < len(data):
         future = data.iloc[len(history) :]

@@ -25,10 +25,14 @@ from seqcast.cli.options import (
     number,
 )
 from seqcast.data.io import load_frame
+from seqcast.data.panel import is_panel, series_ids
 from seqcast.data.sources import DataSource
 from seqcast.errors import Interrupted, SeqcastError
 from seqcast.models.registry import parse_overrides
 from seqcast.results import check_new
+from seqcast.runs import ForecastRun
+
+PRINTED_SERIES = 10  # a panel's forecast prints this many series
 
 
 @app.command()
@@ -157,6 +161,10 @@ def forecast(
     --calibration origins just before the forecast. Those should lie after the training
     data (an --origin later than --train-end): on data it learned from, a model's errors
     are too small and so are the intervals (docs/intervals.md).
+
+    A model trained on a panel (--id-column at fit) forecasts every series after its last
+    row: forecast.csv has one row per series and step, the table shows the first 10
+    series and forecast.png the first 4.
     """
     from seqcast.runs import forecast as run_forecast
     from seqcast.runs import open_checkpoint
@@ -169,25 +177,42 @@ def forecast(
         known = load_frame(future, future_date_column, freq=model.freq_.freqstr)
     asked = interval_option(levels, intervals, calibration, "series")
     run = run_forecast(model, frame, horizon, origin=origin, future=known, intervals=asked)
-    truth = run.truth
-    table = Table(title=f"{model.name}: {horizon} steps after {run.history.index[-1]}")
-    table.add_column("time")
-    shown = not truth.empty
-    for column in run.forecast.columns:
-        table.add_column(str(column), justify="right")
-        if shown and column in truth.columns:
-            table.add_column(f"{column} (truth)", justify="right")
-    for stamp, row in run.forecast.iterrows():
-        cells = []
-        for name in run.forecast.columns:
-            cells.append(number(row[name]))
-            if shown and name in truth.columns:
-                cells.append(number(truth[name].get(stamp, float("nan"))))
-        table.add_row(str(stamp), *cells)
-    show(table)
+    show(_forecast_table(run, horizon))
+    if is_panel(frame) and len(series_ids(frame)) > PRINTED_SERIES:
+        kept = f"all in {out_dir / 'forecast.csv'}" if out_dir else "--out keeps them all"
+        out.print(f"the first {PRINTED_SERIES} of {len(series_ids(frame)):,} series ({kept})")
     if out_dir is not None:
         run.save(out_dir)
         out.print(f"results in {out_dir}")
+
+
+def _forecast_table(run: ForecastRun, horizon: int) -> Table:
+    """The forecast (with the truth beside each target where there is one); a panel's rows
+    name their series, and only its first ``PRINTED_SERIES`` are shown."""
+    truth, forecast = run.truth, run.forecast
+    panel = is_panel(forecast)
+    if panel:
+        last = "each series' last date"
+        forecast = forecast.loc[series_ids(forecast)[:PRINTED_SERIES]]
+    else:
+        last = str(run.history.index[-1])
+    table = Table(title=f"{run.model.name}: {horizon} steps after {last}")
+    if panel:
+        table.add_column("series")
+    table.add_column("time")
+    shown = not truth.empty
+    for column in forecast.columns:
+        table.add_column(str(column), justify="right")
+        if shown and column in truth.columns:
+            table.add_column(f"{column} (truth)", justify="right")
+    for stamp, row in forecast.iterrows():
+        cells = [str(part) for part in stamp] if isinstance(stamp, tuple) else [str(stamp)]
+        for name in forecast.columns:
+            cells.append(number(row[name]))
+            if shown and name in truth.columns:
+                cells.append(number(truth[name].get(stamp, float("nan"))))
+        table.add_row(*cells)
+    return table
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -20,9 +21,11 @@ from seqcast.cli.options import (
     number,
 )
 from seqcast.data.io import require_numeric
+from seqcast.data.panel import is_panel, series_ids
 from seqcast.data.sources import DataSource
 from seqcast.data.splits import date_slice
 from seqcast.engines import Engine
+from seqcast.errors import SeqcastError
 from seqcast.results import check_new
 
 
@@ -55,7 +58,7 @@ def analyze(
     from seqcast.analysis import analyze as run_analysis
 
     check_new(out_dir)
-    frame = source.load()
+    frame = _one_series(source.load(), "analyze")
     require_numeric(frame, [target])
     part = date_slice(frame, start, end, what="analysis range")
     result = run_analysis(part[target].to_numpy(dtype=float), lags=lags, season=season)
@@ -126,7 +129,7 @@ def arima_search(
     from seqcast.evaluation.order_search import order_grid, search_orders
 
     check_new(out_dir)
-    frame = source.load()
+    frame = _one_series(source.load(), "arima-search")
     require_numeric(frame, [target])
     orders, seasonal_orders = order_grid(
         integers("--p", p),
@@ -164,3 +167,14 @@ def arima_search(
         )
     show(shown)
     out.print(f"results in {out_dir}")
+
+
+def _one_series(frame: pd.DataFrame, command: str) -> pd.DataFrame:
+    """``frame``, refused when it is a panel: these commands read one series."""
+    if is_panel(frame):
+        raise SeqcastError(
+            f"{command} reads one series, and this data is a panel of "
+            f"{len(series_ids(frame)):,} series (--id-column): give it a CSV of one series "
+            "(seqcast benchmark compares models over a whole panel)"
+        )
+    return frame

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from seqcast.errors import SeqcastError
@@ -19,10 +20,12 @@ class Split:
 
 def date_slice(frame: pd.DataFrame, start: str | None, end: str | None, what: str) -> pd.DataFrame:
     """Rows from ``start`` to ``end`` inclusive; partial dates work (``"2019-05"`` is all May).
+    Of a panel, every series' rows in the range.
 
     An empty result, or a range that reaches outside the data, is an error naming ``what``.
     """
-    first, last = frame.index[0], frame.index[-1]
+    times = frame.index.get_level_values(-1)
+    first, last = times.min(), times.max()
     lo = _bound(start, what, "start")
     hi = _bound(end, what, "end")
     if lo is not None and hi is not None and lo[0] > hi[1]:
@@ -35,7 +38,15 @@ def date_slice(frame: pd.DataFrame, start: str | None, end: str | None, what: st
         raise SeqcastError(f"{what}: end {end} is before the data begins ({first})")
     if lo is not None and lo[0] > last:
         raise SeqcastError(f"{what}: start {start} is after the data ends ({last})")
-    part = frame.loc[start:end]
+    if isinstance(frame.index, pd.MultiIndex):  # a panel: (series, time)
+        keep = np.ones(len(frame), dtype=bool)
+        if lo is not None:
+            keep &= times >= lo[0]
+        if hi is not None:
+            keep &= times <= hi[1]
+        part = frame[keep]
+    else:
+        part = frame.loc[start:end]
     if part.empty:
         raise SeqcastError(f"{what}: no data between {start or first} and {end or last}")
     return part

@@ -202,3 +202,20 @@ def test_a_calibration_longer_than_the_data_says_how_many_origins_fit() -> None:
         Conformal.calibrated(fitted, days(200), 3, origins=500)
     wrapper = Conformal.calibrated(fitted, days(200), 3, origins=197)  # exactly fits
     assert wrapper.predict_interval(3, levels=90).shape == (3, 3)
+
+
+def test_data_without_the_models_target_is_named(
+    checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = days(60).rename(columns={"y": "z"})
+    other.to_csv(tmp_path / "z.csv")
+    ask = ["forecast", "--checkpoint", str(checkpoint), "--horizon", "3", "--csv"]
+    code, _, err = run_cli([*ask, str(tmp_path / "z.csv"), "--date-column", "day"], capsys)
+    assert code == 1 and "/z.csv has no column 'y'; its columns are: z" in err
+    other.assign(y="a").to_csv(tmp_path / "text.csv")
+    code, _, err = run_cli([*ask, str(tmp_path / "text.csv"), "--date-column", "day"], capsys)
+    assert (
+        code == 1
+        and "column 'y' of " in err
+        and "text.csv is not numeric: 'a' at 2020-01-01" in err
+    )

@@ -18,7 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from seqcast.data.panel import is_panel, series_ids
+from seqcast.data.io import require_numeric
+from seqcast.data.panel import is_panel, require_numeric_panel, series_ids
 from seqcast.data.sources import DataSource
 from seqcast.data.splits import date_slice
 from seqcast.errors import SeqcastError
@@ -210,11 +211,15 @@ def forecast(
     intervals: the model's own (a distribution ``train.loss``), or conformal ones from
     its errors on the ``intervals.origins`` origins just before the forecast
     (``Conformal.calibrated``)."""
-    if is_panel(data) and (origin is not None or future is not None):
-        raise SeqcastError(
-            "a panel is forecast after each series' last row: --origin and --future take one "
-            "series (seqcast backtest --start DATE forecasts a panel from inside its data)"
-        )
+    if is_panel(data):
+        if origin is not None or future is not None:
+            raise SeqcastError(
+                "a panel is forecast after each series' last row: --origin and --future take "
+                "one series (seqcast backtest --start DATE forecasts a panel from inside it)"
+            )
+        require_numeric_panel(data, model.targets_)
+    else:
+        require_numeric(data, model.targets_)
     history = data if origin is None else date_slice(data, None, origin, what="--origin")
     if future is None and model.known_ahead and len(history) < len(data):
         future = data.iloc[len(history) :]

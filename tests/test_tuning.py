@@ -183,6 +183,17 @@ def test_trials_save_with_parameters_some_did_not_sample(tmp_path: Path) -> None
     assert pd.read_csv(tmp_path / "t" / "trials.csv")["owa"].tolist() == [0.9, 0.8]
 
 
+def test_a_search_where_every_trial_fails_says_why(tmp_path: Path) -> None:
+    panel = noisy_panel()
+    panel["y"] -= 1000  # a count loss refuses negative values in every trial
+    panel.reset_index().to_csv(tmp_path / "stores.csv", index=False)
+    source = DataSource(csv=tmp_path / "stores.csv", id_column="id", date_column="day")
+    counts = [*TINY, "train.loss=negbin", "scaling=none", "norm=mean"]
+    said = r"no trial of 2 completed: SeqcastError: mlp: train.loss negbin"
+    with pytest.raises(SeqcastError, match=said):
+        tune("mlp", source, trials=2, max_epochs=1, settings=counts, target="y", horizon=7)
+
+
 def test_tune_refuses_what_it_cannot_search(tmp_path: Path) -> None:
     with pytest.raises(SeqcastError, match="tune searches the neural models"):
         tune("theta", "m4-hourly")

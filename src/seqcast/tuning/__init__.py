@@ -106,7 +106,7 @@ def tune(
 
         def on_trial(record: dict[str, Any]) -> None:
             done.append(record)
-            owa = record["owa"]
+            owa = record.get("owa")
             shown.advance(
                 len(done),
                 f"{record['state']}, valid OWA {owa:.4f}" if owa is not None else record["state"],
@@ -119,9 +119,13 @@ def tune(
         else:
             records = _local_search(problem, trials, seed, grace, on_trial, shown)
     table = pd.DataFrame(records)
-    complete = table[table["state"] == "complete"].dropna(subset=["owa"])
+    complete = table[table["state"] == "complete"]
+    if "owa" in complete:
+        complete = complete.dropna(subset=["owa"])
     if complete.empty:
-        raise SeqcastError(f"no trial of {trials} completed; see the trials' errors")
+        errors = table["error"].dropna().unique() if "error" in table else []
+        why = "; ".join(errors[:3]) if len(errors) else "every one was stopped early"
+        raise SeqcastError(f"no trial of {trials} completed: {why}")
     best = complete.iloc[int(complete["owa"].to_numpy().argmin())]
     config = {
         "version": CONFIG_VERSION,

@@ -4,6 +4,7 @@ computed by hand, and the official M4 Hourly table reproduced."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,9 @@ def test_a_known_seasonal_pattern_comes_back_as_its_indices() -> None:
     noise = np.random.default_rng(0).normal(10, 1, 200)
     assert seasonality_test(noise, 4) is False
     assert seasonality_test(y[:11], 4) is False  # fewer than 3 m values
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # its autocorrelation is 0 / 0
+        assert seasonality_test(np.full(48, 7.0), 4) is False
 
 
 @needs_m4

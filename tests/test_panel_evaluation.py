@@ -77,6 +77,23 @@ def test_smape_mase_and_owa_by_hand() -> None:
     assert board.leaderboard["model"].tolist() == ["drift", "naive"]
 
 
+def test_a_constant_series_is_named_as_left_out_of_the_scaled_means(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    table = tiny().reset_index()
+    constant = table[table["id"] == "A"].assign(id="C", y=7.0)  # no MASE scale
+    panel = prepare_panel(pd.concat([table, constant]), "id", "day")
+    with caplog.at_level("INFO", logger="seqcast"):
+        board = panel_benchmark([create_model("naive")], panel, "y", 2)
+    naive = board.results[0]
+    assert naive.unscaled == ["C"] and board.reference.unscaled == ["C"]
+    assert naive.per_series.loc["C", "smape"] == 0.0  # counted where it is defined
+    assert naive.metrics["smape"] == pytest.approx(naive.per_series["smape"].sum() / 3)
+    assert naive.metrics["mase"] == pytest.approx(1.5)  # A's and B's, as above
+    assert "MASE, MSIS and OWA leave out 1 of 3 series with no MASE scale" in caplog.text
+    assert naive.to_dict()["left_out_of_mase"] == ["C"]
+
+
 def test_windows_step_back_one_horizon_at_a_time() -> None:
     result = panel_backtest(create_model("naive"), tiny(), "y", 1, windows=2)
     a = result.forecasts[result.forecasts["id"] == "A"]

@@ -9,6 +9,7 @@ pictures and a self-contained report.html.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,7 +24,7 @@ from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.evaluation.leaderboard import panel_board, series_board
-from seqcast.evaluation.panel import PanelBacktestResult, panel_backtest
+from seqcast.evaluation.panel import PanelBacktestResult, panel_backtest, unscaled_note
 from seqcast.evaluation.reports import write_benchmark_report, write_panel_report
 from seqcast.models.base import Forecaster
 from seqcast.models.conformal import Intervals
@@ -31,6 +32,7 @@ from seqcast.models.registry import create_model, list_models, model_class, pars
 from seqcast.progress import Progress
 from seqcast.results import json_ready, results_dir, write_json
 
+logger = logging.getLogger("seqcast")
 R = TypeVar("R")
 
 
@@ -205,7 +207,7 @@ def run_backtest(
         model = intervals.apply(model, run.horizon, run.season)
     levels = intervals.levels if intervals is not None else None
     if source.is_panel:
-        return panel_backtest(
+        result = panel_backtest(
             model,
             source.load(),
             run.target,
@@ -215,6 +217,9 @@ def run_backtest(
             workers=workers,
             levels=levels,
         )
+        if result.unscaled:
+            logger.info(f"MASE and MSIS leave out {unscaled_note(result)}")
+        return result
     assert run.start is not None and run.end is not None  # checked above
     return backtest(
         model,
@@ -436,5 +441,7 @@ def panel_benchmark(
         reference = next((r for r in results if r.model == "naive2"), None)
         if reference is None:
             reference = run(create_model("naive2", season=season), levels=None)
+    if reference.unscaled:
+        logger.info(f"MASE, MSIS and OWA leave out {unscaled_note(reference)}")
     board = panel_board(results, ran, reference, failed)
     return PanelBenchmark(board, results, reference, panel, title, failed)

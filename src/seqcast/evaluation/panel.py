@@ -87,6 +87,13 @@ class PanelBacktestResult:
         """The series scored (those in ``failures`` are not)."""
         return len(self.per_series)
 
+    @property
+    def unscaled(self) -> list[Any]:
+        """The series without a MASE scale (constant at the season's lag, or no longer than
+        one season before the forecasts): their MASE and MSIS are undefined, and the means
+        of MASE, MSIS and OWA leave them out (their sMAPE, MAE, ... are counted)."""
+        return self.per_series.index[self.per_series["mase"].isna()].tolist()
+
     def submission(self) -> pd.DataFrame:
         """The last window's forecasts in M4's layout: id, then F1..FH."""
         last = self.forecasts[self.forecasts["window"] == self.windows]
@@ -106,6 +113,7 @@ class PanelBacktestResult:
                 "season": self.season,
                 "series": self.n_series,
                 "failures": self.failures,
+                "left_out_of_mase": self.unscaled,
                 "levels": list(self.levels),
                 **self.metrics,
                 "per_horizon": {name: self.per_horizon[name].tolist() for name in self.per_horizon},
@@ -152,6 +160,16 @@ class PanelBacktestResult:
             title=f"{self.model} on series {series}: the last {self.horizon} steps",
         )
         return Path(path)
+
+
+def unscaled_note(result: PanelBacktestResult) -> str:
+    """Which series the means of MASE, MSIS and OWA leave out, and why, in words."""
+    left = result.unscaled
+    shown = ", ".join(map(str, left[:5])) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+    return (
+        f"{len(left)} of {result.n_series} series with no MASE scale (the same value a "
+        f"season of {result.season} apart throughout, or no longer than one season): {shown}"
+    )
 
 
 def panel_backtest(

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from seqcast.evaluation.backtest import BacktestResult
-from seqcast.evaluation.panel import PanelBacktestResult
+from seqcast.evaluation.panel import PanelBacktestResult, unscaled_note
 from seqcast.models.intervals import level_name
 
 
@@ -173,6 +173,8 @@ def write_panel_report(
         "season (MASE, Naive2)": first.season,
         "OWA's reference, Naive2": f"sMAPE {scores['smape']:.3f}, MASE {scores['mase']:.3f}",
     }
+    if reference.unscaled:
+        facts["left out of MASE, MSIS and OWA"] = unscaled_note(reference)
     report = folder / "report.html"
     write_report(report, title, sections.facts(facts), sections.content)
     return report

@@ -50,8 +50,8 @@ def autocorrelation(y: np.ndarray, lags: int) -> np.ndarray:
 def seasonality_test(y: np.ndarray, m: int) -> bool:
     """M4's test: is ``y`` seasonal with period ``m``?"""
     n = len(y)
-    if m <= 1 or n < 3 * m or math.floor(10 * math.log10(n)) < m:
-        return False
+    if m <= 1 or n < 3 * m or math.floor(10 * math.log10(n)) < m or np.ptp(y) == 0:
+        return False  # too short, or a constant: no autocorrelation to test
     r = autocorrelation(np.asarray(y, dtype=float), m)
     limit = TCRIT * math.sqrt((1 + 2 * float(np.sum(r[: m - 1] ** 2))) / n)
     return bool(abs(r[m - 1]) > limit)

@@ -123,8 +123,8 @@ def tune(
     if "owa" in complete:
         complete = complete.dropna(subset=["owa"])
     if complete.empty:
-        errors = table["error"].dropna().unique() if "error" in table else []
-        why = "; ".join(errors[:3]) if len(errors) else "every one was stopped early"
+        errors = list(table["error"].dropna().unique()) if "error" in table else []
+        why = "; ".join(errors[:3]) or "every one was stopped early"
         raise SeqcastError(f"no trial of {trials} completed: {why}")
     best = complete.iloc[int(complete["owa"].to_numpy().argmin())]
     config = {

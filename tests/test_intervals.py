@@ -359,6 +359,12 @@ def test_panel_benchmark_command_ranks_intervals_and_draws_calibration(
         assert (tmp_path / "board" / picture).stat().st_size > 0
     assert "observed against nominal coverage" in (tmp_path / "board" / "report.html").read_text()
     assert "prediction intervals" in out
+    # the bounds that were scored are saved: coverage recomputed from them agrees
+    for row in board.itertuples():
+        scored = pd.read_csv(tmp_path / "board" / "intervals" / f"{row.model}.csv")
+        assert len(scored) == 2 * 12 and {"lo_90", "hi_90", "actual"} <= set(scored.columns)
+        inside = scored["actual"].between(scored["lo_90"], scored["hi_90"])
+        assert inside.groupby(scored["id"]).mean().mean() == pytest.approx(row.coverage_90)
 
 
 def test_a_saved_model_forecasts_with_conformal_intervals_after_its_training(

@@ -382,7 +382,9 @@ class PanelBenchmark:
     def save(self, folder: str | Path) -> Path:
         """Write a new ``folder``: leaderboard.csv/.json, per_horizon.csv (sMAPE per step and
         model), per_series.csv, forecasts/MODEL.csv (M4's submission layout), per_horizon.png,
-        series.png and report.html."""
+        series.png and report.html; with interval levels also intervals/MODEL.csv, every
+        scored step with its bounds (id, window, origin, time, step, forecast, actual,
+        lo_L, hi_L)."""
         folder = Path(folder)
         with results_dir(folder) as tmp:
             self.leaderboard.to_csv(tmp / "leaderboard.csv", index=False)
@@ -392,6 +394,10 @@ class PanelBenchmark:
             (tmp / "forecasts").mkdir()
             for result in self.results:
                 result.submission().to_csv(tmp / "forecasts" / f"{result.model}.csv", index=False)
+            if any(result.levels for result in self.results):
+                (tmp / "intervals").mkdir()
+                for result in self.results:
+                    result.forecasts.to_csv(tmp / "intervals" / f"{result.model}.csv", index=False)
             write_panel_report(
                 tmp, self.leaderboard, self.results, self.reference, self.data, self.title
             )

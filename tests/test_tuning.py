@@ -289,6 +289,9 @@ def test_the_cli_tunes_then_benchmarks_and_fits_the_config(
 def test_a_bad_config_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(SeqcastError, match="no such configuration file"):
         load_config(tmp_path / "missing.json")
+    (tmp_path / "best.json").write_text("{}")
+    with pytest.raises(SeqcastError, match=r"is a directory, not a configuration file; did you"):
+        load_config(tmp_path)
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     with pytest.raises(SeqcastError, match="bad.json is not a JSON configuration"):

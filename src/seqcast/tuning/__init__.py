@@ -211,6 +211,11 @@ def load_config(path: str | Path) -> tuple[str, list[str]]:
         config = json.loads(path.read_text())
     except FileNotFoundError:
         raise SeqcastError(f"{path}: no such configuration file") from None
+    except IsADirectoryError:
+        hint = f"; did you mean {path / 'best.json'}?" if (path / "best.json").is_file() else ""
+        raise SeqcastError(f"{path} is a directory, not a configuration file{hint}") from None
+    except PermissionError:
+        raise SeqcastError(f"{path}: no permission to read it") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SeqcastError(f"{path} is not a JSON configuration: {error}") from None
     if not isinstance(config, dict) or not isinstance(config.get("model"), str):

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from seqcast import prepare_panel
-from seqcast.engines import Engine, TaskFailures, as_engine, run_tasks
+from seqcast.engines import Engine, TaskFailures, as_engine, run_tasks, usable_cpus
 from seqcast.errors import SeqcastError
 from seqcast.evaluation.benchmark import panel_benchmark
 from seqcast.evaluation.panel import panel_backtest
@@ -107,6 +107,12 @@ def test_engines_refuse_what_they_cannot_run() -> None:
         Engine("local", 0)
     with pytest.raises(SeqcastError, match="an address names a Ray cluster"):
         Engine("local", address="head:6379")
+    most = 4 * usable_cpus()
+    assert Engine("local", most).workers == most
+    for kind in ("local", "ray"):
+        with pytest.raises(SeqcastError, match=f"would be {most + 1} processes on .* {most}\\)"):
+            Engine(kind, most + 1)
+    assert Engine("ray", most + 1, address="head:6379").workers == most + 1  # not ours
     with pytest.raises(SeqcastError, match="workers must be a positive integer or an Engine"):
         as_engine(-1)
     with pytest.raises(SeqcastError, match="3 labels for 2 items"):

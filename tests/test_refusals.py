@@ -15,7 +15,7 @@ import pytest
 import torch
 from conftest import run_cli
 
-from seqcast import Conformal, SeqcastError, create_model, load_model, prepare_frame
+from seqcast import Conformal, SeqcastError, benchmark, create_model, load_model, prepare_frame
 
 
 def days(n: int, unit: str = "us") -> pd.DataFrame:
@@ -88,6 +88,16 @@ def test_arguments_of_the_wrong_type_are_named() -> None:
         prepare_frame(data["y"])  # type: ignore[arg-type]
     with pytest.raises(SeqcastError, match="positive integer, got 2.0"):
         create_model("naive").fit(data, "y").predict(2.0)  # type: ignore[arg-type]
+    with pytest.raises(SeqcastError, match="target 'y' is named twice"):
+        create_model("naive").fit(data, ["y", "y"])
+    with pytest.raises(SeqcastError, match="origins must be whole row numbers, got 1.5"):
+        create_model("naive").fit(data, "y").forecast_origins(data, [1.5], 2)
+    with pytest.raises(SeqcastError, match="arima: parameter 'order' must be a tuple or list"):
+        create_model("arima", order="1,1,1")
+    with pytest.raises(SeqcastError, match="a checkpoint's path is a str or a Path, got 3"):
+        load_model(3)  # type: ignore[arg-type]
+    with pytest.raises(SeqcastError, match="no models to compare: give at least one"):
+        benchmark([], data, "y", "2020-03-01", "2020-03-05", 1)
 
 
 def test_one_interval_level_may_be_a_number() -> None:
@@ -188,6 +198,8 @@ def test_an_unsafe_or_misplaced_checkpoint_says_so_in_plain_words(
     assert "\x1b" not in said
     with pytest.raises(SeqcastError, match=r"is a directory, not a file; did you mean .*model.pt"):
         load_model(checkpoint.parent)
+    with pytest.raises(SeqcastError, match=r"is a directory; save to a file, such as .*model.pt"):
+        load_model(checkpoint).save(checkpoint.parent)
     with pytest.raises(SeqcastError, match=r"empty is a directory, not a file$"):
         load_model(Path(tmp_path / "empty").mkdir() or tmp_path / "empty")
 

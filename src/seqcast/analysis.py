@@ -150,14 +150,7 @@ def analyze(
         r_diff = phi_diff = np.zeros(0)
         suggestion = _deterministic(season, d, big_d)
     else:
-        diff_lags = min(lags, len(stationary) // 2 - 1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            r_diff, r_diff_ci = acf(stationary, nlags=diff_lags, alpha=0.05, fft=True)
-            phi_diff = pacf(stationary, nlags=diff_lags)
-        acf_width = (r_diff_ci[:, 1] - r_diff_ci[:, 0]) / 2  # Bartlett's 95 % half-width
-        pacf_width = np.full(len(phi_diff), 1.96 / np.sqrt(len(stationary)))
-        suggestion = suggest_orders(r_diff, phi_diff, acf_width, pacf_width, season, d, big_d)
+        r_diff, phi_diff, suggestion = _read_differenced(stationary, lags, season, d, big_d)
     return Analysis(
         n=n,
         lags=lags,
@@ -178,6 +171,23 @@ def analyze(
         suggestion=suggestion,
         left_out=left_out,
     )
+
+
+def _read_differenced(
+    stationary: np.ndarray, lags: int, season: int | None, d: int, big_d: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """The ACF and PACF of the differenced series (up to ``lags``) and the orders they
+    suggest."""
+    from statsmodels.tsa.stattools import acf, pacf
+
+    diff_lags = min(lags, len(stationary) // 2 - 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r, r_ci = acf(stationary, nlags=diff_lags, alpha=0.05, fft=True)
+        phi = pacf(stationary, nlags=diff_lags)
+    acf_width = (r_ci[:, 1] - r_ci[:, 0]) / 2  # Bartlett's 95 % half-width per lag
+    pacf_width = np.full(len(phi), 1.96 / np.sqrt(len(stationary)))
+    return r, phi, suggest_orders(r, phi, acf_width, pacf_width, season, d, big_d)
 
 
 def _deterministic(season: int | None, d: int, big_d: int) -> dict[str, Any]:

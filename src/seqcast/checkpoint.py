@@ -27,7 +27,9 @@ KIND = "seqcast-checkpoint"
 
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` to ``path`` through a temporary file and a rename (never half a file)."""
-    path = Path(path)
+    path = _path(path)
+    if path.is_dir():
+        raise SeqcastError(f"{path} is a directory; save to a file, such as {path / 'model.pt'}")
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(descriptor)
@@ -40,9 +42,16 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
         raise
 
 
+def _path(path: object) -> Path:
+    """``path`` as a Path; anything but a str or a path is refused, naming it."""
+    if not isinstance(path, str | os.PathLike):
+        raise SeqcastError(f"a checkpoint's path is a str or a Path, got {path!r}")
+    return Path(path)
+
+
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """Read a checkpoint; a missing, truncated, foreign or newer file is a clear error."""
-    path = Path(path)
+    path = _path(path)
     if path.is_dir():
         inside = path / "model.pt"
         hint = f"; did you mean {inside}?" if inside.is_file() else ""

@@ -100,8 +100,9 @@ def matches(value: Any, hint: Any) -> bool:
     return False
 
 
-def describe(hint: Any) -> str:
-    """``hint`` in words: "an int or none", "'mse' or 'mae'", "one of 'a', 'b', 'c'"."""
+def describe(hint: Any, text: bool = False) -> str:
+    """``hint`` in words: "an int or none", "'mse' or 'mae'", "one of 'a', 'b', 'c'"; a
+    tuple is "a tuple or list" of a value, "comma-separated values" of ``text`` (--set)."""
     names = []
     for option in _options(hint):
         if option is type(None):
@@ -112,7 +113,7 @@ def describe(hint: Any) -> str:
                 f"one of {', '.join(choices)}" if len(choices) > 2 else " or ".join(choices)
             )
         elif typing.get_origin(option) is tuple:
-            names.append("comma-separated values")
+            names.append("comma-separated values" if text else "a tuple or list")
         else:
             names.append(f"{'an' if option is int else 'a'} {option.__name__}")
     return " or ".join(names)

@@ -177,7 +177,7 @@ WorkersOpt = Annotated[
         "--workers",
         min=1,
         help="Local processes sharing the work (default 1), or the CPUs of a new local Ray "
-        "cluster with --engine ray (default: all).",
+        "cluster with --engine ray (default: all); at most 4 per CPU of this machine.",
     ),
 ]
 EngineOpt = Annotated[

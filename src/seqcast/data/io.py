@@ -147,13 +147,17 @@ def prepare_frame(
 
 
 def target_names(targets: object, columns: Iterable[object]) -> list[str]:
-    """The columns ``targets`` names: one name or a list of them (None or empty: every one of
-    ``columns``). Whether the data has them is ``require_numeric``'s check."""
+    """The columns ``targets`` names: one name or a list of them, each once (None or empty:
+    every one of ``columns``). Whether the data has them is ``require_numeric``'s check."""
     if targets is None:
         return list(columns)  # type: ignore[arg-type]
     if isinstance(targets, str) or not isinstance(targets, Iterable):
         return [targets]  # type: ignore[list-item]  # a name of another type: named missing
-    return list(targets) or list(columns)
+    names = list(targets)
+    twice = next((name for i, name in enumerate(names) if name in names[:i]), None)
+    if twice is not None:
+        raise SeqcastError(f"target {twice!r} is named twice")
+    return names or list(columns)
 
 
 def require_numeric(df: pd.DataFrame, columns: Sequence[str], source: str | None = None) -> None:

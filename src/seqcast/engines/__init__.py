@@ -43,6 +43,10 @@ R = TypeVar("R")
 
 KINDS = ("local", "ray")
 
+# Workers of this machine (local processes, a new local Ray cluster) may outnumber its CPUs
+# this many times at most: beyond, processes only compete for memory.
+WORKERS_PER_CPU = 4
+
 # A panel's series go in this many groups per worker: enough to balance series of
 # different lengths, few enough that a task's overhead stays small.
 SERIES_TASKS_PER_WORKER = 8
@@ -71,6 +75,13 @@ class Engine:
         if self.address is not None and self.kind != "ray":
             raise SeqcastError(
                 "an address names a Ray cluster; use it with engine 'ray' (--engine ray)"
+            )
+        most = WORKERS_PER_CPU * usable_cpus()
+        if self.workers is not None and self.workers > most and self.address is None:
+            raise SeqcastError(
+                f"{self.workers} workers (--workers) would be {self.workers} processes on "
+                f"this machine's {usable_cpus()} CPUs (at most {WORKERS_PER_CPU} a CPU: "
+                f"{most}); for more, a Ray cluster (--engine ray --address)"
             )
 
     @property

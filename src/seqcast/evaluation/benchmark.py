@@ -340,6 +340,8 @@ def _side_by_side(
 
 
 def _refuse_none_ran(results: Sequence[object], failed: dict[str, str]) -> None:
+    if not results and not failed:
+        raise SeqcastError("no models to compare: give at least one")
     if not results:
         shown = "; ".join(f"{name}: {error}" for name, error in failed.items())
         raise SeqcastError(f"every model failed: {shown}")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import numbers
 from collections.abc import Sequence
 from typing import Any, ClassVar, TypeVar
 
@@ -150,7 +151,7 @@ class Forecaster:
         bands = check_levels(levels) if _given(levels) else ()
         if bands:
             self.require_intervals()
-        rows = np.asarray(origins, dtype=np.int64).reshape(-1)
+        rows = _origin_rows(origins)
         fitted = data is getattr(self, "history_", None)  # checked when it was fitted
         if self.series_ids_ is not None:
             if not fitted:
@@ -482,6 +483,16 @@ def rows_after(
 def _check_length(model: Forecaster, steps: int) -> None:
     if steps < model.min_history:
         raise SeqcastError(model.too_short(steps))
+
+
+def _origin_rows(origins: Sequence[int] | np.ndarray) -> np.ndarray:
+    """(O,) ``origins`` as row numbers; anything but whole numbers is refused."""
+    given = np.asarray(origins).reshape(-1)
+    if given.size and (given.dtype == bool or not np.issubdtype(given.dtype, np.integer)):
+        shown = next((v for v in given if not isinstance(v, numbers.Integral)), given[0])
+        value = shown.item() if isinstance(shown, np.generic) else shown
+        raise SeqcastError(f"origins must be whole row numbers, got {value!r}")
+    return given.astype(np.int64)
 
 
 def _check_rows(origins: np.ndarray, rows: int) -> None:

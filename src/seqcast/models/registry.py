@@ -124,7 +124,7 @@ def _parse_one(name: str, key: str, text: str, hint: Any) -> Any:
         return convert(text.strip(), hint)
     except ValueError:
         raise SeqcastError(
-            f"{name}: parameter {key!r} must be {describe(hint)}, got {text!r}"
+            f"{name}: parameter {key!r} must be {describe(hint, text=True)}, got {text!r}"
         ) from None
 
 

@@ -30,6 +30,8 @@ from seqcast.models.neural import NeuralForecaster
 from seqcast.models.registry import create_model, model_class, model_from_checkpoint
 from seqcast.results import json_ready, results_dir, write_json
 
+PANEL_EXAMPLES = 4  # the series of a panel drawn in forecast.png
+
 
 @dataclass
 class FitRun:
@@ -118,9 +120,6 @@ def open_checkpoint(
             )
         source = DataSource.from_dict(payload["data_source"])
     return model, source.load()
-
-
-PANEL_EXAMPLES = 4  # the series of a panel drawn in forecast.png
 
 
 @dataclass

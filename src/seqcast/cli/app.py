@@ -31,6 +31,7 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 WARNING_KINDS = 10  # at most this many kinds of warning are listed at the end
+QUIET_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
 
 
 @app.callback(invoke_without_command=True)
@@ -71,7 +72,9 @@ def _tallied_warnings() -> Iterator[None]:
     """The warnings a command gives, printed when it ends as one line per kind with how often
     it came (a refit backtest meets the same statsmodels warning at every origin)."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("always")  # every time, to count them
+        for quiet in QUIET_WARNINGS:  # what Python leaves out by default stays out
+            warnings.simplefilter("ignore", quiet)
         try:
             yield
         finally:

@@ -164,7 +164,8 @@ def forecast(
 
     A model trained on a panel (--id-column at fit) forecasts every series after its last
     row: forecast.csv has one row per series and step, the table shows the first 10
-    series and forecast.png the first 4.
+    series and forecast.png the first 4. Its --levels are its own (a distribution loss):
+    conformal calibration takes one series.
     """
     from seqcast.runs import forecast as run_forecast
     from seqcast.runs import open_checkpoint

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import needs_data
 
-from seqcast import SeqcastError, load_dataset
+from seqcast import SeqcastError, load_dataset, prepare_frame
 from seqcast.data.panel import (
     check_lengths,
     drop_last,
@@ -107,6 +107,21 @@ def test_gaps_are_filled_within_each_series_on_request() -> None:
     panel = prepare_panel(table, "id", "ds", fill="interpolate")
     assert panel.loc["b", "y"].tolist() == [100, 101, 102, 103]
     assert panel.attrs["notes"][0].startswith("series 'b': 1 timestamps missing")
+
+
+def test_a_shuffled_panel_with_some_gaps_reads_as_each_series_alone() -> None:
+    table = long_table(**{f"s{i}": 6 + i % 4 for i in range(12)}).sample(frac=1, random_state=3)
+    table = table.drop(index=[7, 32])  # s1 and s4 lose a step: filled one by one
+    panel = prepare_panel(table, "id", "ds", fill="interpolate")
+    first_seen = list(dict.fromkeys(table["id"]))
+    assert list(panel.index.get_level_values("id").unique()) == first_seen
+    for key in first_seen:  # each series as prepare_frame makes it on its own
+        own = table[table["id"] == key].drop(columns="id")
+        alone = prepare_frame(own, "ds", fill="interpolate")
+        np.testing.assert_array_equal(panel.loc[key, "y"], alone["y"])
+        assert panel.loc[key].index.equals(alone.index)
+    assert panel.attrs["notes"][0].startswith("series ")
+    assert "(the same in 1 more series: " in panel.attrs["notes"][0]  # one note per kind
 
 
 def test_no_window_straddles_two_series() -> None:

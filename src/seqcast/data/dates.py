@@ -38,20 +38,23 @@ def parse_dates(
     timezone: str | None = None,
 ) -> pd.DatetimeIndex:
     """The dates of column ``column`` (``raw``) as a naive DatetimeIndex; what was read in
-    a way worth saying goes to ``notes``."""
+    a way worth saying goes to ``notes``. Each distinct value is read once (a panel's
+    series share their dates)."""
     where = f"column {column!r} of {source}"
+    codes, distinct = pd.factorize(raw)  # missing values: code -1
+    values = pd.Series(distinct, dtype=raw.dtype)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        parsed = _from_numbers(raw, where, notes)
+        parsed = _from_numbers(values, where, notes)
     else:
-        text = raw.astype("string")
-        present = text.dropna()
-        if len(present) and present.str.match(_YEAR).all():
-            parsed = _strict(raw.where(raw.isna(), text.str.strip()), "%Y", where)
+        text = values.astype("string")
+        if len(text) and text.str.match(_YEAR).all():
+            parsed = _strict(text.str.strip(), "%Y", where)
         else:
-            dayfirst = _day_or_month_first(present, where, dayfirst)
-            parsed = _parse_text(raw, present, where, dayfirst)
-    _refuse_missing(raw, parsed, column, source)
-    return _naive(pd.DatetimeIndex(parsed, name=column), where, notes, timezone)
+            dayfirst = _day_or_month_first(text, where, dayfirst)
+            parsed = _parse_text(values, text, where, dayfirst)
+    dates = pd.DatetimeIndex(parsed).take(codes, allow_fill=True, fill_value=None)
+    _refuse_missing(raw, dates, column, source)
+    return _naive(pd.DatetimeIndex(dates, name=column), where, notes, timezone)
 
 
 def naive_index(
@@ -132,8 +135,8 @@ def _parse_text(raw: pd.Series, present: pd.Series, where: str, dayfirst: bool |
             raise SeqcastError(f"cannot parse the dates in {where}: {exc}") from exc
 
 
-def _refuse_missing(raw: pd.Series, parsed: pd.Series, column: str, source: str) -> None:
-    bad = pd.isna(parsed).to_numpy()
+def _refuse_missing(raw: pd.Series, parsed: pd.DatetimeIndex, column: str, source: str) -> None:
+    bad = np.asarray(parsed.isna())
     if bad.any():
         row = int(np.argmax(bad))
         value = raw.iloc[row]

@@ -16,6 +16,8 @@ Symbols: N series, T_i the length of series i.
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import cast
@@ -26,8 +28,17 @@ from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import BaseOffset
 
 from seqcast.data.dates import parse_dates
-from seqcast.data.io import Fill, prepare_frame, read_table, refuse_duplicate_columns, time_index
+from seqcast.data.io import (
+    Fill,
+    infer_frequency,
+    prepare_frame,
+    read_table,
+    refuse_duplicate_columns,
+    time_index,
+)
 from seqcast.errors import SeqcastError
+
+NAMED = 5  # series named in a note that many series share
 
 
 def prepare_panel(
@@ -54,7 +65,7 @@ def prepare_panel(
     if not isinstance(frame, pd.DataFrame):
         raise SeqcastError(f"expected a pandas DataFrame, got {type(frame).__name__}")
     refuse_duplicate_columns(list(frame.columns), source)
-    for column in (id_column, date_column):
+    for column in (id_column, date_column, *(columns or ())):
         if column not in frame.columns:
             raise SeqcastError(
                 f"{source} has no column {column!r}; its columns are: "
@@ -70,10 +81,23 @@ def prepare_panel(
     times = parse_dates(
         frame[date_column], date_column, source, notes, dayfirst=dayfirst, timezone=timezone
     )
-    body = frame.drop(columns=[date_column]).set_axis(times, axis=0)
-    parts, offset = [], None
-    for key, rows in body.groupby(id_column, sort=False):
+    if len(frame) == 0:
+        raise SeqcastError(f"{source} has no rows")
+    codes, keys = pd.factorize(frame[id_column], sort=False)  # series in order of first row
+    order = np.lexsort((times.asi8, codes))  # by series, then time
+    codes, times = codes[order], times[order]
+    body = frame.iloc[order].drop(columns=[date_column]).set_axis(times, axis=0)
+    regular, offset = _regular_series(codes, times, body, kept, freq)
+    parts, said = [], []
+    if regular.any():
+        fast = body[regular[codes]][kept]
+        index = [pd.Index(keys.take(codes[regular[codes]]), name=id_column), fast.index]
+        parts.append(fast.set_axis(pd.MultiIndex.from_arrays(index), axis=0))
+    first = keys[int(np.argmax(regular))] if regular.any() else None
+    for code in np.flatnonzero(~regular):  # gaps, duplicates, missing values: one by one
+        key = keys[int(code)]
         name = f"series {key!r} of {source}"
+        rows = body.iloc[np.searchsorted(codes, code) : np.searchsorted(codes, code, "right")]
         series = prepare_frame(rows[kept], None, freq=freq, fill=fill, source=name)
         own = cast(BaseOffset, time_index(series).freq)
         if offset is None:
@@ -83,15 +107,86 @@ def prepare_panel(
                 f"series {key!r} of {source} is on a {own.freqstr!r} grid and series "
                 f"{first!r} on {offset.freqstr!r}: a panel has one frequency"
             )
-        notes += [f"series {key!r}: {note}" for note in series.attrs["notes"]]
-        parts.append(series.set_index(pd.Index([key] * len(series), name=id_column), append=True))
-    if not parts:
-        raise SeqcastError(f"{source} has no rows")
+        said += [(key, note) for note in series.attrs["notes"]]
+        ids = pd.Index([key] * len(series), name=id_column)
+        parts.append(series.set_index(ids, append=True).reorder_levels([1, 0]))
     assert offset is not None
-    panel = pd.concat(parts).reorder_levels([id_column, date_column])
+    panel = pd.concat(parts) if len(parts) > 1 else parts[0]
+    if len(parts) > 1:  # back to the order of the ids' first rows
+        row_codes = pd.Index(keys).get_indexer(panel.index.get_level_values(0))
+        panel = panel.iloc[np.argsort(row_codes, kind="stable")]
     panel = _numeric_text_to_numbers(panel)
-    panel.attrs.update(notes=notes, source=source, freq=offset.freqstr)
+    panel.attrs.update(notes=notes + _by_kind(said), source=source, freq=offset.freqstr)
     return panel
+
+
+def _by_kind(said: list[tuple[object, str]]) -> list[str]:
+    """One note per kind (its words without numbers and details), the first series' own
+    in full and how many other series had one of that kind, naming a few."""
+    kinds: dict[str, list[tuple[object, str]]] = {}
+    for key, note in said:
+        kinds.setdefault(re.sub(r"[\d,.]+", "#", note.split(":")[0]), []).append((key, note))
+    notes = []
+    for pairs in kinds.values():
+        (key, note), others = pairs[0], [k for k, _ in pairs[1:]]
+        shown = ", ".join(repr(k) for k in others[:NAMED])
+        more = f", ... {len(others) - NAMED} more" if len(others) > NAMED else ""
+        also = f" (the same in {len(others)} more series: {shown}{more})" if others else ""
+        notes.append(f"series {key!r}: {note}{also}")
+    return notes
+
+
+def _regular_series(
+    codes: np.ndarray,
+    times: pd.DatetimeIndex,
+    body: pd.DataFrame,
+    kept: list[str],
+    freq: str | None,
+) -> tuple[np.ndarray, BaseOffset | None]:
+    """(N,) which series (by code) are already regular: at least three rows one step apart,
+    the step of the first series so spaced, on the frequency its timestamps lie on, with no
+    missing or infinite value; and that frequency (None when no series is regular).
+    Rows sorted by series and time. The others go through ``prepare_frame`` one by one."""
+    n = int(codes.max()) + 1
+    if any(column not in body.columns for column in kept) or not kept:
+        return np.zeros(n, dtype=bool), None  # prepare_frame names the problem
+    stamps = times.asi8
+    same = codes[1:] == codes[:-1]
+    steps = np.diff(stamps)[same]
+    if len(steps) == 0:
+        return np.zeros(n, dtype=bool), None
+    lengths = np.bincount(codes, minlength=n)
+    owner = codes[1:][same]  # the series of each step
+    low = np.full(n, np.iinfo(np.int64).max)
+    high = np.full(n, np.iinfo(np.int64).min)
+    np.minimum.at(low, owner, steps)
+    np.maximum.at(high, owner, steps)
+    even = np.flatnonzero((lengths >= 3) & (low == high))
+    if len(even) == 0:
+        return np.zeros(n, dtype=bool), None
+    step = int(low[even[0]])  # the first such series' step, as one by one
+    odd = np.bincount(owner[steps != step], minlength=n) > 0
+    numeric = body[kept].select_dtypes("number").to_numpy(dtype=float)
+    blank = body[kept].isna().any(axis=1).to_numpy() | np.isinf(numeric).any(axis=1)
+    regular = (lengths >= 3) & ~odd & (np.bincount(codes, weights=blank, minlength=n) == 0)
+    if not regular.any():
+        return regular, None
+    first = np.searchsorted(codes, np.argmax(regular))
+    sample = pd.DatetimeIndex(times[first : first + int(lengths[np.argmax(regular)])])
+    offset = to_offset(freq) if freq is not None else infer_frequency(sample)
+    if offset is None or not _on_grid(sample, offset):
+        return np.zeros(n, dtype=bool), None  # one by one: prepare_frame says what is wrong
+    starts = pd.DatetimeIndex(times[np.searchsorted(codes, np.flatnonzero(regular))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        on_offset = (starts + offset - offset) == starts  # an anchored offset's own days
+    regular[np.flatnonzero(regular)[~np.asarray(on_offset)]] = False
+    return regular, offset
+
+
+def _on_grid(index: pd.DatetimeIndex, offset: BaseOffset) -> bool:
+    """Whether ``index`` is exactly ``offset``'s grid from its first timestamp."""
+    return bool(index.equals(pd.date_range(index[0], periods=len(index), freq=offset)))
 
 
 def load_panel(

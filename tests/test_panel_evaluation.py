@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,10 +12,11 @@ import pytest
 from conftest import run_cli
 
 from seqcast import SeqcastError, create_model
-from seqcast.data.panel import prepare_panel
+from seqcast.data.panel import prepare_panel, series_lengths, series_starts
 from seqcast.evaluation.benchmark import panel_benchmark
 from seqcast.evaluation.metrics import owa
 from seqcast.evaluation.panel import panel_backtest
+from seqcast.models.base import Forecaster
 
 
 def tiny() -> pd.DataFrame:
@@ -184,3 +186,51 @@ def test_the_cli_benchmarks_a_panel_file(
     assert rows.loc["A"].tolist() == [3, 4]  # 1 2 3 4 repeats its last two (season 1: 4, 4)
     code, _, err = run_cli([*base, "--models", "naive", "--set", "season=2"], capsys)
     assert code == 1 and "naive" in err and "season" in err
+
+
+def _one_by_one(name: str, **params: object) -> Forecaster:
+    """The model with its _predict overridden (by itself): the shortcut is not inherited,
+    so every series is fitted and forecast on its own."""
+    base = type(create_model(name, **params))
+    alone = dataclasses.make_dataclass(f"Alone{base.__name__}", [], bases=(base,))
+    alone._predict = lambda self, *args: base._predict(self, *args)  # type: ignore[attr-defined]
+    return alone(**params)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("naive", {}),
+        ("seasonal_naive", {"season": 24}),
+        ("mean", {}),
+        ("drift", {}),
+        ("naive2", {"season": 24}),
+    ],
+)
+def test_all_series_at_once_give_what_each_series_alone_gives(
+    name: str, params: dict[str, object]
+) -> None:
+    rng = np.random.default_rng(5)
+    table = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "id": f"s{i}",
+                    "t": pd.date_range("2021-01-01", periods=n, freq="h"),
+                    "y": 50 + 10 * np.sin(np.arange(n) * np.pi / 12) + rng.normal(size=n).cumsum(),
+                }
+            )
+            for i, n in enumerate([80, 150, 97, 260])
+        ]
+    )
+    panel = prepare_panel(table, "id", "t")
+    at_once = panel_backtest(create_model(name, **params), panel, "y", 6, windows=3, season=24)
+    alone = panel_backtest(_one_by_one(name, **params), panel, "y", 6, windows=3, season=24)
+    y, starts, lengths = panel["y"].to_numpy(), series_starts(panel), series_lengths(panel)
+    origins = (starts + lengths - 19)[:, None] + 6 * np.arange(3)
+    shortcut = create_model(name, **params).forecast_grouped(y, starts, lengths - 18, origins, 6)
+    assert shortcut is not None and shortcut.shape == (4, 3, 6)
+    assert _one_by_one(name, **params).forecast_grouped(y, starts, lengths - 18, origins, 6) is None
+    pd.testing.assert_frame_equal(at_once.forecasts, alone.forecasts, check_exact=True)
+    pd.testing.assert_frame_equal(at_once.per_series, alone.per_series, check_exact=True)
+    assert at_once.metrics == alone.metrics

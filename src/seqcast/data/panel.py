@@ -324,15 +324,18 @@ def check_panel(panel: pd.DataFrame, targets: Sequence[str], min_history: int, w
         raise SeqcastError("the rows of each series of the panel must lie together")
     offset = panel_freq(panel)
     times = pd.DatetimeIndex(panel.index.get_level_values(1))
-    for key, start, length in zip(
-        series_ids(panel), series_starts(panel), series_lengths(panel), strict=True
-    ):
-        own = times[start : start + length]
-        if not own.equals(pd.date_range(own[0], periods=length, freq=offset)):
-            raise SeqcastError(
-                f"series {key!r} is not on the panel's regular {offset.freqstr!r} grid "
-                "(out of order, a gap, or a duplicate timestamp)"
-            )
+    starts = series_starts(panel)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        stepped = np.ones(len(times), dtype=bool)  # each row one step after the one before
+        stepped[1:] = np.asarray(times[:-1] + offset == times[1:])
+        stepped[starts] = np.asarray((times[starts] + offset - offset) == times[starts])
+    if not stepped.all():
+        key = series_ids(panel)[int(np.searchsorted(starts, np.argmin(stepped), "right")) - 1]
+        raise SeqcastError(
+            f"series {key!r} is not on the panel's regular {offset.freqstr!r} grid "
+            "(out of order, a gap, or a duplicate timestamp)"
+        )
     require_numeric_panel(panel, targets)
     missing = panel[list(targets)].isna().any(axis=1).to_numpy()
     if missing.any():

@@ -206,42 +206,94 @@ def panel_backtest(
             "before its forecasts (MASE and Naive2 need more than one season)"
         )
     clock = time.perf_counter()
-    ids = series_ids(panel)
-    frames = [frame for _, frame in iter_series(panel)]
-    lengths = np.array([len(frame) for frame in frames])
+    series = _Grouped.of(panel, target)
+    ends = series.starts + series.lengths - held - 1  # (N,) each series' last fitted row
+    origins = ends[:, None] + horizon * np.arange(windows)  # (N, W)
+    kept = np.arange(len(series.ids))
     failures: dict[str, str] = {}
     if model.is_global:  # fitted on the panel as a whole
         fitted = model.clone().fit(drop_last(panel, held), target, workers=engine)
-        # (W·N,) rows: every series' first window's origin, then its second, ...
-        ends = series_starts(panel) + lengths - held - 1
-        rows = (ends[None, :] + horizon * np.arange(windows)[:, None]).reshape(-1)
+        rows = origins.T.reshape(-1)  # (W·N,): every series' first window's origin, then ...
         runs = fitted.forecast_origins(panel, rows, horizon, bands)  # (W·N, H, 1, 1 + 2L)
-        forecast = runs[:, :, 0].reshape(windows, len(ids), horizon, -1).transpose(1, 0, 2, 3)
+        forecast = runs[:, :, 0].reshape(windows, len(kept), horizon, -1).transpose(1, 0, 2, 3)
     else:
-        task = functools.partial(_local_forecasts, model, target, horizon, windows, bands)
-        labels = [str(name) for name in ids]
-        try:
-            parts = run_tasks(
-                task,
-                frames,
-                engine,
-                labels=labels,
-                what="series",
-                tasks_per_worker=SERIES_TASKS_PER_WORKER,
-                preload=model.preload,
+        shortcut = None
+        if not bands:  # every series at once, where the model can
+            fitted_part = series.lengths - held
+            shortcut = model.forecast_grouped(
+                series.values, series.starts, fitted_part, origins, horizon
             )
-        except TaskFailures as failed:  # score the others; report these
-            failures = failed.failures
-            kept = [i for i, part in enumerate(failed.results) if part is not None]
-            if not kept:
-                raise
-            ids, frames = [ids[i] for i in kept], [frames[i] for i in kept]
-            parts = [np.asarray(failed.results[i]) for i in kept]
-        forecast = np.stack(parts)  # (N, W, H, 1 + 2L)
+        if shortcut is not None and np.isfinite(shortcut).all():
+            forecast = shortcut[..., None]  # (N, W, H, 1)
+        else:  # each series fitted on its own, on the engine's workers
+            forecast, kept, failures = _each_series(
+                model, panel, target, horizon, windows, bands, engine
+            )
     seconds = time.perf_counter() - clock
-    result = _score(model, ids, frames, target, horizon, windows, season, forecast, seconds, bands)
+    scored = series.subset(kept)
+    result = _score(model, scored, target, horizon, windows, season, forecast, seconds, bands)
     result.failures = failures
     return result
+
+
+@dataclass(frozen=True)
+class _Grouped:
+    """A panel's target as one array: ``values`` (R,) and ``times`` (R,), the series one
+    after another, series i from row ``starts[i]`` for ``lengths[i]`` rows, named ``ids``."""
+
+    ids: list[Any]
+    values: np.ndarray
+    times: np.ndarray
+    starts: np.ndarray
+    lengths: np.ndarray
+
+    @classmethod
+    def of(cls, panel: pd.DataFrame, target: str) -> _Grouped:
+        return cls(
+            series_ids(panel),
+            panel[target].to_numpy(dtype=float),
+            panel.index.get_level_values(1).to_numpy(),
+            series_starts(panel),
+            series_lengths(panel),
+        )
+
+    def subset(self, kept: np.ndarray) -> _Grouped:
+        """The series numbered ``kept`` (the arrays stay whole; starts point into them)."""
+        ids = [self.ids[i] for i in kept]
+        return _Grouped(ids, self.values, self.times, self.starts[kept], self.lengths[kept])
+
+
+def _each_series(
+    model: Forecaster,
+    panel: pd.DataFrame,
+    target: str,
+    horizon: int,
+    windows: int,
+    bands: tuple[float, ...],
+    engine: Engine,
+) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    """(N', W, H, 1 + 2L) forecasts of a local model fitted to each series on its own, the
+    numbers of the N' series that gave them, and the errors of the others by id."""
+    ids = series_ids(panel)
+    frames = [frame for _, frame in iter_series(panel)]
+    task = functools.partial(_local_forecasts, model, target, horizon, windows, bands)
+    try:
+        parts = run_tasks(
+            task,
+            frames,
+            engine,
+            labels=[str(name) for name in ids],
+            what="series",
+            tasks_per_worker=SERIES_TASKS_PER_WORKER,
+            preload=model.preload,
+        )
+        return np.stack(parts), np.arange(len(ids)), {}
+    except TaskFailures as failed:  # score the others; report these
+        kept = [i for i, part in enumerate(failed.results) if part is not None]
+        if not kept:
+            raise
+        forecast = np.stack([np.asarray(failed.results[i]) for i in kept])
+        return forecast, np.array(kept), failed.failures
 
 
 def _local_forecasts(
@@ -262,8 +314,7 @@ def _local_forecasts(
 
 def _score(
     model: Forecaster,
-    ids: list[Any],
-    frames: list[pd.DataFrame],
+    series: _Grouped,
     target: str,
     horizon: int,
     windows: int,
@@ -272,15 +323,22 @@ def _score(
     seconds: float,
     levels: tuple[float, ...],
 ) -> PanelBacktestResult:
-    """The result of (N, W, H, 1 + 2L) forecasts (and interval bounds) of ``frames``' last
-    W x H steps."""
+    """The result of (N, W, H, 1 + 2L) forecasts (and interval bounds) of the last W x H
+    steps of each of ``series``."""
     held = windows * horizon
+    n = len(series.ids)
     predicted = forecast[..., 0]
-    values = [frame[target].to_numpy(dtype=float) for frame in frames]
-    actual = np.stack([series[-held:] for series in values]).reshape(len(frames), windows, horizon)
-    scales = np.array([seasonal_scale(series[:-held], season) for series in values])  # (N,)
+    first = series.starts + series.lengths - held  # (N,) each series' first held-out row
+    rows = first[:, None] + np.arange(held)  # (N, W·H)
+    actual = series.values[rows].reshape(n, windows, horizon)
+    scales = np.array(  # (N,) each series' own, over its fitted part
+        [
+            seasonal_scale(series.values[begin:end], season)
+            for begin, end in zip(series.starts, first, strict=True)
+        ]
+    )
     per_series = pd.DataFrame(
-        metrics.series_scores(actual, predicted, scales), index=pd.Index(ids, name="id")
+        metrics.series_scores(actual, predicted, scales), index=pd.Index(series.ids, name="id")
     )
     # at each step h: the mean over series of each one's score there
     at_step = metrics.series_scores(actual, predicted, scales, axis=1)  # (N, H) each
@@ -307,7 +365,7 @@ def _score(
         horizon=horizon,
         windows=windows,
         season=season,
-        forecasts=_long_forecasts(ids, frames, windows, horizon, forecast, actual, levels),
+        forecasts=_long_forecasts(series, rows, windows, horizon, forecast, actual, levels),
         per_series=per_series,
         per_horizon=per_horizon,
         metrics=summary,
@@ -317,31 +375,29 @@ def _score(
 
 
 def _long_forecasts(
-    ids: list[Any],
-    frames: list[pd.DataFrame],
+    series: _Grouped,
+    rows: np.ndarray,
     windows: int,
     horizon: int,
     forecast: np.ndarray,
     actual: np.ndarray,
     levels: tuple[float, ...],
 ) -> pd.DataFrame:
-    """One row per (series, window, step) of ``forecast`` (N, W, H, 1 + 2L)."""
+    """One row per (series, window, step) of ``forecast`` (N, W, H, 1 + 2L); ``rows``
+    (N, W·H) are the rows of ``series`` the steps forecast."""
     held = windows * horizon
+    n = len(series.ids)
     bounds = {
         name: forecast[..., b].ravel() for b, name in enumerate(bound_columns(levels), start=1)
     }
+    origins = rows[:, ::horizon] - 1  # (N, W): the row before each window
     return pd.DataFrame(
         {
-            "id": np.repeat(np.asarray(ids, dtype=object), held),
-            "window": np.tile(np.repeat(np.arange(1, windows + 1), horizon), len(ids)),
-            "origin": np.concatenate(
-                [
-                    np.repeat(frame.index[len(frame) - held - 1 :: horizon][:windows], horizon)
-                    for frame in frames
-                ]
-            ),
-            "time": np.concatenate([frame.index[-held:] for frame in frames]),
-            "step": np.tile(np.arange(1, horizon + 1), len(ids) * windows),
+            "id": np.repeat(np.asarray(series.ids, dtype=object), held),
+            "window": np.tile(np.repeat(np.arange(1, windows + 1), horizon), n),
+            "origin": np.repeat(series.times[origins].ravel(), horizon),
+            "time": series.times[rows].ravel(),
+            "step": np.tile(np.arange(1, horizon + 1), n * windows),
             "forecast": forecast[..., 0].ravel(),
             "actual": actual.ravel(),
             **bounds,

@@ -404,6 +404,28 @@ class Forecaster:
         intervals of its own overrides this."""
         raise NotImplementedError
 
+    def forecast_grouped(
+        self, y: np.ndarray, starts: np.ndarray, fitted: np.ndarray, origins: np.ndarray, h: int
+    ) -> np.ndarray | None:
+        """``_forecast_grouped``, when the class that gives it is where the model's fit and
+        forecast come from (a subclass that changes ``_predict`` or ``_fit`` does not
+        inherit the shortcut)."""
+        owner = _defined_in(type(self), "_forecast_grouped")
+        parts = ("_fit", "_predict", "_forecast_series", "_forecast")
+        if any(not issubclass(owner, _defined_in(type(self), part)) for part in parts):
+            return None
+        return self._forecast_grouped(y, starts, fitted, origins, h)
+
+    def _forecast_grouped(
+        self, y: np.ndarray, starts: np.ndarray, fitted: np.ndarray, origins: np.ndarray, h: int
+    ) -> np.ndarray | None:
+        """(N, W, H) point forecasts of one target for every series of a panel at once, as if
+        a copy were fitted to each series' first ``fitted`` (N,) values and forecast ``h``
+        steps from its ``origins`` (N, W), rows of ``y`` (R,): the series one after
+        another, series i from row ``starts[i]``. None: no such shortcut (a panel backtest
+        then fits every series on its own). A shortcut gives exactly those forecasts."""
+        return None
+
     # --- checks ---------------------------------------------------------------------------
 
     def _check_history(self, data: pd.DataFrame, targets: Sequence[str]) -> None:
@@ -483,6 +505,12 @@ def rows_after(
 def _check_length(model: Forecaster, steps: int) -> None:
     if steps < model.min_history:
         raise SeqcastError(model.too_short(steps))
+
+
+def _defined_in(cls: type, name: str) -> type:
+    """The class of ``cls``'s lineage whose own body defines ``name`` (``object`` when none
+    does)."""
+    return next((klass for klass in cls.__mro__ if name in vars(klass)), object)
 
 
 def _origin_rows(origins: Sequence[int] | np.ndarray) -> np.ndarray:

@@ -63,6 +63,11 @@ class Naive(_NormalErrors):
         y = history[self.targets_].to_numpy(dtype=float)  # (T, K)
         return np.repeat(y[-1:], n, axis=0)
 
+    def _forecast_grouped(
+        self, y: np.ndarray, starts: np.ndarray, fitted: np.ndarray, origins: np.ndarray, h: int
+    ) -> np.ndarray:
+        return np.repeat(y[origins][..., None], h, axis=-1)
+
     def _spread(self, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         return _residual_scale(np.diff(y, axis=0)), np.sqrt(np.arange(1, n + 1))
 
@@ -94,6 +99,12 @@ class SeasonalNaive(_NormalErrors):
         last_season = y[len(y) - self.season :]  # (s, K)
         return last_season[np.arange(n) % self.season]
 
+    def _forecast_grouped(
+        self, y: np.ndarray, starts: np.ndarray, fitted: np.ndarray, origins: np.ndarray, h: int
+    ) -> np.ndarray:
+        back = 1 - self.season + np.arange(h) % self.season  # step h's row, from the origin
+        return y[origins[..., None] + back]
+
     def _spread(self, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         seasons = np.arange(n) // self.season  # k: whole seasons before step h
         return _residual_scale(y[self.season :] - y[: -self.season]), np.sqrt(seasons + 1.0)
@@ -109,6 +120,17 @@ class Mean(_NormalErrors):
     ) -> np.ndarray:
         y = history[self.targets_].to_numpy(dtype=float)
         return np.repeat(y.mean(axis=0, keepdims=True), n, axis=0)
+
+    def _forecast_grouped(
+        self, y: np.ndarray, starts: np.ndarray, fitted: np.ndarray, origins: np.ndarray, h: int
+    ) -> np.ndarray:
+        means = np.array(  # each window's history: np.mean's own summation, as _predict
+            [
+                [y[s : o + 1, None].mean(axis=0)[0] for o in row]
+                for s, row in zip(starts, origins, strict=True)
+            ]
+        )
+        return np.repeat(means[..., None], h, axis=-1)
 
     def _spread(self, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         sigma = _residual_scale(y - y.mean(axis=0), parameters=1)
@@ -131,6 +153,13 @@ class Drift(_NormalErrors):
         slope = (y[-1] - y[0]) / (len(y) - 1)  # (K,)
         steps = np.arange(1, n + 1)[:, None]  # (n, 1)
         return y[-1] + steps * slope
+
+    def _forecast_grouped(
+        self, y: np.ndarray, starts: np.ndarray, fitted: np.ndarray, origins: np.ndarray, h: int
+    ) -> np.ndarray:
+        last = y[origins]  # (N, W)
+        slope = (last - y[starts][:, None]) / (origins - starts[:, None])
+        return last[..., None] + np.arange(1, h + 1) * slope[..., None]
 
     def _spread(self, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         slope = (y[-1] - y[0]) / (len(y) - 1)

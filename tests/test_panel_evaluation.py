@@ -205,6 +205,11 @@ def _one_by_one(name: str, **params: object) -> Forecaster:
         ("mean", {}),
         ("drift", {}),
         ("naive2", {"season": 24}),
+        ("ses", {"season": 24}),
+        ("holt", {"season": 24}),
+        ("damped", {"season": 24}),
+        ("theta", {"season": 24}),
+        ("comb", {"season": 24}),
     ],
 )
 def test_all_series_at_once_give_what_each_series_alone_gives(
@@ -228,9 +233,11 @@ def test_all_series_at_once_give_what_each_series_alone_gives(
     alone = panel_backtest(_one_by_one(name, **params), panel, "y", 6, windows=3, season=24)
     y, starts, lengths = panel["y"].to_numpy(), series_starts(panel), series_lengths(panel)
     origins = (starts + lengths - 19)[:, None] + 6 * np.arange(3)
-    shortcut = create_model(name, **params).forecast_grouped(y, starts, lengths - 18, origins, 6)
-    assert shortcut is not None and shortcut.shape == (4, 3, 6)
-    assert _one_by_one(name, **params).forecast_grouped(y, starts, lengths - 18, origins, 6) is None
+    model = create_model(name, **params)
+    assert model.grouped and not _one_by_one(name, **params).grouped
+    assert model._forecast_grouped(y, starts, lengths - 18, origins, 6).shape == (4, 3, 6)
+    on_two = panel_backtest(create_model(name, **params), panel, "y", 6, windows=3, workers=2)
+    pd.testing.assert_frame_equal(on_two.forecasts, alone.forecasts, check_exact=True)
     pd.testing.assert_frame_equal(at_once.forecasts, alone.forecasts, check_exact=True)
     pd.testing.assert_frame_equal(at_once.per_series, alone.per_series, check_exact=True)
     assert at_once.metrics == alone.metrics

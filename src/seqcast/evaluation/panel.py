@@ -218,11 +218,8 @@ def panel_backtest(
         forecast = runs[:, :, 0].reshape(windows, len(kept), horizon, -1).transpose(1, 0, 2, 3)
     else:
         shortcut = None
-        if not bands:  # every series at once, where the model can
-            fitted_part = series.lengths - held
-            shortcut = model.forecast_grouped(
-                series.values, series.starts, fitted_part, origins, horizon
-            )
+        if model.grouped and not bands:  # every series at once
+            shortcut = _grouped_forecasts(model, series, held, origins, horizon, engine)
         if shortcut is not None and np.isfinite(shortcut).all():
             forecast = shortcut[..., None]  # (N, W, H, 1)
         else:  # each series fitted on its own, on the engine's workers
@@ -261,6 +258,46 @@ class _Grouped:
         """The series numbered ``kept`` (the arrays stay whole; starts point into them)."""
         ids = [self.ids[i] for i in kept]
         return _Grouped(ids, self.values, self.times, self.starts[kept], self.lengths[kept])
+
+
+def _grouped_forecasts(
+    model: Forecaster,
+    series: _Grouped,
+    held: int,
+    origins: np.ndarray,
+    horizon: int,
+    engine: Engine,
+) -> np.ndarray | None:
+    """(N, W, H) forecasts of ``model._forecast_grouped`` from ``origins`` (N, W), the
+    series in contiguous groups on the engine's workers (in this process for one); None
+    when a group raised (then each series is run on its own, naming the ones at fault)."""
+    fitted = series.lengths - held
+    if engine.in_process:
+        try:
+            return model._forecast_grouped(series.values, series.starts, fitted, origins, horizon)
+        except Exception:  # each on its own says which series
+            return None
+    with engine:
+        count = min(len(series.ids), SERIES_TASKS_PER_WORKER * engine.width())
+        groups = []
+        for members in np.array_split(np.arange(len(series.ids)), count):
+            first = series.starts[members[0]]
+            last = series.starts[members[-1]] + series.lengths[members[-1]]
+            starts, ends = series.starts[members] - first, origins[members] - first
+            groups.append((series.values[first:last], starts, fitted[members], ends))
+        task = functools.partial(_forecast_group, model, horizon)
+        try:
+            parts = run_tasks(task, groups, engine, what="groups of series", preload=model.preload)
+        except TaskFailures:
+            return None
+    return np.concatenate(parts)
+
+
+def _forecast_group(
+    model: Forecaster, horizon: int, group: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Runs on a worker: ``model._forecast_grouped`` of one group of series."""
+    return model._forecast_grouped(*group, horizon)
 
 
 def _each_series(

@@ -404,27 +404,27 @@ class Forecaster:
         intervals of its own overrides this."""
         raise NotImplementedError
 
-    def forecast_grouped(
-        self, y: np.ndarray, starts: np.ndarray, fitted: np.ndarray, origins: np.ndarray, h: int
-    ) -> np.ndarray | None:
-        """``_forecast_grouped``, when the class that gives it is where the model's fit and
-        forecast come from (a subclass that changes ``_predict`` or ``_fit`` does not
-        inherit the shortcut)."""
+    @property
+    def grouped(self) -> bool:
+        """Whether ``_forecast_grouped`` gives this model's forecasts: the class that gives it
+        is where the model's fit and forecast come from (a subclass that changes
+        ``_predict`` or ``_fit`` does not inherit the shortcut)."""
         owner = _defined_in(type(self), "_forecast_grouped")
-        parts = ("_fit", "_predict", "_forecast_series", "_forecast")
-        if any(not issubclass(owner, _defined_in(type(self), part)) for part in parts):
-            return None
-        return self._forecast_grouped(y, starts, fitted, origins, h)
+        parts = ("_fit", "_predict", "_forecast_series")
+        return owner is not Forecaster and all(
+            issubclass(owner, _defined_in(type(self), part)) for part in parts
+        )
 
     def _forecast_grouped(
         self, y: np.ndarray, starts: np.ndarray, fitted: np.ndarray, origins: np.ndarray, h: int
-    ) -> np.ndarray | None:
+    ) -> np.ndarray:
         """(N, W, H) point forecasts of one target for every series of a panel at once, as if
         a copy were fitted to each series' first ``fitted`` (N,) values and forecast ``h``
         steps from its ``origins`` (N, W), rows of ``y`` (R,): the series one after
-        another, series i from row ``starts[i]``. None: no such shortcut (a panel backtest
-        then fits every series on its own). A shortcut gives exactly those forecasts."""
-        return None
+        another, series i from row ``starts[i]``. A model gives it where it can (see
+        ``grouped``), with exactly those forecasts; a panel backtest fits every series of
+        the others on its own."""
+        raise NotImplementedError
 
     # --- checks ---------------------------------------------------------------------------
 

@@ -148,6 +148,27 @@ class _Adjusted(Forecaster):
             )
         return np.stack(columns, axis=1)  # (n, K, 2L)
 
+    def _forecast_grouped(
+        self, y: np.ndarray, starts: np.ndarray, fitted: np.ndarray, origins: np.ndarray, h: int
+    ) -> np.ndarray:
+        """Each series fitted from its first values as ``_fit`` does (the seasonality test,
+        the indices, ``_estimate``), then forecast from each origin as ``_predict`` does:
+        the same numbers, without a frame per series."""
+        out = np.empty((*origins.shape, h))
+        for i, (start, length) in enumerate(zip(starts, fitted, strict=True)):
+            part = y[start : start + length]
+            seasonal = self.season > 1 and bool((part > 0).all())
+            seasonal = seasonal and seasonality_test(part, self.season)
+            indices = seasonal_indices(part, self.season) if seasonal else None
+            fit = self._estimate(_adjust(part, indices, 0))
+            for j, origin in enumerate(origins[i]):
+                history = y[start : origin + 1]
+                forecast = self._forecast(fit, _adjust(history, indices, 0), h, False)
+                if indices is not None:
+                    forecast = forecast * indices[(len(history) + np.arange(h)) % self.season]
+                out[i, j] = forecast
+        return out
+
     def _estimate(self, adjusted: np.ndarray) -> Any:
         """What the method learns from the adjusted training series."""
         return None
@@ -168,26 +189,6 @@ class Naive2(_Adjusted):
 
     def _forecast(self, fit: Any, adjusted: np.ndarray, n: int, same: bool) -> np.ndarray:
         return np.repeat(adjusted[-1], n)
-
-    def _forecast_grouped(
-        self, y: np.ndarray, starts: np.ndarray, fitted: np.ndarray, origins: np.ndarray, h: int
-    ) -> np.ndarray:
-        """Each series' test and indices from its fitted part, as ``_fit``; then, from each
-        origin, the last adjusted value times the indices, as ``_predict``: numbers alone,
-        no frame per series."""
-        out = np.empty((*origins.shape, h))
-        for i, (start, length) in enumerate(zip(starts, fitted, strict=True)):
-            part = y[start : start + length]
-            seasonal = self.season > 1 and bool((part > 0).all())
-            seasonal = seasonal and seasonality_test(part, self.season)
-            indices = seasonal_indices(part, self.season) if seasonal else None
-            for j, origin in enumerate(origins[i]):
-                history = y[start : origin + 1]
-                forecast = self._forecast(None, _adjust(history, indices, 0), h, False)
-                if indices is not None:
-                    forecast = forecast * indices[(len(history) + np.arange(h)) % self.season]
-                out[i, j] = forecast
-        return out
 
     def _spread(self, fit: Any, adjusted: np.ndarray, n: int) -> np.ndarray:
         """Naive's: σ·√h, σ the root mean square of the adjusted series' changes."""

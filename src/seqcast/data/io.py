@@ -79,7 +79,7 @@ def read_table(path: str | Path, date_column: str, id_column: str | None = None)
             if date_column not in raw.columns and raw.index.name == date_column:
                 raw = raw.reset_index()
             if id_column is not None and id_column in raw.columns:
-                raw[id_column] = raw[id_column].astype("string").astype(object)
+                raw[id_column] = raw[id_column].astype("str")  # as a CSV reads them
             return raw
         header = pd.read_csv(path, header=None, nrows=1, dtype=str).iloc[0].tolist()
         refuse_duplicate_columns(header, str(path))

@@ -20,7 +20,7 @@ import re
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -90,9 +90,13 @@ def prepare_panel(
     regular, offset = _regular_series(codes, times, body, kept, freq)
     parts, said = [], []
     if regular.any():
-        fast = body[regular[codes]][kept]
-        index = [pd.Index(keys.take(codes[regular[codes]]), name=id_column), fast.index]
-        parts.append(fast.set_axis(pd.MultiIndex.from_arrays(index), axis=0))
+        taken = regular[codes]
+        fast = body.loc[taken, kept]
+        stamps, days = pd.factorize(fast.index)  # the index from codes: no id read again
+        levels: list[Any] = [keys, days]
+        where: list[Any] = [codes[taken], stamps]
+        index = pd.MultiIndex(levels, where, names=[id_column, date_column])
+        parts.append(fast.set_axis(index, axis=0))
     first = keys[int(np.argmax(regular))] if regular.any() else None
     for code in np.flatnonzero(~regular):  # gaps, duplicates, missing values: one by one
         key = keys[int(code)]
@@ -239,19 +243,38 @@ def panel_freq(panel: pd.DataFrame) -> BaseOffset:
 
 def series_ids(panel: pd.DataFrame) -> list[object]:
     """The ids, in the panel's order."""
-    return list(pd.unique(panel.index.get_level_values(0)))
+    runs = _runs(panel)
+    if runs is None:
+        return list(pd.unique(panel.index.get_level_values(0)))
+    index = cast(pd.MultiIndex, panel.index)
+    return index.levels[0].take(index.codes[0][runs]).tolist()
 
 
 def series_lengths(panel: pd.DataFrame) -> np.ndarray:
     """(N,) rows of each series, in the panel's order."""
-    codes = pd.factorize(panel.index.get_level_values(0))[0]
-    return np.bincount(codes)
+    runs = _runs(panel)
+    if runs is None:
+        return np.bincount(pd.factorize(panel.index.get_level_values(0))[0])
+    return np.diff(np.append(runs, len(panel)))
 
 
 def series_starts(panel: pd.DataFrame) -> np.ndarray:
     """(N,) the row of the panel where each series begins."""
     lengths = series_lengths(panel)
     return np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+
+
+def _runs(panel: pd.DataFrame) -> np.ndarray | None:
+    """(N,) the first row of each series, read from the index's codes without touching the
+    ids themselves; None when some series' rows do not lie together (then the ids are
+    counted wherever they are)."""
+    codes = np.asarray(cast(pd.MultiIndex, panel.index).codes[0])
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    runs = np.concatenate([[0], np.flatnonzero(codes[1:] != codes[:-1]) + 1])
+    if len(runs) != np.count_nonzero(np.bincount(codes)):
+        return None
+    return runs.astype(np.int64)
 
 
 def last_rows(panel: pd.DataFrame) -> np.ndarray:
@@ -319,8 +342,7 @@ def check_panel(panel: pd.DataFrame, targets: Sequence[str], min_history: int, w
             "expected a panel: a DataFrame indexed by (series id, timestamp); "
             "seqcast.data.panel.prepare_panel makes one"
         )
-    codes = pd.factorize(panel.index.get_level_values(0))[0]
-    if (np.diff(codes) < 0).any() or len(np.unique(codes)) != 1 + int(np.sum(np.diff(codes) != 0)):
+    if _runs(panel) is None:
         raise SeqcastError("the rows of each series of the panel must lie together")
     offset = panel_freq(panel)
     times = pd.DatetimeIndex(panel.index.get_level_values(1))

@@ -93,6 +93,22 @@ def seasonal_scale(y_train: ArrayLike, m: int = 1) -> float:
     return scale
 
 
+def seasonal_scales(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, m: int) -> np.ndarray:
+    """(N,) ``seasonal_scale(values[starts[i]:ends[i]], m)`` of each series of a grouped
+    array, the same numbers (each a mean over the same slice) without a call per series."""
+    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+        raise SeqcastError(f"the season m of a seasonal scale is a positive integer, got {m!r}")
+    changes = np.abs(values[m:] - values[:-m])  # changes[t]: from row t to row t + m
+    sizes = np.abs(values)
+    out = np.full(len(starts), np.nan)
+    for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        if end - start > m:
+            scale = float(changes[start : end - m].mean())
+            if scale > 1e-12 * float(sizes[start:end].mean()):
+                out[i] = scale
+    return out
+
+
 def owa(smape: float, mase: float, smape_naive2: float, mase_naive2: float) -> float:
     """M4's overall weighted average: the mean of sMAPE and MASE, each relative to Naive2's
     (both are averages over the same series; 1 is Naive2's own score, lower is better)."""

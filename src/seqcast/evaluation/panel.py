@@ -51,7 +51,7 @@ from seqcast.engines import (
 )
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
-from seqcast.evaluation.metrics import seasonal_scale
+from seqcast.evaluation.metrics import seasonal_scales
 from seqcast.evaluation.probabilistic import coverage, interval_score, interval_width
 from seqcast.models.base import Forecaster
 from seqcast.models.intervals import bound_columns, check_levels, level_name
@@ -368,12 +368,7 @@ def _score(
     first = series.starts + series.lengths - held  # (N,) each series' first held-out row
     rows = first[:, None] + np.arange(held)  # (N, W·H)
     actual = series.values[rows].reshape(n, windows, horizon)
-    scales = np.array(  # (N,) each series' own, over its fitted part
-        [
-            seasonal_scale(series.values[begin:end], season)
-            for begin, end in zip(series.starts, first, strict=True)
-        ]
-    )
+    scales = seasonal_scales(series.values, series.starts, first, season)  # over the fit part
     per_series = pd.DataFrame(
         metrics.series_scores(actual, predicted, scales), index=pd.Index(series.ids, name="id")
     )

@@ -66,7 +66,9 @@ def seasonal_indices(y: np.ndarray, m: int) -> np.ndarray:
     trend = np.full(len(y), np.nan)
     trend[half : len(y) - half] = np.convolve(y, weights, mode="valid")
     ratio = y / trend
-    figure = np.array([np.nanmean(ratio[i::m]) for i in range(m)])
+    known = ~np.isnan(ratio)  # each position's mean over its known ratios (np.nanmean's sum)
+    filled = np.where(known, ratio, 0.0)
+    figure = np.array([filled[i::m].sum() / np.count_nonzero(known[i::m]) for i in range(m)])
     return figure / figure.mean()
 
 

@@ -442,8 +442,8 @@ def panel_benchmark(
             run,
             progress,
             lambda r: (
-                f"{r.model}: sMAPE {r.metrics['smape']:.3f}, "
-                f"MASE {r.metrics['mase']:.3f} in {r.seconds:.1f} s"
+                f"{r.model}: sMAPE {r.metrics['smape']:.3f}, MASE {r.metrics['mase']:.3f} "
+                f"in {r.seconds:.1f} s ({r.n_series / max(r.seconds, 1e-9):,.0f} series/s)"
             ),
         )
         reference = next((r for r in results if r.model == "naive2"), None)

@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -130,6 +131,7 @@ def main() -> None:
         figures["m4size_naive+seasonal_naive"] = run
         print(f"M4 size, {int(lengths.sum()):,} values: {run['seconds']} s, {run['peak_mb']} MB")
 
+    shutil.rmtree(folder)  # the files made, and the commands' results
     out = fresh_path(args.out, "panel-scale")
     with results_dir(out) as tmp:
         write_json(tmp / "panel_scale.json", figures)

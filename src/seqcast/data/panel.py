@@ -380,12 +380,10 @@ def check_lengths(panel: pd.DataFrame, needed: int, what: str) -> None:
 
 def drop_last(panel: pd.DataFrame, steps: int) -> pd.DataFrame:
     """The panel without the last ``steps`` rows of every series."""
-    lengths, starts = series_lengths(panel), series_starts(panel)
+    lengths = series_lengths(panel)
     check_lengths(panel, steps + 1, f"holding out {steps} steps")
-    keep = np.concatenate(
-        [np.arange(s, s + n - steps) for s, n in zip(starts, lengths, strict=True)]
-    )
-    return panel.iloc[keep]
+    ends = np.repeat(np.cumsum(lengths), lengths)  # (R,) the row after each row's series
+    return panel.iloc[np.flatnonzero(np.arange(len(panel)) < ends - steps)]
 
 
 def _numeric_text_to_numbers(panel: pd.DataFrame) -> pd.DataFrame:

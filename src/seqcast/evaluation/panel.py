@@ -95,12 +95,13 @@ class PanelBacktestResult:
         return self.per_series.index[self.per_series["mase"].isna()].tolist()
 
     def submission(self) -> pd.DataFrame:
-        """The last window's forecasts in M4's layout: id, then F1..FH."""
+        """The last window's forecasts in M4's layout: id, then F1..FH (one reshape: the
+        forecasts are by series, window and step)."""
         last = self.forecasts[self.forecasts["window"] == self.windows]
-        table = last.pivot(index="id", columns="step", values="forecast")
-        table.columns = [f"F{step}" for step in table.columns]
-        order = list(dict.fromkeys(last["id"]))
-        return table.loc[order].rename_axis("id").reset_index()
+        steps = last["forecast"].to_numpy().reshape(-1, self.horizon)  # (N, H)
+        table = pd.DataFrame(steps, columns=[f"F{step}" for step in range(1, self.horizon + 1)])
+        table.insert(0, "id", last["id"].to_numpy()[:: self.horizon])
+        return table
 
     def to_dict(self) -> dict[str, Any]:
         return json_ready(

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast import create_model, load_dataset
-from seqcast.engines import Engine, ray_tasks
+from seqcast.engines import Engine
 from seqcast.evaluation.panel import panel_backtest
 from seqcast.results import fresh_path, results_dir, write_json
 
@@ -54,10 +54,10 @@ def m4_part(model: str, cpus: int, repeats: int) -> dict:
     )
     single = [timed(lambda: run(1)) for _ in range(repeats)]
     print(f"{model}, one process: " + ", ".join(f"{s:.2f}" for _, s in single) + " s")
-    engine = Engine("ray", cpus)
-    _, init_s = timed(lambda: ray_tasks.connect(engine))
-    print(f"Ray start-up ({cpus} CPUs, workers warmed): {init_s:.2f} s")
-    spread = [timed(lambda: run(engine)) for _ in range(repeats)]
+    with Engine("ray", cpus) as engine:  # one cluster for every run, shut down after them
+        _, init_s = timed(engine.width)  # starts the cluster and counts its CPUs
+        print(f"Ray start-up ({cpus} CPUs): {init_s:.2f} s")
+        spread = [timed(lambda: run(engine)) for _ in range(repeats)]
     print("ray: " + ", ".join(f"{s:.2f}" for _, s in spread) + " s")
     reference = single[0][0].forecasts
     same = all(result.forecasts.equals(reference) for result, _ in single + spread)
@@ -132,8 +132,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
 
-    m4 = m4_part(args.model, args.cpus, args.repeats)
-    ray_tasks.connect(Engine("ray")).shutdown()  # the CLI run below starts its own
+    m4 = m4_part(args.model, args.cpus, args.repeats)  # its cluster is shut down after it
     synthetic = (
         None
         if args.skip_synthetic

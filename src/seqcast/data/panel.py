@@ -9,7 +9,10 @@ series): the long layout pandas users and the Nixtla libraries (``unique_id, ds,
 ``prepare_panel`` makes one from a long DataFrame and ``load_panel`` from a CSV or Parquet
 file. Each series goes through the same checks as a single series (``seqcast.data.io``), so
 every error names the series and the date at fault: a duplicate (id, time) with other
-values, a gap, a missing or infinite value, a second frequency, a non-numeric value.
+values, a gap, a missing or infinite value, a second frequency, a non-numeric value. The
+checks run on the whole table at once (sorted once by id and time); only a series that
+needs repair or has a fault is read on its own. The series' offsets come from the index's
+codes (``series_starts``, ``series_lengths``), never from its ids row by row.
 
 Symbols: N series, T_i the length of series i.
 """

@@ -9,7 +9,10 @@ forecasts the later windows from their own history (no refitting):
 
 - a local model (one per series) is fitted on an engine (``workers`` local processes, or
   Ray), the same forecasts on any; a series whose model raises is reported by its id in
-  ``failures`` and left out of the scores, the other series are kept;
+  ``failures`` and left out of the scores, the other series are kept. A model that gives
+  ``_forecast_grouped`` (the baselines, M4's statistical models) works on the panel's
+  target as one array with per-series offsets, in groups of series, with no frame per
+  series; the others get each series as a frame;
 - a global model (the neural ones) trains once on the panel cut before the first window.
 
 Per series: sMAPE (%), MASE (the mean absolute error over the in-sample seasonal-naive MAE

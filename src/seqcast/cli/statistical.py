@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -21,11 +20,10 @@ from seqcast.cli.options import (
     number,
 )
 from seqcast.data.io import require_numeric
-from seqcast.data.panel import is_panel, series_ids
+from seqcast.data.panel import refuse_panel
 from seqcast.data.sources import DataSource
 from seqcast.data.splits import date_slice
 from seqcast.engines import Engine
-from seqcast.errors import SeqcastError
 from seqcast.results import check_new
 
 
@@ -58,7 +56,8 @@ def analyze(
     from seqcast.analysis import analyze as run_analysis
 
     check_new(out_dir)
-    frame = _one_series(source.load(), "analyze")
+    frame = source.load()
+    refuse_panel(frame, "analyze")  # the analysis takes the numbers of one series
     require_numeric(frame, [target])
     part = date_slice(frame, start, end, what="analysis range")
     result = run_analysis(part[target].to_numpy(dtype=float), lags=lags, season=season)
@@ -129,7 +128,7 @@ def arima_search(
     from seqcast.evaluation.order_search import order_grid, search_orders
 
     check_new(out_dir)
-    frame = _one_series(source.load(), "arima-search")
+    frame = source.load()
     require_numeric(frame, [target])
     orders, seasonal_orders = order_grid(
         integers("--p", p),
@@ -167,14 +166,3 @@ def arima_search(
         )
     show(shown)
     out.print(f"results in {out_dir}")
-
-
-def _one_series(frame: pd.DataFrame, command: str) -> pd.DataFrame:
-    """``frame``, refused when it is a panel: these commands read one series."""
-    if is_panel(frame):
-        raise SeqcastError(
-            f"{command} reads one series, and this data is a panel of "
-            f"{len(series_ids(frame)):,} series (--id-column): give it a CSV of one series "
-            "(seqcast benchmark compares models over a whole panel)"
-        )
-    return frame

@@ -184,11 +184,16 @@ def _regular_series(
     if offset is None or not _on_grid(sample, offset):
         return np.zeros(n, dtype=bool), None  # one by one: prepare_frame says what is wrong
     starts = pd.DatetimeIndex(times[np.searchsorted(codes, np.flatnonzero(regular))])
+    regular[np.flatnonzero(regular)[~_on_offset(starts, offset)]] = False
+    return regular, offset
+
+
+def _on_offset(times: pd.DatetimeIndex, offset: BaseOffset) -> np.ndarray:
+    """(len(times),) whether each timestamp lies on ``offset`` (an anchored offset's own
+    days, a month's end, ...; every timestamp for a fixed step)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-        on_offset = (starts + offset - offset) == starts  # an anchored offset's own days
-    regular[np.flatnonzero(regular)[~np.asarray(on_offset)]] = False
-    return regular, offset
+        return np.asarray(times + offset - offset == times)
 
 
 def _on_grid(index: pd.DatetimeIndex, offset: BaseOffset) -> bool:
@@ -350,11 +355,11 @@ def check_panel(panel: pd.DataFrame, targets: Sequence[str], min_history: int, w
     offset = panel_freq(panel)
     times = pd.DatetimeIndex(panel.index.get_level_values(1))
     starts = series_starts(panel)
+    stepped = np.ones(len(times), dtype=bool)  # each row one step after the one before
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-        stepped = np.ones(len(times), dtype=bool)  # each row one step after the one before
         stepped[1:] = np.asarray(times[:-1] + offset == times[1:])
-        stepped[starts] = np.asarray((times[starts] + offset - offset) == times[starts])
+    stepped[starts] = _on_offset(times[starts], offset)  # and each series' first on the grid
     if not stepped.all():
         key = series_ids(panel)[int(np.searchsorted(starts, np.argmin(stepped), "right")) - 1]
         raise SeqcastError(
@@ -367,6 +372,16 @@ def check_panel(panel: pd.DataFrame, targets: Sequence[str], min_history: int, w
         key, when = panel.index[int(np.argmax(missing))]
         raise SeqcastError(f"series {key!r} has a missing target value at {pd.Timestamp(when)}")
     check_lengths(panel, min_history, what)
+
+
+def refuse_panel(data: pd.DataFrame, what: str) -> None:
+    """Raise when ``data`` is a panel: ``what`` reads one series."""
+    if is_panel(data):
+        raise SeqcastError(
+            f"{what} reads one series, and this data is a panel of "
+            f"{len(series_ids(data)):,} series (--id-column): give it a CSV of one series "
+            "(seqcast benchmark compares models over a whole panel)"
+        )
 
 
 def check_lengths(panel: pd.DataFrame, needed: int, what: str) -> None:

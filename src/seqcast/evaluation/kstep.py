@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seqcast.data.panel import is_panel, series_ids
+from seqcast.data.panel import refuse_panel
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
 from seqcast.models.neural import NeuralForecaster
@@ -55,11 +55,7 @@ def kstep_errors(
     """k-step-ahead predictions and errors of a fitted recursive ``model`` over ``data``."""
     if not ks or min(ks) < 1:
         raise SeqcastError(f"k must be positive integers, got {list(ks)}")
-    if is_panel(data):
-        raise SeqcastError(
-            f"k-step analysis reads one series, and the data is a panel of "
-            f"{len(series_ids(data)):,} series: give it one series (--csv)"
-        )
+    refuse_panel(data, "k-step analysis")
     if model.strategy != "recursive":
         raise SeqcastError(
             f"k-step analysis feeds a one-step model its own predictions; {model.name} uses "

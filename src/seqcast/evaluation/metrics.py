@@ -83,19 +83,12 @@ def seasonal_scale(y_train: ArrayLike, m: int = 1) -> float:
     and MSIS; NaN when the series has m values or fewer, or the MAE is zero up to round-off
     (a scaled error is undefined then)."""
     train = np.asarray(y_train, dtype=float)
-    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
-        raise SeqcastError(f"the season m of a seasonal scale is a positive integer, got {m!r}")
-    if len(train) <= m:
-        return float("nan")
-    scale = float(np.mean(np.abs(train[m:] - train[:-m])))
-    if scale <= 1e-12 * float(np.mean(np.abs(train))):  # zero up to round-off: undefined
-        return float("nan")
-    return scale
+    return float(seasonal_scales(train, np.array([0]), np.array([len(train)]), m)[0])
 
 
 def seasonal_scales(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, m: int) -> np.ndarray:
     """(N,) ``seasonal_scale(values[starts[i]:ends[i]], m)`` of each series of a grouped
-    array, the same numbers (each a mean over the same slice) without a call per series."""
+    array: each a mean over its own slice, the differences taken once for all."""
     if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
         raise SeqcastError(f"the season m of a seasonal scale is a positive integer, got {m!r}")
     changes = np.abs(values[m:] - values[:-m])  # changes[t]: from row t to row t + m
@@ -104,7 +97,7 @@ def seasonal_scales(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, m:
     for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
         if end - start > m:
             scale = float(changes[start : end - m].mean())
-            if scale > 1e-12 * float(sizes[start:end].mean()):
+            if scale > 1e-12 * float(sizes[start:end].mean()):  # else zero up to round-off
                 out[i] = scale
     return out
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from seqcast.data.panel import refuse_panel
 from seqcast.data.splits import date_slice
 from seqcast.engines import Engine, run_tasks
 from seqcast.errors import SeqcastError
@@ -92,6 +93,7 @@ def search_orders(
     differencing (d, D): the likelihoods of differently differenced data differ.
     The candidates run on ``workers``: a number of local processes or an ``Engine``.
     """
+    refuse_panel(data, "arima-search")
     if criterion not in ("aic", "bic", "mae"):
         raise SeqcastError(f"criterion must be aic, bic or mae, got {criterion!r}")
     if criterion == "mae" and backtest_range is None:

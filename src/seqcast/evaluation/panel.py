@@ -203,14 +203,14 @@ def panel_backtest(
         model.require_intervals()
     held = windows * horizon
     check_panel(panel, [target], model.min_history + held, f"{model.name} with {held} held out")
-    longest = int(series_lengths(panel).max()) - held
+    series = _Grouped.of(panel, target)
+    longest = int(series.lengths.max()) - held
     if longest <= season:
         raise SeqcastError(
             f"season {season} leaves no series a MASE scale: the longest has {longest} steps "
             "before its forecasts (MASE and Naive2 need more than one season)"
         )
     clock = time.perf_counter()
-    series = _Grouped.of(panel, target)
     ends = series.starts + series.lengths - held - 1  # (N,) each series' last fitted row
     origins = ends[:, None] + horizon * np.arange(windows)  # (N, W)
     kept = np.arange(len(series.ids))
@@ -250,13 +250,10 @@ class _Grouped:
 
     @classmethod
     def of(cls, panel: pd.DataFrame, target: str) -> _Grouped:
-        return cls(
-            series_ids(panel),
-            panel[target].to_numpy(dtype=float),
-            panel.index.get_level_values(1).to_numpy(),
-            series_starts(panel),
-            series_lengths(panel),
-        )
+        values = panel[target].to_numpy(dtype=float)
+        times = panel.index.get_level_values(1).to_numpy()
+        starts, lengths = series_starts(panel), series_lengths(panel)
+        return cls(series_ids(panel), values, times, starts, lengths)
 
     def subset(self, kept: np.ndarray) -> _Grouped:
         """The series numbered ``kept`` (the arrays stay whole; starts point into them)."""

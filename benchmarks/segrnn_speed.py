@@ -32,12 +32,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from reference_segrnn import ReferenceSegRNN
 
 from seqcast.data.datasets import load_dataset
+from seqcast.devices import matmul_precision
 from seqcast.experiments.ltsf_settings import ltsf_params
 from seqcast.models.registry import create_model
 from seqcast.results import check_new, json_ready, results_dir, write_json
-from seqcast.training import matmul_precision
 
 L, H, W, D, BATCH, EPOCH_BATCHES = 720, 96, 24, 512, 64, 122
+CPU = torch.device("cpu")
 
 
 def training_rows() -> tuple[torch.Tensor, list[str]]:
@@ -153,7 +154,7 @@ def main() -> None:
     ]
     rows = []
     for label, module, forward, precision in variants:
-        with matmul_precision(precision):  # type: ignore[arg-type]
+        with matmul_precision(precision, CPU):  # type: ignore[arg-type]
             seconds = time_training(module, forward, series, index_batches)
         per_batch = statistics.median(seconds)
         rows.append({"variant": label, "s_per_batch": per_batch})
@@ -161,7 +162,7 @@ def main() -> None:
     floors = {}
     for precision in ("fp32", "bf16"):
         step = floor_step(channels)
-        with matmul_precision(precision):  # type: ignore[arg-type]
+        with matmul_precision(precision, CPU):  # type: ignore[arg-type]
             step()
             clock = time.perf_counter()
             for _ in range(5):

@@ -16,7 +16,8 @@ from seqcast.data.windows import Windows
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.neural_fit import hold_out
 from seqcast.networks.norms import MeanScale, RevIN
-from seqcast.training import TrainConfig, train
+from seqcast.train_config import TrainConfig
+from seqcast.training import train
 
 AMPLITUDES = {"tiny": 0.01, "small": 0.1, "unit": 1.0, "large": 10.0}  # 1000x apart
 

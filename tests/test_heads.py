@@ -223,7 +223,7 @@ def test_every_loss_name_has_its_head_and_every_norm_its_layer() -> None:
     from seqcast.networks import NORMS
     from seqcast.networks.heads import make_head
     from seqcast.networks.norms import make_norm
-    from seqcast.training import DISTRIBUTION_LOSSES, POINT_LOSSES
+    from seqcast.train_config import DISTRIBUTION_LOSSES, POINT_LOSSES
 
     for loss in DISTRIBUTION_LOSSES:
         head = make_head(loss, (0.1, 0.5, 0.9))

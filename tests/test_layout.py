@@ -31,8 +31,9 @@ LAYERS = [
     ["seqcast.data"],  # loading, sources, transforms, windows, splits
     ["seqcast.plots", "seqcast.report"],  # pictures and the HTML page
     ["seqcast.analysis"],  # statistics of one series
-    ["seqcast.networks", "seqcast.checkpoint"],  # torch modules, checkpoint files
-    ["seqcast.training"],
+    # torch modules, checkpoint files, devices and precision
+    ["seqcast.networks", "seqcast.checkpoint", "seqcast.devices"],
+    ["seqcast.training", "seqcast.train_config"],
     ["seqcast.models"],  # forecasters and their registry
     ["seqcast.evaluation", "seqcast.explain", "seqcast.runs"],
     ["seqcast.experiments", "seqcast.tuning"],

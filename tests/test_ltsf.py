@@ -15,7 +15,8 @@ from seqcast import SeqcastError
 from seqcast.data.splits import part_borders
 from seqcast.evaluation.ltsf import _last_value_errors, run_ltsf
 from seqcast.experiments.ltsf_settings import ltsf_params
-from seqcast.training import TrainConfig, learning_rate
+from seqcast.train_config import TrainConfig
+from seqcast.training import learning_rate
 
 
 def test_part_borders_start_later_parts_a_lookback_early() -> None:

@@ -3,8 +3,9 @@
 Symbols: B batch, L input length, C input channels, H horizon.
 
 ``explain`` builds the model's ``nn.Module`` for C channels (all of them forecast), runs one
-real forward pass on a random batch (B, L, C), and records every submodule's output shape
-with forward hooks, in the order the outputs appear, with each submodule's parameter count.
+real forward pass on a random batch (B, L, C) on the model's ``train.device`` at its
+``train.precision``, and records every submodule's output shape with forward hooks, in the
+order the outputs appear, with each submodule's parameter count, and the device's peak memory.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class Explanation:
     forecast_shape: list[int]  # (B, H, K): the output as the forecaster reads it
     stages: list[Stage] = field(default_factory=list)
     params: int = 0
+    device: str = "cpu"  # where the pass ran, in words
+    precision: str = "fp32"
+    peak_memory_mb: float = 0.0  # the device's peak (a CPU's: the process's)
 
 
 def explain(
@@ -50,6 +54,8 @@ def explain(
     ``batch`` windows of ``channels`` channels; ``horizon`` sets H where the model has one."""
     import torch
 
+    from seqcast import devices
+
     if batch < 1 or channels < 1:
         raise SeqcastError(f"batch and channels must be at least 1, got {batch} and {channels}")
     settings = dict(params or {})
@@ -61,7 +67,8 @@ def explain(
     if not isinstance(model, NeuralForecaster):
         raise SeqcastError(f"{name} is not a neural model; explain shows neural layers")
     steps = model.network_horizon
-    module = model.build(channels, channels)
+    device = devices.resolve(model.train.device)
+    module = model.build(channels, channels).to(device)
     stages: dict[str, Stage] = {}
 
     def record(name: str) -> Any:
@@ -83,10 +90,16 @@ def explain(
         for sub_name, sub in module.named_modules()
         if sub_name
     ]
-    x = torch.randn(batch, model.input_len, channels)
+    x = torch.randn(batch, model.input_len, channels).to(device)
     module.eval()
+    devices.reset_peak(device)
+    precision = model.train.precision
     try:
-        with torch.no_grad():
+        with (
+            torch.no_grad(),
+            devices.matmul_precision(precision, device),
+            devices.autocast(precision, device),
+        ):
             y = module(x)
     finally:
         for handle in handles:
@@ -98,6 +111,9 @@ def explain(
         forecast_shape=[batch, steps, channels],
         stages=list(stages.values()),
         params=sum(p.numel() for p in module.parameters()),
+        device=devices.describe(device),
+        precision=precision,
+        peak_memory_mb=devices.peak_memory_mb(device),
     )
 
 

@@ -103,14 +103,15 @@ def fit_model(
 
 
 def open_checkpoint(
-    path: str | Path, source: DataSource | None = None
+    path: str | Path, source: DataSource | None = None, device: str = "auto"
 ) -> tuple[NeuralForecaster, pd.DataFrame]:
-    """The model saved in ``path`` and the data of ``source`` (default: the source the
-    checkpoint records, so the latest values of the data it was trained on)."""
+    """The model saved in ``path``, its network on ``device``, and the data of ``source``
+    (default: the source the checkpoint records, so the latest values of the data it was
+    trained on)."""
     from seqcast.checkpoint import load_checkpoint
 
     payload = load_checkpoint(path)
-    model = model_from_checkpoint(payload, path)
+    model = model_from_checkpoint(payload, path, device)
     if not isinstance(model, NeuralForecaster):
         raise SeqcastError(f"{path} holds a {model.name} model, not a neural one")
     if source is None:

@@ -15,19 +15,20 @@ import copy
 import dataclasses
 import functools
 import math
-import numbers
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from seqcast import devices
+from seqcast.data.resident import ResidentWindows, same_arrays
 from seqcast.data.windows import Windows
+from seqcast.devices import Precision
 from seqcast.errors import SeqcastError
-from seqcast.evaluation import metrics
-from seqcast.parameters import check_fields
 from seqcast.progress import Progress
+from seqcast.train_config import TrainConfig
 
 if TYPE_CHECKING:  # torch is imported where training happens, not when seqcast is
     import torch
@@ -35,112 +36,7 @@ if TYPE_CHECKING:  # torch is imported where training happens, not when seqcast 
 
     from seqcast.networks.heads import Head
 
-PointLoss = Literal["mse", "mae", "huber", "smape"]
-DistributionLoss = Literal["quantile", "normal", "student_t", "negbin"]  # networks.heads' names
-Loss = Literal[PointLoss, DistributionLoss]
-POINT_LOSSES: tuple[str, ...] = get_args(PointLoss)
-DISTRIBUTION_LOSSES: tuple[str, ...] = get_args(DistributionLoss)
-Optimizer = Literal["sgd", "adam", "adamw"]
-Monitor = Literal["mae", "mse"]
-Schedule = Literal["constant", "halve", "segrnn"]
-Precision = Literal["fp32", "bf16"]
-LossScale = Literal["auto", "none", "window"]
-
-
-@dataclass
-class TrainConfig:
-    """How a neural forecaster is trained (``--set train.KEY=VALUE`` on the CLI).
-
-    valid_fraction : one series: the share of the last windows that validate (0: none).
-    valid_steps : a panel: the last steps of every series whose windows validate (0: the
-        model's horizon); ``valid_fraction`` 0 turns validation off here too.
-    windows_per_epoch : 0 trains every epoch on every window; N > 0 on N windows drawn at
-        random (without repeats) each epoch, for panels whose stride-1 windows are many and
-        much alike.
-    monitor : the validation metric early stopping watches, ``mae`` or ``mse``.
-    lr_schedule : ``constant``; ``halve`` (x0.5 after every epoch, DLinear's); ``segrnn``
-        (the SegRNN reference's: epoch 1 at lr/25, epochs 2-4 at lr, then x0.8 per epoch).
-    loss_scale : ``window`` divides each window's errors by the spread (standard deviation)
-        of its target inputs, in the loss and in the validation score, so series of any size
-        weigh the same; ``none`` leaves them in the data's units; ``auto``: ``window`` on a
-        panel, ``none`` on one series.
-    loss : a point forecast's ``mse``, ``mae``, ``huber`` or ``smape``; or a forecast
-        distribution's (``seqcast.networks.heads``): ``quantile`` (the pinball loss of the
-        ``quantiles``, which never cross), ``normal``, ``student_t`` or ``negbin`` (counts;
-        needs scaling none and norm mean or none) by likelihood. These give the model
-        intervals of its own (``predict_interval``).
-    quantiles : the levels a ``quantile`` loss learns; 0.5 (the point forecast) among them.
-    precision : ``fp32``, or ``bf16`` to let oneDNN run float32 matrix products with
-        bfloat16 arithmetic (float32 in and out, like TF32 on GPUs); it pays on CPUs with
-        AMX or AVX512-BF16 and changes results at about the third significant digit.
-    """
-
-    epochs: int = 100
-    batch_size: int = 32
-    lr: float = 1e-3
-    optimizer: Optimizer = "adam"
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    loss: Loss = "mse"
-    quantiles: tuple[float, ...] = (0.025, 0.1, 0.5, 0.9, 0.975)
-    huber_delta: float = 1.0
-    patience: int = 10
-    clip_norm: float | None = None
-    valid_fraction: float = 0.2
-    valid_steps: int = 0
-    windows_per_epoch: int = 0
-    seed: int = 0
-    progress: bool = False
-    monitor: Monitor = "mae"
-    lr_schedule: Schedule = "constant"
-    precision: Precision = "fp32"
-    loss_scale: LossScale = "auto"
-
-    def __post_init__(self) -> None:
-        check_fields(self, "train")
-        if not all(isinstance(q, numbers.Real) for q in self.quantiles):
-            raise SeqcastError(f"train: quantiles must be numbers, got {self.quantiles!r}")
-        self.quantiles = tuple(float(q) for q in self.quantiles)
-        checks = [
-            (self.epochs >= 1, "epochs must be at least 1"),
-            (self.batch_size >= 1, "batch_size must be at least 1"),
-            (0 < self.lr < math.inf, "lr must be a positive finite number"),
-            (0 <= self.momentum < 1, "momentum must lie in [0, 1)"),
-            (0 <= self.weight_decay < math.inf, "weight_decay must be 0 or more, and finite"),
-            (0 < self.huber_delta < math.inf, "huber_delta must be a positive finite number"),
-            (self.patience >= 1, "patience must be at least 1"),
-            (0 <= self.valid_fraction < 1, "valid_fraction must lie in [0, 1)"),
-            (self.valid_steps >= 0, "valid_steps must be 0 or more"),
-            (self.windows_per_epoch >= 0, "windows_per_epoch must be 0 or more"),
-            (
-                self.clip_norm is None or 0 < self.clip_norm < math.inf,
-                "clip_norm must be a positive finite number",
-            ),
-            (self.optimizer in ("sgd", "adam", "adamw"), "optimizer must be sgd, adam or adamw"),
-            (
-                self.loss in (*POINT_LOSSES, *DISTRIBUTION_LOSSES),
-                f"loss must be one of {', '.join((*POINT_LOSSES, *DISTRIBUTION_LOSSES))}",
-            ),
-            (
-                all(0 < q < 1 for q in self.quantiles)
-                and list(self.quantiles) == sorted(set(self.quantiles))
-                and 0.5 in self.quantiles,
-                "quantiles must ascend strictly inside (0, 1) and include 0.5",
-            ),
-            (self.monitor in ("mae", "mse"), "monitor must be mae or mse"),
-            (
-                self.lr_schedule in ("constant", "halve", "segrnn"),
-                "lr_schedule must be constant, halve or segrnn",
-            ),
-            (self.precision in ("fp32", "bf16"), "precision must be fp32 or bf16"),
-            (
-                self.loss_scale in ("auto", "none", "window"),
-                "loss_scale must be auto, none or window",
-            ),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise SeqcastError(f"train: {message}")
+VALID_BATCH = 8192  # windows per validation pass on an accelerator (256 on a CPU)
 
 
 @dataclass
@@ -154,6 +50,15 @@ class History:
     train_seconds: list[float] = field(default_factory=list)  # the training batches alone
     best_epoch: int = 0
     stopped: str = ""
+    device: str = ""  # where it trained, in words (``devices.describe``)
+    precision: str = ""
+    peak_memory_mb: float = 0.0  # the device's (a CPU's: the process's) peak so far
+
+    def ran_on(self) -> str:
+        """Where and how it trained, in words: ``cuda:0 (NVIDIA H200), bf16, peak 812 MB``."""
+        if not self.device:
+            return "not recorded"
+        return f"{self.device}, {self.precision}, peak {self.peak_memory_mb:,.0f} MB"
 
     @property
     def epochs(self) -> int:
@@ -176,32 +81,16 @@ class NonFiniteLoss(SeqcastError):
 
 
 @contextlib.contextmanager
-def seeded(seed: int) -> Iterator[None]:
-    """Inside the block torch's default generator (weight initialisation, dropout) starts from
-    ``seed``, so CPU runs repeat bit for bit; afterwards it is back where the caller left it:
-    a fit does not reseed the user's generators."""
+def seeded(seed: int, device: torch.device | None = None) -> Iterator[None]:
+    """Inside the block torch's default generator (weight initialisation, dropout) and a CUDA
+    ``device``'s start from ``seed``, so runs repeat (CPU runs bit for bit); afterwards they
+    are back where the caller left them: a fit does not reseed the user's generators."""
     import torch
 
-    with torch.random.fork_rng(devices=[]):
+    cuda = [device] if device is not None and device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
         yield
-
-
-@contextlib.contextmanager
-def matmul_precision(precision: Precision) -> Iterator[None]:
-    """Run float32 CPU matrix products at ``precision`` inside the block (see TrainConfig).
-
-    oneDNN reads this setting process-wide, so only training uses it, for as long as it runs;
-    forecasts always multiply in float32."""
-    import torch
-
-    matmul = torch.backends.mkldnn.matmul  # type: ignore[attr-defined]  # not in torch's stubs
-    before = matmul.fp32_precision
-    matmul.fp32_precision = "bf16" if precision == "bf16" else "ieee"
-    try:
-        yield
-    finally:
-        matmul.fp32_precision = before
 
 
 def learning_rate(config: TrainConfig, epoch: int) -> float:
@@ -218,8 +107,9 @@ def learning_rate(config: TrainConfig, epoch: int) -> float:
 @dataclass
 class TrainState:
     """Everything training needs to go on after a completed epoch, bit for bit: the module's
-    and the optimizer's state then, the best weights so far, the history, and the two random
-    generators (the batch shuffle's, and torch's default one, which dropout draws from)."""
+    and the optimizer's state then, the best weights so far, the history, and the random
+    generators (the batch shuffle's, torch's default one, which CPU dropout draws from, and
+    the accelerator's, which its dropout draws from: None on a CPU)."""
 
     epoch: int
     weights: dict[str, Any]
@@ -228,6 +118,7 @@ class TrainState:
     history: History
     shuffle_rng: torch.Tensor
     torch_rng: torch.Tensor
+    device_rng: torch.Tensor | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Checkpoint-safe plain data (tensors, numbers, lists, dicts), not copied."""
@@ -239,10 +130,31 @@ class TrainState:
         return cls(**{**record, "history": History.from_dict(record["history"])})
 
 
+Batches = Windows | ResidentWindows
+
+
+def on_device(
+    windows: Batches, valid: Batches | None, device: torch.device
+) -> tuple[ResidentWindows, ResidentWindows | None]:
+    """Training and validation windows resident on ``device``; arrays they share go once."""
+    train = windows if isinstance(windows, ResidentWindows) else ResidentWindows.of(windows, device)
+    if valid is None or isinstance(valid, ResidentWindows):
+        return train, valid
+    like = train if isinstance(windows, Windows) and same_arrays(windows, valid) else None
+    return train, ResidentWindows.of(valid, device, like)
+
+
+def device_of(module: nn.Module) -> torch.device:
+    """Where ``module``'s parameters are (the CPU for one without any)."""
+    import torch
+
+    return next(module.parameters(), torch.empty(0)).device
+
+
 def train(
     module: nn.Module,
-    windows: Windows,
-    valid: Windows | None,
+    windows: Batches,
+    valid: Batches | None,
     config: TrainConfig,
     target_scale: np.ndarray,
     *,
@@ -263,24 +175,37 @@ def train(
     then re-raises. With a probabilistic ``head`` the module outputs its P parameters per
     value, (B, S, H·P·K), ``config.loss`` scores them, and validation scores their point
     forecast.
+
+    Training runs where ``module`` is (``device_of``): the windows go there once
+    (``on_device``), batches are gathered there, and the loss is read back once per epoch.
     """
     import torch
 
+    device = device_of(module)
+    windows, valid = on_device(windows, valid, device)
     optimizer = _optimizer(module, config)
-    generator = torch.Generator().manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)  # the shuffle: on the CPU, anywhere
     if resume is not None:
         module.load_state_dict(resume.weights)
         optimizer.load_state_dict(resume.optimizer)
         generator.set_state(resume.shuffle_rng)
         torch.set_rng_state(resume.torch_rng)
+        devices.set_rng_state(device, resume.device_rng)
         history = copy.deepcopy(resume.history)
         best_state = copy.deepcopy(resume.best_weights)
     else:
         history, best_state = History(), copy.deepcopy(module.state_dict())
     history.stopped = ""
+    history.device, history.precision = devices.describe(device), config.precision
     state = _snapshot(module, optimizer, best_state, history, generator)
     point_loss = _loss(config) if head is None else None
-    loss = functools.partial(batch_loss, loss_fn=point_loss, head=head, per_window=per_window)
+    loss = functools.partial(
+        batch_loss,
+        loss_fn=point_loss,
+        head=head,
+        per_window=per_window,
+        cast=functools.partial(devices.autocast, config.precision, device),
+    )
     monitored = history.valid_mse if config.monitor == "mse" else history.valid_mae
     best_score = min(monitored, default=math.inf)
     progress = Progress(config.epochs, "epoch") if config.progress else None
@@ -298,7 +223,7 @@ def train(
                 ) from None
             history.train_seconds.append(time.perf_counter() - clock)
             mae, mse = (
-                evaluate(module, valid, target_scale, per_window, head)
+                evaluate(module, valid, target_scale, per_window, head, config.precision)
                 if valid
                 else (math.nan, math.nan)
             )
@@ -306,6 +231,7 @@ def train(
             history.valid_mae.append(mae)
             history.valid_mse.append(mse)
             history.seconds.append(time.perf_counter() - clock)
+            history.peak_memory_mb = devices.peak_memory_mb(device)
             score = mse if config.monitor == "mse" else mae
             if valid is None or score < best_score:
                 best_score, history.best_epoch = score, epoch
@@ -338,7 +264,7 @@ def train(
 def train_epoch(
     module: nn.Module,
     optimizer: Any,
-    windows: Windows,
+    windows: ResidentWindows,
     config: TrainConfig,
     epoch: int,
     generator: torch.Generator,
@@ -346,33 +272,36 @@ def train_epoch(
 ) -> float:
     """One epoch at ``epoch``'s learning rate over ``windows`` in an order drawn from
     ``generator`` (``config.windows_per_epoch`` of them, or all), one optimizer step per
-    batch of ``loss``; returns the mean loss. A NaN or inf loss raises ``NonFiniteLoss``
-    naming the epoch and batch, before its step."""
+    batch of ``loss``; returns the mean loss. The batch losses stay on the device until the
+    epoch ends (no wait per batch); a NaN or inf among them then raises ``NonFiniteLoss``
+    naming the epoch and the first such batch (the caller puts the best weights back)."""
     import torch
     from torch import nn
 
     for group in optimizer.param_groups:
         group["lr"] = learning_rate(config, epoch)
     module.train()
-    total, count = 0.0, 0
     order = torch.randperm(len(windows), generator=generator)
     if 0 < config.windows_per_epoch < len(windows):
         order = order[: config.windows_per_epoch]
-    for b, index in enumerate(order.split(config.batch_size), start=1):
-        x, y = _tensors(windows.batch(index.numpy()))  # (B, L, C), (B, S, H, K)
+    batches = order.split(config.batch_size)
+    losses = []
+    for index in batches:
+        x, y = windows.batch(index.to(windows.starts.device))  # (B, L, C), (B, S, H, K)
         value = loss(module, x, y)
-        if not torch.isfinite(value):
-            raise NonFiniteLoss(
-                f"the training loss became {value.item()} at epoch {epoch}, batch {b}"
-            )
         optimizer.zero_grad(set_to_none=True)
         value.backward()
         if config.clip_norm is not None:
             nn.utils.clip_grad_norm_(module.parameters(), config.clip_norm)
         optimizer.step()
-        total += value.item() * len(index)
-        count += len(index)
-    return total / count
+        losses.append(value.detach())
+    read = torch.stack(losses).double().cpu().tolist()  # the epoch's one wait for the device
+    total = 0.0
+    for b, (value, index) in enumerate(zip(read, batches, strict=True), start=1):
+        if not math.isfinite(value):
+            raise NonFiniteLoss(f"the training loss became {value} at epoch {epoch}, batch {b}")
+        total += value * len(index)
+    return total / len(order)
 
 
 def batch_loss(
@@ -383,12 +312,16 @@ def batch_loss(
     loss_fn: Any,
     head: Head | None,
     per_window: bool,
+    cast: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
 ) -> torch.Tensor:
     """The loss of ``module``'s outputs for inputs x (B, L, C) against targets y (B, S, H, K):
     a point loss ``loss_fn`` of its last S outputs (B, S', H·K), or with a ``head`` the
     head's loss of its parameters (B, S', H·P·K); ``per_window`` first divides both by each
-    window's spread."""
-    out = module(x)  # (B, S', H*K), or (B, S', H*P*K) with a head
+    window's spread. The forward pass runs inside ``cast()`` (``devices.autocast``), the
+    loss in float32."""
+    with cast():
+        out = module(x)  # (B, S', H*K), or (B, S', H*P*K) with a head
+    out = out.float()
     if head is not None:
         return _head_loss(head, out, x, y, per_window)
     prediction = out[:, -y.shape[1] :].reshape(y.shape)
@@ -425,43 +358,48 @@ def _snapshot(
         history=copy.deepcopy(history),
         shuffle_rng=generator.get_state(),
         torch_rng=torch.get_rng_state(),
+        device_rng=devices.rng_state(device_of(module)),
     )
 
 
 def evaluate(
     module: nn.Module,
-    windows: Windows,
+    windows: Batches,
     target_scale: np.ndarray,
     per_window: bool = False,
     head: Head | None = None,
+    precision: Precision = "fp32",
 ) -> tuple[float, float]:
     """MAE and MSE in the targets' units (``target_scale`` (K,) undoes the scaling), or
     with ``per_window`` in units of each window's spread, over every window's last output
     position and all H steps and K targets (none is dropped); with a ``head``, of its
-    point forecasts."""
+    point forecasts. Runs where ``module`` is, in batches of ``VALID_BATCH`` (256 on a CPU),
+    summing on the device and reading the sums back once."""
     import torch
 
+    device = device_of(module)
+    windows, _ = on_device(windows, None, device)
+    wide = torch.float32 if device.type == "mps" else torch.float64  # mps has no float64
+    scale = torch.as_tensor(np.asarray(target_scale), dtype=wide, device=device)
+    size = 256 if device.type == "cpu" else VALID_BATCH
     module.eval()
-    absolute, squared = 0.0, 0.0
+    sums = torch.zeros(2, dtype=wide, device=device)  # |error|, error²
     with torch.no_grad():
-        everything = np.arange(len(windows))
-        for index in np.split(everything, range(256, len(windows), 256)):
+        for index in torch.arange(len(windows), device=device).split(size):
             x, y = windows.batch(index)
-            out = module(torch.from_numpy(x))[:, -1]
+            with devices.autocast(precision, device):
+                out = module(x)[:, -1]
+            out, actual = out.to(wide), y[:, -1].to(wide)  # (B, H·P·K), (B, H, K)
             if head is None:
-                prediction = out.reshape(y[:, -1].shape)  # (B, H, K)
+                prediction = out.reshape(actual.shape)
             else:
-                batch, horizon, k = y[:, -1].shape
+                batch, horizon, k = actual.shape
                 prediction = head.point(out.reshape(batch, horizon, head.params, k))
-            units = (
-                1 / window_spread(torch.from_numpy(x), y.shape[-1]).numpy()
-                if per_window
-                else target_scale
-            )  # (B, 1, K) or (K,)
-            actual, predicted = y[:, -1] * units, prediction.numpy() * units
-            absolute += metrics.mae(actual, predicted) * len(index)  # every window has H·K
-            squared += metrics.mse(actual, predicted) * len(index)
-    return absolute / len(windows), squared / len(windows)
+            units = 1 / window_spread(x.to(wide), y.shape[-1]) if per_window else scale
+            error = (actual - prediction) * units  # (B, H, K)
+            sums += torch.stack([error.abs().sum(), error.square().sum()])
+    absolute, squared = (sums / (len(windows) * actual[0].numel())).tolist()
+    return absolute, squared
 
 
 def _head_loss(
@@ -487,13 +425,6 @@ def window_spread(x: torch.Tensor, k: int, eps: float = 1e-5) -> torch.Tensor:
     import torch
 
     return torch.sqrt(x[..., :k].var(dim=1, keepdim=True, unbiased=False) + eps)
-
-
-def _tensors(arrays: tuple[np.ndarray, ...]) -> tuple[torch.Tensor, ...]:
-    """NumPy batches as torch tensors (sharing their memory)."""
-    import torch
-
-    return tuple(torch.from_numpy(a) for a in arrays)
 
 
 def _optimizer(module: nn.Module, config: TrainConfig) -> Any:

@@ -15,10 +15,12 @@ from seqcast.cli.app import app, err, out, show
 from seqcast.cli.options import (
     CalibrationOpt,
     ConfigOpt,
+    DeviceOpt,
     EndOpt,
     IntervalsOpt,
     LevelsOpt,
     PoolOpt,
+    PrecisionOpt,
     RefitOpt,
     SettingsOpt,
     StartOpt,
@@ -31,6 +33,7 @@ from seqcast.cli.options import (
     interval_option,
     model_names,
     number,
+    training_settings,
 )
 from seqcast.data.sources import DataSource
 from seqcast.engines import Engine
@@ -79,8 +82,13 @@ def backtest(
     intervals: IntervalsOpt = "auto",
     calibration: CalibrationOpt = 100,
     pool: PoolOpt = "series",
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
 ) -> None:
     """Rolling-origin backtest of one model: forecast --horizon steps from every origin.
+
+    A neural model trains and forecasts on --device (default auto: a GPU when torch sees
+    one) at --precision (docs/gpu.md).
 
     One series: each origin is the day (step) before a date in --start..--end (both
     needed). Writes OUT/metrics.json (overall, per-horizon and per-target errors),
@@ -102,7 +110,8 @@ def backtest(
     OUT/fan.png draws the forecasts with their bands against the truth.
     """
     check_new(out_dir)
-    forecaster = create_model(model, **parse_overrides(model, settings or []))
+    given = [*(settings or []), *training_settings(device, precision)]
+    forecaster = create_model(model, **parse_overrides(model, given))
     result = run_backtest(
         source,
         forecaster,
@@ -164,6 +173,8 @@ def benchmark(
     season: SeasonOpt = None,
     windows: WindowsOpt = None,
     settings: SettingsOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
     out_dir: Annotated[
         Path | None,
         typer.Option(
@@ -202,7 +213,8 @@ def benchmark(
 
     --set key=value changes a parameter of every chosen model (an unknown one is an
     error naming the model); --config best.json runs the configuration seqcast tune
-    chose. The best M4 Hourly model so far (docs/benchmarks.md):
+    chose. --device and --precision go to the neural models alone (docs/gpu.md). The
+    best M4 Hourly model so far (docs/benchmarks.md):
     seqcast benchmark --dataset m4-hourly --models mlp --set hidden_size=512
     --set num_layers=2 --set ensemble=5
 
@@ -235,6 +247,7 @@ def benchmark(
         settings=settings,
         progress=True,
         intervals=interval_option(levels, intervals, calibration, pool),
+        training=training_settings(device, precision),
     )
     destination = board.save(out_dir or fresh_path(Path("results"), f"benchmark-{source.name}"))
     if isinstance(board, PanelBenchmark):

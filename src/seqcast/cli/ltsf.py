@@ -9,10 +9,13 @@ import typer
 
 from seqcast.cli.app import app, out
 from seqcast.cli.options import (
+    DeviceOpt,
+    PrecisionOpt,
     SettingsOpt,
     data_options,
     engine_options,
     integers,
+    training_settings,
 )
 from seqcast.data.sources import DataSource
 from seqcast.engines import Engine
@@ -56,6 +59,8 @@ def ltsf(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar per seed.")
     ] = False,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
 ) -> None:
     """Long-term forecasting protocol (ETT): train, validate and test MODEL on every
     column, writing OUT/metrics.json.
@@ -72,6 +77,10 @@ def ltsf(
 
     The seeds are independent runs: --workers 3 trains them in three processes, --engine
     ray on a Ray cluster (the same figures either way).
+
+    --device cuda trains on a GPU (default auto: one when torch sees it) with the data
+    resident there, --precision bf16 or tf32 in faster arithmetic; metrics.json records
+    the device, the precision and the peak device memory (docs/gpu.md).
     """
     from seqcast.evaluation.ltsf import run_ltsf
     from seqcast.experiments.ltsf_settings import ltsf_params
@@ -81,7 +90,8 @@ def ltsf(
     if len(sizes) != 3:
         raise SeqcastError(f"--rows takes three row counts (train,valid,test), got {rows!r}")
     frame = source.load()
-    params = ltsf_params(model, lookback, horizon, preset, parse_overrides(model, settings or []))
+    given = [*(settings or []), *training_settings(device, precision)]
+    params = ltsf_params(model, lookback, horizon, preset, parse_overrides(model, given))
     params["train"].setdefault("progress", progress)
     result = run_ltsf(
         frame,

@@ -13,8 +13,10 @@ from seqcast.cli.app import app, err, out, show
 from seqcast.cli.options import (
     CalibrationOpt,
     ConfigOpt,
+    DeviceOpt,
     IntervalsOpt,
     LevelsOpt,
+    PrecisionOpt,
     SettingsOpt,
     TrainStartOpt,
     column_names,
@@ -23,6 +25,7 @@ from seqcast.cli.options import (
     integers,
     interval_option,
     number,
+    training_settings,
 )
 from seqcast.data.io import load_frame
 from seqcast.data.panel import is_panel, series_ids
@@ -64,9 +67,15 @@ def fit(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
     ] = True,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
 ) -> None:
     """Train a neural model and save it: OUT/model.pt (checkpoint), OUT/training.json and
     OUT/learning_curve.png (training loss and validation MAE per epoch).
+
+    --device cuda trains on a GPU (default auto: one when torch sees it), with the data
+    resident there; --precision bf16 or tf32 trades the third significant digit for speed.
+    The saved model forecasts on any machine, a CPU-only one included (docs/gpu.md).
 
     Early stopping watches --valid-start..--valid-end when given (windows made from that
     part alone), else the last train.valid_fraction of the training windows. Ctrl-C saves
@@ -89,7 +98,7 @@ def fit(
     if names is None:
         raise SeqcastError("give --model NAME or --config best.json")
     (model,) = names
-    params = parse_overrides(model, settings)
+    params = parse_overrides(model, [*settings, *training_settings(device, precision)])
     params.setdefault("train", {}).setdefault("progress", progress)
     given = valid_start is not None or valid_end is not None
     validation = (valid_start, valid_end) if given else None
@@ -113,6 +122,7 @@ def fit(
         f"{model}: {record.epochs} epochs, best epoch {record.best_epoch}, validation "
         f"MAE {number(min(record.valid_mae, default=float('nan')))}; {record.stopped}"
     )
+    out.print(f"trained on {record.ran_on()}")
     out.print(f"results in {out_dir}")
 
 
@@ -148,8 +158,12 @@ def forecast(
     levels: LevelsOpt = None,
     intervals: IntervalsOpt = "auto",
     calibration: CalibrationOpt = 100,
+    device: DeviceOpt = "auto",
 ) -> None:
     """Forecast --horizon steps after the latest data (or after --origin) with a saved model.
+
+    The model forecasts on --device (default auto: a GPU when torch sees one), wherever it
+    was trained: a model trained on a GPU forecasts on a CPU-only machine.
 
     The data is reloaded from where the model was trained (its dataset or CSV) unless
     --dataset or --csv names another source. Models with known-ahead columns need --future,
@@ -172,7 +186,7 @@ def forecast(
 
     if out_dir is not None:
         check_new(out_dir)
-    model, frame = open_checkpoint(checkpoint, source)
+    model, frame = open_checkpoint(checkpoint, source, device or "auto")
     known = None
     if future is not None:
         known = load_frame(future, future_date_column, freq=model.freq_.freqstr)
@@ -230,6 +244,7 @@ def kstep(
         Path | None,
         typer.Option("--out", help="New folder for kstep.csv, predictions.csv, kstep.png."),
     ] = None,
+    device: DeviceOpt = "auto",
 ) -> None:
     """How errors pile up when a one-step model is fed its own predictions.
 
@@ -246,7 +261,7 @@ def kstep(
     steps = integers("--ks", ks)
     if out_dir is not None:
         check_new(out_dir)
-    model, frame = open_checkpoint(checkpoint, source)
+    model, frame = open_checkpoint(checkpoint, source, device or "auto")
     analysis = kstep_errors(model, frame, steps)
     table = Table(title=f"{model.name}: k-step-ahead errors over {len(frame)} steps")
     for column in ("k", "MSE", "MAE", "predictions"):
@@ -270,8 +285,11 @@ def explain_command(
         int | None, typer.Option("--horizon", min=1, help="H, steps forecast at once.")
     ] = None,
     settings: SettingsOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
 ) -> None:
-    """Print each layer's output shape for one batch, and the parameter counts.
+    """Print each layer's output shape for one batch, and the parameter counts, and where
+    the pass ran: the device (--device, default auto), the precision and the peak memory.
 
     The shapes come from a real forward pass on a random batch [B, L, C] (L is the model's
     input_len), recorded by forward hooks in the order outputs appear; a layer used several
@@ -283,7 +301,8 @@ def explain_command(
     """
     from seqcast.explain import explain
 
-    result = explain(model, batch, channels, horizon, parse_overrides(model, settings or []))
+    given = [*(settings or []), *training_settings(device, precision)]
+    result = explain(model, batch, channels, horizon, parse_overrides(model, given))
     table = Table(title=f"{model}: input {result.input_shape}")
     for column in ("layer", "type", "output shape", "parameters"):
         table.add_column(column, justify="right" if column == "parameters" else "left")
@@ -297,3 +316,5 @@ def explain_command(
         f"[B, H, C] {result.forecast_shape}"
     )
     out.print(f"parameters: {result.params:,}")
+    out.print(f"ran on {result.device}, {result.precision}, peak {result.peak_memory_mb:,.0f} MB")
+

@@ -199,20 +199,34 @@ AddressOpt = Annotated[
 ]
 
 
+GpusPerTaskOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--gpus-per-task",
+        min=0,
+        help="With --engine ray: the share of a GPU each neural task asks for (default 0.25 "
+        "on a cluster with GPUs, else 0). Local --workers over several GPUs keep one each.",
+    ),
+]
+
+
 ENGINE_OPTIONS: dict[str, Any] = {
     "workers": WorkersOpt,
     "engine": EngineOpt,
     "address": AddressOpt,
+    "gpus_per_task": GpusPerTaskOpt,
 }
 
 
 def engine_options() -> Callable[[C], C]:
-    """Add --workers, --engine and --address to a command, which takes them as ``where``:
-    the Engine they ask for (Engine checks them)."""
+    """Add --workers, --engine, --address and --gpus-per-task to a command, which takes them
+    as ``where``: the Engine they ask for (Engine checks them)."""
     return _options_as(
         "where",
         ENGINE_OPTIONS,
-        lambda values: Engine(values["engine"], values["workers"], values["address"]),
+        lambda values: Engine(
+            values["engine"], values["workers"], values["address"], values["gpus_per_task"]
+        ),
         defaults={"engine": "local"},
     )
 
@@ -351,3 +365,27 @@ def interval_option(levels: str | None, how: str, calibration: int, pool: str) -
     if pool not in ("series", "panel"):
         raise SeqcastError(f"--pool is series or panel, got {pool!r}")
     return Intervals(tuple(values), how, calibration, pool)  # type: ignore[arg-type]
+
+
+DeviceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        help="Where neural models train and forecast: auto (a CUDA GPU when torch sees one, "
+        "else Apple's mps, else the CPU), cpu, cuda, cuda:N or mps (--set train.device=...).",
+    ),
+]
+PrecisionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--precision",
+        help="Neural training's arithmetic: fp32, tf32 (GPU tensor cores) or bf16 (autocast "
+        "on a GPU, oneDNN's bf16 products on a CPU) (--set train.precision=...).",
+    ),
+]
+
+
+def training_settings(device: str | None, precision: str | None) -> list[str]:
+    """``--device`` and ``--precision`` as the ``--set`` settings they stand for."""
+    given = {"train.device": device, "train.precision": precision}
+    return [f"{key}={value}" for key, value in given.items() if value is not None]

@@ -11,6 +11,9 @@ with an ``Engine``:
   an existing one at ``address`` (or ``$RAY_ADDRESS``), else a new one on this machine
   with ``workers`` CPUs (default: all this process may use).
 
+Neural tasks (those that preload torch) use the GPUs there are (``engines.gpus``): local
+workers over several GPUs keep one each; on Ray each asks for ``gpus_per_task`` of a GPU.
+
 An engine is a context manager that holds its process pool or Ray connection: inside
 ``with engine:`` every ``run_tasks`` on it uses the same workers (a ``with`` on an engine
 already open only counts), and leaving the outermost block ends them (and a Ray cluster
@@ -32,6 +35,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from seqcast.engines.gpus import check_share
 from seqcast.engines.local import LocalPool
 from seqcast.engines.ray_tasks import RayConnection
 from seqcast.engines.tasks import Group, Outcome, call
@@ -57,11 +61,14 @@ class Engine:
     """An execution engine: ``kind`` "local" or "ray"; ``workers``: local processes, or the
     CPUs of a new local Ray cluster (None: 1 locally, every usable CPU for Ray);
     ``address``: an existing Ray cluster ("auto", "HOST:6379" or "ray://HOST:10001";
-    default $RAY_ADDRESS). Open it with ``with`` to keep its workers for several calls."""
+    default $RAY_ADDRESS); ``gpus_per_task``: the share of a GPU a neural Ray task asks for
+    (None: ``gpus.DEFAULT_SHARE`` on a cluster with GPUs, else none). Open it with ``with``
+    to keep its workers for several calls."""
 
     kind: str = "local"
     workers: int | None = None
     address: str | None = None
+    gpus_per_task: float | None = None
     _open: int = field(default=0, init=False, repr=False, compare=False)
     _backend: Any = field(default=None, init=False, repr=False, compare=False)
 
@@ -72,6 +79,7 @@ class Engine:
             isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1
         ):
             raise SeqcastError(f"workers must be a positive integer, got {self.workers!r}")
+        check_share(self.gpus_per_task)
         if self.address is not None and self.kind != "ray":
             raise SeqcastError(
                 "an address names a Ray cluster; use it with engine 'ray' (--engine ray)"
@@ -120,7 +128,7 @@ class Engine:
         if self._open < 1:
             raise SeqcastError("open the engine first: with engine: ...")
         if self._backend is None:
-            self._backend = RayConnection(self.address, self.workers)
+            self._backend = RayConnection(self.address, self.workers, self.gpus_per_task)
         connection: RayConnection = self._backend
         return connection
 
@@ -141,7 +149,12 @@ class Engine:
 
     def __getstate__(self) -> dict[str, Any]:
         """An engine travels as its settings: its workers stay where they are."""
-        return {"kind": self.kind, "workers": self.workers, "address": self.address}
+        return {
+            "kind": self.kind,
+            "workers": self.workers,
+            "address": self.address,
+            "gpus_per_task": self.gpus_per_task,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]

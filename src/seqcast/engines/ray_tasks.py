@@ -9,7 +9,8 @@ connected (``ray.init`` called by the user) is used as it is and left connected.
 first tasks, one worker per CPU imports what they need. The function a ``map`` runs, with
 the data and model it binds, goes to the object store once (``ray.put``); each task gets a
 reference to it and its own items, takes one CPU and caps its thread pools at one thread,
-so tasks never oversubscribe a node. A task whose worker dies is retried (``RETRIES``
+so tasks never oversubscribe a node; a neural task also asks for a share of a GPU where
+the cluster has them (``engines.gpus.task_share``). A task whose worker dies is retried (``RETRIES``
 times); Ctrl-C cancels every task that has not finished.
 """
 
@@ -21,6 +22,7 @@ import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from seqcast.engines.gpus import task_share
 from seqcast.engines.tasks import import_all, lost
 from seqcast.engines.threads import limit_threads, usable_cpus
 from seqcast.errors import SeqcastError
@@ -32,7 +34,9 @@ CONNECT_TIMEOUT = 10  # seconds for a cluster's address to answer
 class RayConnection:
     """A connection to a Ray cluster (see the module docstring)."""
 
-    def __init__(self, address: str | None, workers: int | None) -> None:
+    def __init__(
+        self, address: str | None, workers: int | None, gpus_per_task: float | None = None
+    ) -> None:
         try:
             import ray
         except ImportError:
@@ -52,10 +56,15 @@ class RayConnection:
                 )
         self._apply = ray.remote(num_cpus=1, max_retries=RETRIES)(_apply)
         self._warm: set[str] = set()
+        self.gpus_per_task = gpus_per_task
 
     def cpus(self) -> int:
         """The cluster's CPUs (at least 1)."""
         return max(1, int(self.ray.cluster_resources().get("CPU", 1)))
+
+    def gpus(self) -> float:
+        """The cluster's GPUs (0 without any)."""
+        return float(self.ray.cluster_resources().get("GPU", 0))
 
     def map(
         self,
@@ -68,7 +77,9 @@ class RayConnection:
         ray = self.ray
         self._warm_up(preload)
         shared = ray.put(function)
-        refs = [self._apply.remote(shared, batch) for batch in batches]
+        gpus = task_share(self.gpus_per_task, self.gpus(), preload)
+        apply = self._apply.options(num_gpus=gpus) if gpus else self._apply
+        refs = [apply.remote(shared, batch) for batch in batches]
         results = []
         try:
             for batch, ref in zip(batches, refs, strict=True):

@@ -29,6 +29,7 @@ from seqcast.evaluation.reports import write_benchmark_report, write_panel_repor
 from seqcast.models.base import Forecaster
 from seqcast.models.conformal import Intervals
 from seqcast.models.registry import create_model, list_models, model_class, parse_overrides
+from seqcast.parameters import field_types
 from seqcast.progress import Progress
 from seqcast.results import json_ready, results_dir, write_json
 
@@ -80,16 +81,20 @@ def default_models(
     *,
     panel: bool = False,
     settings: Sequence[str] = (),
+    training: Sequence[str] = (),
 ) -> list[Forecaster]:
     """Registered models (all, or ``names``), each with the parameters it suggests for data
     with this season and horizon, on one series or a ``panel`` (``Forecaster.defaults_for``),
     then ``settings`` (``key=value`` as ``--set`` takes them, ``train.lr=0.01`` included)
-    over them; a setting a model lacks is an error naming it."""
+    over them; a setting a model lacks is an error naming it. ``training`` settings
+    (``train.device=cuda``) go to the models that train a network, and no others."""
     chosen = list(names) if names is not None else list_models()
     models = []
     for name in chosen:
         params = model_class(name).defaults_for(season, horizon, panel=panel)
-        for key, value in parse_overrides(name, settings).items():
+        trains = "train" in field_types(model_class(name))
+        given = [*settings, *training] if trains else list(settings)
+        for key, value in parse_overrides(name, given).items():
             if isinstance(value, dict) and isinstance(params.get(key), dict):
                 value = {**params[key], **value}
             params[key] = value
@@ -113,6 +118,7 @@ def run_benchmark(
     settings: Sequence[str] = (),
     progress: bool = False,
     intervals: Intervals | None = None,
+    training: Sequence[str] = (),
 ) -> Benchmark | PanelBenchmark:
     """Every registered model (or the names in ``models``) on a dataset or file, each with
     the parameters it suggests for the season and horizon (``Forecaster.defaults_for``).
@@ -120,7 +126,8 @@ def run_benchmark(
     A built-in dataset supplies what is not given: its target, horizon, backtest range,
     training start and season (``seqcast datasets``); a file needs ``target``, ``start``
     and ``end`` (its season defaults to 1). ``settings`` (``["ensemble=5",
-    "train.lr=0.01"]``, as ``--set`` takes them) go over every chosen model's defaults.
+    "train.lr=0.01"]``, as ``--set`` takes them) go over every chosen model's defaults;
+    ``training`` ones (``["train.device=cuda"]``) over the neural models' alone.
     A panel (many series: an M4 group, or a file
     with an id column) is scored on the last ``windows`` x ``horizon`` steps of every
     series instead (``seqcast.evaluation.panel``) and needs no dates. ``workers`` (a number
@@ -140,7 +147,12 @@ def run_benchmark(
         train_start=train_start,
     )
     candidates = default_models(  # names and settings checked before the data is read
-        run.season, run.horizon, models, panel=source.is_panel, settings=settings
+        run.season,
+        run.horizon,
+        models,
+        panel=source.is_panel,
+        settings=settings,
+        training=training,
     )
     if intervals is not None:
         candidates = [intervals.apply(m, run.horizon, run.season) for m in candidates]

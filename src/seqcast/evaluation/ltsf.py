@@ -41,9 +41,11 @@ ETT_ROWS = (ETT_TRAIN_HOURS, ETT_VALID_HOURS, ETT_TEST_HOURS)
 class LtsfResult:
     """The run's record, as metrics.json holds it: ``dataset``, ``model``, ``lookback``,
     ``horizon``, ``settings``; the means over the seeds of test ``mse``, ``mae``,
-    ``epochs``, ``seconds_per_epoch`` (training batches only), ``params`` and
-    ``peak_rss_mb``; ``test_windows``; the last-value forecast's test errors under
-    ``last_value``; and each seed's record under ``seeds``. Read it as ``result["mse"]``."""
+    ``epochs``, ``seconds_per_epoch`` (training batches only), ``epoch_seconds`` (whole
+    epochs, validation included), ``params``, ``peak_rss_mb`` and ``peak_memory_mb`` (the
+    training device's); the ``device`` and ``precision``; ``test_windows``; the last-value
+    forecast's test errors under ``last_value``; and each seed's record under ``seeds``.
+    Read it as ``result["mse"]``."""
 
     record: dict[str, Any]
 
@@ -109,8 +111,18 @@ def run_ltsf(
     }
     summary |= {
         key: float(np.mean([r[key] for r in records]))
-        for key in ("mse", "mae", "epochs", "seconds_per_epoch", "params", "peak_rss_mb")
+        for key in (
+            "mse",
+            "mae",
+            "epochs",
+            "seconds_per_epoch",
+            "epoch_seconds",
+            "params",
+            "peak_rss_mb",
+            "peak_memory_mb",
+        )
     }
+    summary |= {key: records[0][key] for key in ("device", "precision")}
     summary["params"] = int(summary["params"])
     summary["test_windows"] = len(parts["test"]) - lookback - horizon + 1
     summary["last_value"] = _last_value_errors(parts["test"].to_numpy(), lookback, horizon)
@@ -142,8 +154,12 @@ def _train_seed(
         "epochs": history.epochs,
         "best_epoch": history.best_epoch,
         "seconds_per_epoch": statistics.median(history.train_seconds),
+        "epoch_seconds": statistics.median(history.seconds),
         "params": sum(p.numel() for p in forecaster.trained_.module.parameters()),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "device": history.device,
+        "precision": history.precision,
+        "peak_memory_mb": history.peak_memory_mb,
         "stopped": history.stopped,
         "valid_mse": history.valid_mse,
         "train_loss": history.train_loss,

@@ -349,10 +349,13 @@ class Forecaster:
         return {}
 
     @classmethod
-    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
+    def search_space(
+        cls, trial: Any, season: int, horizon: int, *, wide: bool = False
+    ) -> dict[str, Any]:
         """The parameters ``seqcast tune`` samples on an Optuna ``trial`` (define-by-run,
         so one choice may depend on another) for data with this season and horizon, as
-        ``--set`` keys (``train.lr``); a model without one is not tuned."""
+        ``--set`` keys (``train.lr``); ``wide`` for trials that train on a GPU, where larger
+        networks and batches cost little more. A model without one is not tuned."""
         raise SeqcastError(f"{cls.name} has no search space")
 
     @classmethod

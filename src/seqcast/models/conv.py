@@ -31,11 +31,18 @@ class ConvGRU(NeuralForecaster):
             raise SeqcastError(f"conv_gru needs input_len >= {KERNEL}, got {self.input_len}")
 
     @classmethod
-    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
-        """Filters {16, 32, 64}, hidden size {32, 64, 128}."""
-        params = super().search_space(trial, season, horizon)
-        params["filters"] = trial.suggest_categorical("filters", [16, 32, 64])
-        params["hidden_size"] = trial.suggest_categorical("hidden_size", [32, 64, 128])
+    def search_space(
+        cls, trial: Any, season: int, horizon: int, *, wide: bool = False
+    ) -> dict[str, Any]:
+        """Filters {16, 32, 64}, hidden size {32, 64, 128} (128 filters and 256 units more
+        when ``wide``)."""
+        params = super().search_space(trial, season, horizon, wide=wide)
+        params["filters"] = trial.suggest_categorical(
+            "filters", [16, 32, 64, *([128] if wide else [])]
+        )
+        params["hidden_size"] = trial.suggest_categorical(
+            "hidden_size", [32, 64, 128, *([256] if wide else [])]
+        )
         return params
 
     def output_steps(self, length: int) -> list[int]:
@@ -81,10 +88,14 @@ class WaveNet(NeuralForecaster):
             )
 
     @classmethod
-    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
-        """Filters {16, 32, 64}."""
-        params = super().search_space(trial, season, horizon)
-        params["filters"] = trial.suggest_categorical("filters", [16, 32, 64])
+    def search_space(
+        cls, trial: Any, season: int, horizon: int, *, wide: bool = False
+    ) -> dict[str, Any]:
+        """Filters {16, 32, 64} (and 128 when ``wide``)."""
+        params = super().search_space(trial, season, horizon, wide=wide)
+        params["filters"] = trial.suggest_categorical(
+            "filters", [16, 32, 64, *([128] if wide else [])]
+        )
         return params
 
     def build(self, n_inputs: int, n_targets: int) -> Any:

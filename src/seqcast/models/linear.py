@@ -35,10 +35,14 @@ class MLP(NeuralForecaster):
         self.require_positive("hidden_size", "num_layers")
 
     @classmethod
-    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
-        """Hidden size {128, 256, 512, 1024}, 1 to 3 layers."""
-        params = super().search_space(trial, season, horizon)
-        params["hidden_size"] = trial.suggest_categorical("hidden_size", [128, 256, 512, 1024])
+    def search_space(
+        cls, trial: Any, season: int, horizon: int, *, wide: bool = False
+    ) -> dict[str, Any]:
+        """Hidden size {128, 256, 512, 1024} (and 2,048 when ``wide``), 1 to 3 layers."""
+        params = super().search_space(trial, season, horizon, wide=wide)
+        params["hidden_size"] = trial.suggest_categorical(
+            "hidden_size", [128, 256, 512, 1024, *([2048] if wide else [])]
+        )
         params["num_layers"] = trial.suggest_int("num_layers", 1, 3)
         return params
 
@@ -67,9 +71,11 @@ class DLinear(NeuralForecaster):
         self.require_positive("kernel_size")
 
     @classmethod
-    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
+    def search_space(
+        cls, trial: Any, season: int, horizon: int, *, wide: bool = False
+    ) -> dict[str, Any]:
         """The moving average's kernel {13, 25, 49}."""
-        params = super().search_space(trial, season, horizon)
+        params = super().search_space(trial, season, horizon, wide=wide)
         params["kernel_size"] = trial.suggest_categorical("kernel_size", [13, 25, 49])
         return params
 

@@ -29,7 +29,6 @@ windows (sampled paths for a recursive model's intervals) in ``neural_forecast``
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,12 +67,8 @@ from seqcast.models.neural_fit import (
 from seqcast.models.neural_forecast import forecast_windows
 from seqcast.models.registry import create_model
 from seqcast.networks import NORMS, Norm
-from seqcast.training import (
-    DISTRIBUTION_LOSSES,
-    History,
-    NonFiniteLoss,
-    TrainConfig,
-)
+from seqcast.train_config import DISTRIBUTION_LOSSES, TrainConfig, make_train_config
+from seqcast.training import History, NonFiniteLoss
 
 Strategy = Literal["recursive", "direct", "seq2seq"]
 Scaling = Literal["standard", "minmax", "none"]
@@ -191,16 +186,21 @@ class NeuralForecaster(Forecaster):
         }
 
     @classmethod
-    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
+    def search_space(
+        cls, trial: Any, season: int, horizon: int, *, wide: bool = False
+    ) -> dict[str, Any]:
         """The input length from {h, 2h, 4s, 7s} (``input_lengths``), the learning rate
         log-uniformly from 3e-4 to 1e-2 and the batch size from {128, 256, 512}; each model
         samples its own shape after these. The ranges are sized for a CPU: a recurrent
         network of 256 units in batches of 64 took 180 to 230 s per epoch of 50,000 M4
-        Hourly windows on one core, ten times a 64-unit one in batches of 256."""
+        Hourly windows on one core, ten times a 64-unit one in batches of 256. ``wide``
+        (trials on a GPU) adds batches of 1,024 and 2,048, and each model larger shapes."""
         return {
             "input_len": trial.suggest_categorical("input_len", input_lengths(season, horizon)),
             "train.lr": trial.suggest_float("train.lr", 3e-4, 1e-2, log=True),
-            "train.batch_size": trial.suggest_categorical("train.batch_size", [128, 256, 512]),
+            "train.batch_size": trial.suggest_categorical(
+                "train.batch_size", [128, 256, 512, *([1024, 2048] if wide else [])]
+            ),
         }
 
     def require_positive(self, *fields: str) -> None:
@@ -529,12 +529,22 @@ class NeuralForecaster(Forecaster):
         return model
 
     @classmethod
-    def load(cls, path: str | Path) -> NeuralForecaster:
-        """A fitted forecaster from a checkpoint file (``seqcast.load_model`` does this for
-        any model that can be saved)."""
+    def load(cls, path: str | Path, *, device: str = "auto") -> NeuralForecaster:
+        """A fitted forecaster from a checkpoint file, its network on ``device``
+        (``seqcast.load_model`` does this for any model that can be saved)."""
         from seqcast.checkpoint import load_checkpoint
 
-        return cls.from_checkpoint(load_checkpoint(path), path)
+        return cls.from_checkpoint(load_checkpoint(path), path).to_device(device)
+
+    def to_device(self: N, device: str) -> N:
+        """Move the trained network to ``device`` (``train.device``'s forms: ``auto``,
+        ``cpu``, ``cuda``, ``cuda:N``, ``mps``); it forecasts there from now on."""
+        from seqcast import devices
+
+        if not hasattr(self, "trained_"):
+            raise SeqcastError(f"{self.name} is not fitted; nothing to move")
+        self.trained_.module.to(devices.resolve(device))
+        return self
 
     # --- internals ------------------------------------------------------------------------
 
@@ -575,14 +585,3 @@ class NeuralForecaster(Forecaster):
 def input_lengths(season: int, horizon: int) -> list[int]:
     """The input lengths a search tries: {h, 2h, 4s, 7s}, each at least 2, without repeats."""
     return sorted({max(2, n) for n in (horizon, 2 * horizon, 4 * season, 7 * season)})
-
-
-def make_train_config(values: dict[str, Any]) -> TrainConfig:
-    """A TrainConfig from a dict, naming any unknown key."""
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = [k for k in values if k not in known]
-    if unknown:
-        raise SeqcastError(
-            f"train has no parameter {unknown[0]!r}; its parameters are: {', '.join(sorted(known))}"
-        )
-    return TrainConfig(**values)

@@ -37,7 +37,7 @@ def write_checkpoint(
 
     resume = None
     if state is not None:  # the member training when it stopped (0 for a single network)
-        resume = {k: v for k, v in state.to_dict().items() if k != "best_weights"}
+        resume = {k: on_cpu(v) for k, v in state.to_dict().items() if k != "best_weights"}
         resume["member"] = member
     save_checkpoint(
         path,
@@ -49,7 +49,7 @@ def write_checkpoint(
             "panel": model.series_ids_ is not None,
             "freq": model.freq_.freqstr,
             "n_inputs": channels.width,
-            "state_dict": weights,
+            "state_dict": on_cpu(weights),
             "history": history.to_dict(),
             "resume": resume,
             "data_source": data_source,
@@ -190,6 +190,20 @@ def _train_state(
     best = {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}
     first = History.from_dict(payload["history"]) if member > 0 else None
     return Resume(TrainState.from_dict({**record, "best_weights": best}), member, weights, first)
+
+
+def on_cpu(value: Any) -> Any:
+    """``value`` with every tensor in it (in dicts and lists) on the CPU, so a checkpoint
+    saved from a GPU loads anywhere."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.cpu()
+    if isinstance(value, dict):
+        return {k: on_cpu(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(on_cpu(v) for v in value)
+    return value
 
 
 def plain(value: Any) -> Any:

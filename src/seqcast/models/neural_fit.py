@@ -23,7 +23,8 @@ from seqcast.data.panel import is_panel, series_lengths
 from seqcast.data.windows import Windows
 from seqcast.errors import SeqcastError
 from seqcast.models.channels import Channels
-from seqcast.training import History, NonFiniteLoss, TrainConfig, TrainState
+from seqcast.train_config import TrainConfig
+from seqcast.training import History, NonFiniteLoss, TrainState
 
 if TYPE_CHECKING:
     from seqcast.networks.heads import Head
@@ -172,13 +173,22 @@ def train_network(
     exactly as the run would have. A non-finite loss raises ``NonFiniteLoss`` whose ``kept``
     is the network with the best weights seen. Every record carries ``trained_on``
     (``data_summary`` of the training data).
-    """
-    from seqcast.networks.ensemble import MeanOf
-    from seqcast.training import matmul_precision, seeded, train
 
-    with seeded(config.seed), matmul_precision(config.precision):
+    The network is built on the CPU (the same weights on any device), then moved once to
+    ``config.device`` with the windows (``training.on_device``), and trained there; its
+    history says where, at which precision, and the device's peak memory.
+    """
+    from seqcast import devices
+    from seqcast.networks.ensemble import MeanOf
+    from seqcast.training import on_device, seeded, train
+
+    device = devices.resolve(config.device)
+    devices.reset_peak(device)
+    with seeded(config.seed, device), devices.matmul_precision(config.precision, device):
         module = build()
         members = list(module.members) if isinstance(module, MeanOf) else [module]
+        module.to(device)
+        windows_there, valid_there = on_device(windows, valid, device)
         if resume is not None and resume.weights is not None:
             module.load_state_dict(resume.weights)
         first = resume.member if resume is not None else 0
@@ -196,8 +206,8 @@ def train_network(
                     interrupted = functools.partial(_at_member, on_interrupt, i, module, done)
                 state = train(
                     members[i],
-                    windows,
-                    valid,
+                    windows_there,
+                    valid_there,
                     dataclasses.replace(config, seed=config.seed + i),
                     channels.scale[:n_targets],
                     per_window=per_window,
@@ -214,4 +224,5 @@ def train_network(
     # An ensemble keeps member 0's history and no state to train on from.
     kept = state if len(members) == 1 else None
     history = histories[0] if histories[0] is not None else state.history
+    history.peak_memory_mb = devices.peak_memory_mb(device)  # every member's training
     return TrainedNetwork(channels, module, history, kept, trained_on)

@@ -90,39 +90,52 @@ def _run(
 ) -> np.ndarray:
     """(O, n, P, K) the network's outputs in the scaled units (P = 1 without a head). A
     recursive network is fed back its point forecast, or with ``sample`` a draw from its
-    distribution (then the output holds the draws, P = 1)."""
+    distribution (then the output holds the draws, P = 1). Runs where ``module`` is: the
+    features go there once and the outputs come back once (a sampled path's draws are made
+    on the CPU, each step)."""
     import torch
 
+    from seqcast.training import device_of
+
+    device = device_of(module)
     count = 1 if head is None else head.params
-    offsets = np.arange(input_len)
-    starts = origins - input_len + 1
-    out = np.empty((len(origins), horizon, 1 if sample else count, k))
+    values = torch.as_tensor(features, dtype=torch.float32).to(device)  # (T, C)
+    offsets = torch.arange(input_len, device=device)
+    starts = torch.as_tensor(origins - input_len + 1).to(device)
+    ends = torch.as_tensor(last).to(device)
+    at = torch.as_tensor(origins).to(device)
+    wide = torch.float32 if device.type == "mps" else torch.float64  # mps has no float64
+    out = torch.empty((len(origins), horizon, 1 if sample else count, k), dtype=wide, device=device)
     module.eval()
     with torch.no_grad():
-        for chunk in np.split(np.arange(len(origins)), range(CHUNK, len(origins), CHUNK)):
-            x = torch.as_tensor(features[starts[chunk, None] + offsets], dtype=torch.float32)
+        for chunk in torch.arange(len(origins), device=device).split(CHUNK):
+            x = values[starts[chunk, None] + offsets]  # (O', L, C)
             if not recursive:
                 result = module(x)[:, -1].reshape(len(chunk), -1, count, k)
-                out[chunk] = result[:, :horizon].numpy()
+                out[chunk] = result[:, :horizon].to(wide)
                 continue
             for h in range(horizon):
-                step = module(x)[:, -1].reshape(len(chunk), count, k).numpy()
-                value = _next_value(head, step, sample)  # (O, K)
-                out[chunk, h] = value[:, None] if sample else step
+                step = module(x)[:, -1].reshape(len(chunk), count, k)
+                value = _next_value(head, step, sample)  # (O', K)
+                out[chunk, h] = (value[:, None] if sample else step).to(wide)
                 if h + 1 < horizon:
                     # The next input row: the value, with the row's other channels
                     # (known-ahead one-hots, static values, the series number).
-                    rows = np.minimum(origins[chunk] + h + 1, last[chunk])
-                    nxt = torch.as_tensor(features[rows], dtype=torch.float32)
-                    nxt[:, :k] = torch.as_tensor(value, dtype=torch.float32)
+                    nxt = values[torch.minimum(at[chunk] + h + 1, ends[chunk])]  # a copy
+                    nxt[:, :k] = value
                     x = torch.cat([x[:, 1:], nxt[:, None]], dim=1)
-    return out
+    return out.cpu().numpy().astype(np.float64, copy=False)
 
 
-def _next_value(head: Any, step: np.ndarray, sample: np.random.Generator | None) -> np.ndarray:
-    """(O, K) what a recursive model feeds back from its outputs (O, P, K)."""
+def _next_value(head: Any, step: Any, sample: np.random.Generator | None) -> Any:
+    """(O, K) what a recursive model feeds back from its outputs (O, P, K), on their device
+    (a sampled draw comes from ``sample`` on the CPU)."""
+    import torch
+
     if head is None:
         return step[:, 0]
     if sample is None:
         return head.point(step)
-    return head.sample(step, sample)
+    draw = head.sample(step.cpu().numpy(), sample)
+    wide = torch.float32 if step.device.type == "mps" else torch.float64
+    return torch.as_tensor(draw).to(step.device, wide)  # kept as drawn, fed back as float32

@@ -67,18 +67,22 @@ def create_model(name: str, **params: Any) -> Forecaster:
     return cls(**params)
 
 
-def load_model(path: str | Path) -> Forecaster:
+def load_model(path: str | Path, *, device: str = "auto") -> Forecaster:
     """A fitted forecaster from a checkpoint written by its ``save``; the file says which
-    model it holds. A file of a model that cannot be saved, or any other file, is refused."""
+    model it holds. A file of a model that cannot be saved, or any other file, is refused.
+    A network forecasts on ``device`` (``train.device``'s forms; ``auto``: a GPU when there
+    is one), wherever it was trained."""
     from seqcast.checkpoint import load_checkpoint
 
-    return model_from_checkpoint(load_checkpoint(path), path)
+    return model_from_checkpoint(load_checkpoint(path), path, device)
 
 
-def model_from_checkpoint(payload: dict[str, Any], path: str | Path) -> Forecaster:
-    """The forecaster a checkpoint's content (``seqcast.checkpoint.load_checkpoint``) holds;
-    ``path`` names the file in errors; one that lacks a part, or holds a part of the wrong
-    kind, is refused as damaged."""
+def model_from_checkpoint(
+    payload: dict[str, Any], path: str | Path, device: str = "auto"
+) -> Forecaster:
+    """The forecaster a checkpoint's content (``seqcast.checkpoint.load_checkpoint``) holds,
+    its network on ``device``; ``path`` names the file in errors; one that lacks a part, or
+    holds a part of the wrong kind, is refused as damaged."""
     name = payload.get("model")
     if not isinstance(name, str):
         raise SeqcastError(f"{path} is damaged: it does not name its model")
@@ -89,7 +93,11 @@ def model_from_checkpoint(payload: dict[str, Any], path: str | Path) -> Forecast
     from seqcast.checkpoint import damaged
 
     with damaged(path):
-        return from_checkpoint(payload, path)
+        model = from_checkpoint(payload, path)
+    to_device = getattr(model, "to_device", None)
+    if to_device is not None:
+        to_device(device)
+    return model
 
 
 def parse_overrides(name: str, overrides: Iterable[str]) -> dict[str, Any]:

@@ -50,10 +50,15 @@ class _Recurrent(NeuralForecaster):
             )
 
     @classmethod
-    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
-        """Hidden size {32, 64, 128}, 1 or 2 layers, dropout between two 0..0.3."""
-        params = super().search_space(trial, season, horizon)
-        params["hidden_size"] = trial.suggest_categorical("hidden_size", [32, 64, 128])
+    def search_space(
+        cls, trial: Any, season: int, horizon: int, *, wide: bool = False
+    ) -> dict[str, Any]:
+        """Hidden size {32, 64, 128} (and 256, 512 when ``wide``), 1 or 2 layers, dropout
+        between two 0..0.3."""
+        params = super().search_space(trial, season, horizon, wide=wide)
+        params["hidden_size"] = trial.suggest_categorical(
+            "hidden_size", [32, 64, 128, *([256, 512] if wide else [])]
+        )
         params["num_layers"] = trial.suggest_int("num_layers", 1, 2)
         if params["num_layers"] > 1:
             params["dropout"] = trial.suggest_float("dropout", 0.0, 0.3)

@@ -10,7 +10,7 @@ from seqcast.errors import SeqcastError
 from seqcast.models.neural import NeuralForecaster, Strategy
 from seqcast.models.registry import register_model
 from seqcast.networks import Norm
-from seqcast.training import DISTRIBUTION_LOSSES
+from seqcast.train_config import DISTRIBUTION_LOSSES
 
 Cell = Literal["rnn", "gru", "lstm"]
 Decoder = Literal["pmf", "rmf"]
@@ -87,11 +87,16 @@ class SegRNN(NeuralForecaster):
         }
 
     @classmethod
-    def search_space(cls, trial: Any, season: int, horizon: int) -> dict[str, Any]:
-        """Hidden size {64, 128, 256, 512}, dropout 0..0.5, and a segment length among
-        {s/2, s, 2s} that divides the input and the horizon (12 and 24 for hourly data)."""
-        params = super().search_space(trial, season, horizon)
-        params["hidden_size"] = trial.suggest_categorical("hidden_size", [64, 128, 256, 512])
+    def search_space(
+        cls, trial: Any, season: int, horizon: int, *, wide: bool = False
+    ) -> dict[str, Any]:
+        """Hidden size {64, 128, 256, 512} (and 1,024 when ``wide``), dropout 0..0.5, and a
+        segment length among {s/2, s, 2s} that divides the input and the horizon (12 and 24
+        for hourly data)."""
+        params = super().search_space(trial, season, horizon, wide=wide)
+        params["hidden_size"] = trial.suggest_categorical(
+            "hidden_size", [64, 128, 256, 512, *([1024] if wide else [])]
+        )
         params["dropout"] = trial.suggest_float("dropout", 0.0, 0.5)
         lengths = [
             n

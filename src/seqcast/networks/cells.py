@@ -56,6 +56,8 @@ def gru_update(
     rz = torch.sigmoid(rz_in, out=None if out is None else out.rz)
     r, z = rz.chunk(2, dim=-1) if out is None else (out.r, out.z)
     n = torch.tanh(torch.addcmul(gi_n, r, gh_n), out=None if out is None else out.n)
+    if h.dtype != n.dtype:  # under autocast the state may come from a layer of another dtype
+        h = h.to(n.dtype)
     return torch.lerp(n, h, z, out=None if out is None else out.h), rz, n  # n + z ⊙ (h - n)
 
 

@@ -19,8 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from seqcast import devices
 from seqcast.data.sources import DataSource
 from seqcast.engines import Engine, as_engine
+from seqcast.engines.gpus import task_share
 from seqcast.errors import SeqcastError
 from seqcast.progress import Progress
 from seqcast.results import json_ready, results_dir, write_json
@@ -102,6 +104,7 @@ def tune(
     )
     clock = time.perf_counter()
     with engine, Progress(trials, "trial", enabled=progress) as shown:
+        problem.wide = on_gpus(engine, problem.forecaster({}).train.device)
         done = []
 
         def on_trial(record: dict[str, Any]) -> None:
@@ -147,6 +150,15 @@ def tune(
     return TuneResult(flat, json_ready(config))
 
 
+def on_gpus(engine: Engine, device: str) -> bool:
+    """Whether the trials on ``engine`` (open) train on GPUs: locally, where ``device``
+    (``train.device``) resolves to one; on Ray, where tasks get a share of the cluster's."""
+    if engine.kind == "ray":
+        cluster = float(engine.ray().cluster_resources().get("GPU", 0))
+        return task_share(engine.gpus_per_task, cluster, ("torch",)) > 0
+    return devices.resolve(device).type != "cpu"
+
+
 def _local_search(
     problem: Problem,
     trials: int,
@@ -172,7 +184,7 @@ def _local_search(
 
     def objective(trial: Any) -> float:
         shown.start(trial.number + 1, f"trial {trial.number + 1}")
-        params = suggest(trial, problem.model, problem.season, problem.horizon)
+        params = suggest(trial, problem.model, problem.season, problem.horizon, problem.wide)
         last: dict[str, Any] = {}
 
         def report(epoch: int, scores: dict[str, float]) -> None:

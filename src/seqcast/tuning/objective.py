@@ -39,7 +39,7 @@ class Problem:
     every trial (``--set``), the season and horizon, the budget (at most ``max_epochs``
     epochs of at most ``trial_windows`` windows; 0: the model's own epochs), the fit part,
     the panel up to the validation's end, the truth there (N, H), each series' MASE scale
-    (N,) and Naive2's (sMAPE, MASE) on it."""
+    (N,), Naive2's (sMAPE, MASE) on it, and whether trials search the ``wide`` space."""
 
     model: str
     settings: list[str]
@@ -52,6 +52,7 @@ class Problem:
     actual: np.ndarray
     scales: np.ndarray
     reference: tuple[float, float]
+    wide: bool = False  # trials train on a GPU: the larger search space
 
     @classmethod
     def build(
@@ -120,7 +121,8 @@ class Problem:
             keys |= dict.fromkeys(
                 [f"{key}.{k}" for k in value] if isinstance(value, dict) else [key]
             )
-        keys |= dict.fromkeys(setting.partition("=")[0].strip() for setting in self.settings)
+        given = (setting.partition("=")[0].strip() for setting in self.settings)
+        keys |= dict.fromkeys(key for key in given if key != "train.device")  # where, not what
         keys |= dict.fromkeys([*params, *model.changed_params()])
         values = []
         for key in keys:

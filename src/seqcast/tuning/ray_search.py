@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from seqcast.engines import Engine, limit_threads
+from seqcast.engines.gpus import task_share
 from seqcast.tuning.objective import REDUCTION, Problem, run_trial
 from seqcast.tuning.spaces import suggest
 
@@ -30,7 +31,7 @@ def ray_search(
     from ray.tune.search.optuna import OptunaSearch
 
     searcher = OptunaSearch(
-        space=_Space(problem.model, problem.season, problem.horizon),
+        space=_Space(problem.model, problem.season, problem.horizon, problem.wide),
         metric="owa",
         mode="min",
         sampler=optuna.samplers.TPESampler(seed=seed),
@@ -42,7 +43,10 @@ def ray_search(
         grace_period=grace,
         reduction_factor=REDUCTION,
     )
-    trainable = tune.with_resources(tune.with_parameters(_trainable, problem=problem), {"cpu": 1})
+    cluster = float(engine.ray().cluster_resources().get("GPU", 0))
+    share = task_share(engine.gpus_per_task, cluster, ("torch",))  # a trial trains a network
+    resources = {"cpu": 1, **({"gpu": share} if share else {})}
+    trainable = tune.with_resources(tune.with_parameters(_trainable, problem=problem), resources)
     with tempfile.TemporaryDirectory(prefix="seqcast-tune-") as storage:
         tuner = tune.Tuner(
             trainable,
@@ -63,11 +67,11 @@ class _Space:
     """The model's search space, define-by-run, as OptunaSearch takes it (it pickles its
     space with the experiment, so this is a plain class, not a closure)."""
 
-    def __init__(self, model: str, season: int, horizon: int) -> None:
-        self.model, self.season, self.horizon = model, season, horizon
+    def __init__(self, model: str, season: int, horizon: int, wide: bool) -> None:
+        self.model, self.season, self.horizon, self.wide = model, season, horizon, wide
 
     def __call__(self, trial: Any) -> None:
-        suggest(trial, self.model, self.season, self.horizon)
+        suggest(trial, self.model, self.season, self.horizon, self.wide)
 
 
 def _reporter(on_trial: Callable[[dict[str, Any]], None]) -> Any:

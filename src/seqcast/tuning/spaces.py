@@ -15,10 +15,13 @@ def tunable_models() -> list[str]:
     return [name for name in list_models() if model_class(name).tunable()]
 
 
-def suggest(trial: Any, model: str, season: int, horizon: int) -> dict[str, Any]:
-    """Sample ``model``'s parameters on the Optuna ``trial``; dotted keys."""
+def suggest(
+    trial: Any, model: str, season: int, horizon: int, wide: bool = False
+) -> dict[str, Any]:
+    """Sample ``model``'s parameters on the Optuna ``trial``; dotted keys; ``wide``: the
+    larger space of trials that train on a GPU."""
     if model not in tunable_models():
         raise SeqcastError(
             f"tune searches the neural models ({', '.join(tunable_models())}); got {model!r}"
         )
-    return model_class(model).search_space(trial, season, horizon)
+    return model_class(model).search_space(trial, season, horizon, wide=wide)

@@ -35,7 +35,7 @@ LAYERS = [
     ["seqcast.networks", "seqcast.checkpoint", "seqcast.devices"],
     ["seqcast.training", "seqcast.train_config"],
     ["seqcast.models"],  # forecasters and their registry
-    ["seqcast.evaluation", "seqcast.explain", "seqcast.runs"],
+    ["seqcast.evaluation", "seqcast.explain", "seqcast.runs", "seqcast.export"],
     ["seqcast.experiments", "seqcast.tuning"],
     ["seqcast.cli"],
     ["seqcast"],  # the package itself: the public API

@@ -1,5 +1,5 @@
-"""``seqcast fit``, ``forecast``, ``kstep`` and ``explain``: training a neural model, using a
-saved one, and looking inside."""
+"""``seqcast fit``, ``forecast``, ``kstep``, ``explain`` and ``export``: training a neural
+model, using a saved one, looking inside, and writing it for use without seqcast."""
 
 from __future__ import annotations
 
@@ -318,3 +318,47 @@ def explain_command(
     out.print(f"parameters: {result.params:,}")
     out.print(f"ran on {result.device}, {result.precision}, peak {result.peak_memory_mb:,.0f} MB")
 
+
+@app.command("export")
+def export_command(
+    checkpoint: Annotated[Path, typer.Option("--checkpoint", help="A model.pt from seqcast fit.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="New folder for the exported model and export.json.")
+    ],
+    format: Annotated[
+        str, typer.Option("--format", help="onnx (onnxruntime runs it) or torchscript.")
+    ] = "onnx",
+    horizon: Annotated[
+        int | None,
+        typer.Option(
+            "--horizon",
+            min=1,
+            help="Steps the exported model forecasts (default: the model's; a recursive "
+            "model's loop is unrolled this many times).",
+        ),
+    ] = None,
+) -> None:
+    """Write a fitted neural model as a file that forecasts without seqcast.
+
+    The exported model maps a window [B, L, C] of the data, in its own units, to the
+    forecast [B, H, K], in the same units: the scaling, a recursive model's loop and a
+    distribution head's point forecast are inside it. OUT/model.onnx runs with onnxruntime
+    (pip install "seqcast[export]"), OUT/model.pt (torchscript) with torch.jit.load;
+    OUT/export.json names the input's columns, the targets and the horizon.
+
+    Example: seqcast export --checkpoint results/gru/model.pt --format onnx --out
+    results/gru-onnx; then in Python: onnxruntime.InferenceSession("results/gru-onnx/
+    model.onnx").run(None, {"window": last_56_rows[None, :, None].astype("float32")})
+    """
+    from seqcast.export import FORMATS, export_model
+    from seqcast.models.neural import NeuralForecaster
+    from seqcast.models.registry import load_model
+
+    if format not in FORMATS:
+        raise SeqcastError(f"--format must be {' or '.join(FORMATS)}, got {format!r}")
+    check_new(out_dir)
+    model = load_model(checkpoint, device="cpu")
+    if not isinstance(model, NeuralForecaster):
+        raise SeqcastError(f"{checkpoint} holds a {model.name} model; export takes neural ones")
+    written = export_model(model, out_dir, format, horizon)  # type: ignore[arg-type]
+    out.print(f"{model.name} as {format}: {written} (its inputs: {out_dir / 'export.json'})")

@@ -5,7 +5,9 @@ forecast from the window's end, L for sequence-to-sequence), H horizon, K target
 
 ``train`` fits an ``nn.Module`` mapping inputs (B, L, C) to outputs (B, S, H·K) on window
 batches, with early stopping on validation MAE (restoring the best weights), gradient
-clipping, a NaN/inf guard, seeded shuffling and an optional progress bar.
+clipping, a NaN/inf guard, seeded shuffling and an optional progress bar. It trains where
+the module is, with the windows resident there (``on_device``). Its settings are
+``seqcast.train_config.TrainConfig``.
 """
 
 from __future__ import annotations
@@ -284,10 +286,10 @@ def train_epoch(
     order = torch.randperm(len(windows), generator=generator)
     if 0 < config.windows_per_epoch < len(windows):
         order = order[: config.windows_per_epoch]
-    batches = order.split(config.batch_size)
+    batches = order.to(windows.starts.device).split(config.batch_size)  # one copy an epoch
     losses = []
     for index in batches:
-        x, y = windows.batch(index.to(windows.starts.device))  # (B, L, C), (B, S, H, K)
+        x, y = windows.batch(index)  # (B, L, C), (B, S, H, K)
         value = loss(module, x, y)
         optimizer.zero_grad(set_to_none=True)
         value.backward()

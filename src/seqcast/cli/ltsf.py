@@ -112,4 +112,8 @@ def ltsf(
         f"{result['epochs']:.1f} epochs, {result['seconds_per_epoch']:.2f} s/epoch, "
         f"{result['params']:,} parameters"
     )
+    out.print(
+        f"trained on {result['device']}, {result['precision']}, peak "
+        f"{result['peak_memory_mb']:,.0f} MB"
+    )
     out.print(f"results in {out_dir}")

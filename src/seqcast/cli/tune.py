@@ -10,10 +10,13 @@ from rich.table import Table
 
 from seqcast.cli.app import app, out, show
 from seqcast.cli.options import (
+    DeviceOpt,
+    PrecisionOpt,
     SettingsOpt,
     data_options,
     engine_options,
     number,
+    training_settings,
 )
 from seqcast.data.sources import DataSource
 from seqcast.engines import Engine
@@ -72,6 +75,8 @@ def tune(
         ),
     ] = None,
     settings: SettingsOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
 ) -> None:
     """Search a neural model's hyperparameters on a panel, choosing on validation only.
 
@@ -85,7 +90,9 @@ def tune(
     Ray ("seqcast[ray]").
 
     Writes OUT/best.json (the best configuration as --set settings), OUT/trials.csv and
-    OUT/tune.json. Run the winner on the test steps with
+    OUT/tune.json. --device cuda trains the trials on a GPU (default auto), where the
+    search is wider (docs/gpu.md); best.json leaves the device out. Run the winner on the
+    test steps with
     seqcast benchmark --dataset m4-hourly --config OUT/best.json.
 
     Example: seqcast tune --model gru --dataset m4-hourly --trials 16 --engine ray
@@ -103,7 +110,7 @@ def tune(
         trial_windows=trial_windows,
         grace=grace,
         seed=seed,
-        settings=settings or [],
+        settings=[*(settings or []), *training_settings(device, precision)],
         target=target,
         horizon=horizon,
         season=season,

@@ -92,7 +92,7 @@ class QuantileHead(Head):
         return torch.cat([raw[..., :1, :], raw[..., :1, :] + gaps.cumsum(dim=-2)], dim=-2)
 
     def loss(self, params: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        taus = torch.tensor(self.levels, dtype=params.dtype)[:, None]  # (Q, 1)
+        taus = torch.tensor(self.levels, dtype=params.dtype, device=params.device)[:, None]
         gap = y[..., None, :] - params  # (..., Q, K)
         return 2 * torch.maximum(taus * gap, (taus - 1) * gap).mean()  # the median's: MAE
 

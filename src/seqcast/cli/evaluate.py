@@ -30,6 +30,7 @@ from seqcast.cli.options import (
     configured,
     data_options,
     engine_options,
+    integers,
     interval_option,
     model_names,
     number,
@@ -175,6 +176,14 @@ def benchmark(
     settings: SettingsOpt = None,
     device: DeviceOpt = None,
     precision: PrecisionOpt = None,
+    seeds: Annotated[
+        str | None,
+        typer.Option(
+            "--seeds",
+            help="Train each neural model once per seed (comma-separated): its row is the "
+            "mean over them with the spread (_sd); per_seed.csv has every run.",
+        ),
+    ] = None,
     out_dir: Annotated[
         Path | None,
         typer.Option(
@@ -213,8 +222,10 @@ def benchmark(
 
     --set key=value changes a parameter of every chosen model (an unknown one is an
     error naming the model); --config best.json runs the configuration seqcast tune
-    chose. --device and --precision go to the neural models alone (docs/gpu.md). The
-    best M4 Hourly model so far (docs/benchmarks.md):
+    chose. --device and --precision go to the neural models alone (docs/gpu.md).
+    --seeds 1,2,3 trains each neural model three times and ranks it by the mean, with the
+    spread beside it (one run's figure says little). The best M4 Hourly model so far
+    (docs/benchmarks.md):
     seqcast benchmark --dataset m4-hourly --models mlp --set hidden_size=512
     --set num_layers=2 --set ensemble=5
 
@@ -248,6 +259,7 @@ def benchmark(
         progress=True,
         intervals=interval_option(levels, intervals, calibration, pool),
         training=training_settings(device, precision),
+        seeds=integers("--seeds", seeds) if seeds is not None else None,
     )
     destination = board.save(out_dir or fresh_path(Path("results"), f"benchmark-{source.name}"))
     if isinstance(board, PanelBenchmark):
@@ -284,7 +296,8 @@ def print_scores(title: str, scores: dict[str, float]) -> None:
 
 def print_board(board: pd.DataFrame, title: str) -> None:
     """The leaderboard's ranks, models, metrics (and OWA) and seconds, in its order."""
-    shown = [c for c in board.columns if c in ("rank", "model", "owa", "seconds", *METRICS)]
+    kept = ("rank", "model", "owa", "seconds", "seeds", *METRICS)
+    shown = [c for c in board.columns if c in kept or c.endswith("_sd")]
     table = Table(title=title)
     for column in shown:
         label = METRICS[column].label(column) if column in METRICS else column
@@ -299,10 +312,12 @@ def print_board(board: pd.DataFrame, title: str) -> None:
 def _cell(column: str, value: object) -> str:
     """A board's value as its table shows it."""
     if pd.isna(value):  # type: ignore[call-overload]
-        return "" if column in ("rank", "seconds") else "n/a"  # a model that failed
+        if column in ("rank", "seconds") or column.endswith("_sd"):
+            return ""  # a model that failed; a spread of one run
+        return "n/a"  # a model that failed
     if column == "seconds":
         return f"{float(value):.2f}"  # type: ignore[arg-type]
-    if column == "rank":
+    if column in ("rank", "seeds"):
         return str(int(value))  # type: ignore[call-overload]
     return str(value) if column == "model" else number(value)
 

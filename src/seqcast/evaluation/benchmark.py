@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from seqcast.data.sources import DataSource
+from seqcast.data.sources import DataSource, RunSettings
 from seqcast.engines import Engine, TaskFailures, as_engine, run_tasks
 from seqcast.errors import SeqcastError
 from seqcast.evaluation import metrics
@@ -26,6 +26,7 @@ from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.evaluation.leaderboard import panel_board, series_board
 from seqcast.evaluation.panel import PanelBacktestResult, panel_backtest, unscaled_note
 from seqcast.evaluation.reports import write_benchmark_report, write_panel_report
+from seqcast.evaluation.seeds import check_seeds, failures, over_seeds, seeded_models
 from seqcast.models.base import Forecaster
 from seqcast.models.conformal import Intervals
 from seqcast.models.registry import create_model, list_models, model_class, parse_overrides
@@ -41,13 +42,14 @@ R = TypeVar("R")
 class Benchmark:
     """The leaderboard (one row per model, best MAE first; a model that failed last, with
     its error), each model's backtest, the data they ran on, a title for the report and
-    the error of each model that failed."""
+    the error of each model that failed; run over seeds, each run's row (``per_seed``)."""
 
     leaderboard: pd.DataFrame
     results: list[BacktestResult]
     data: pd.DataFrame
     title: str = "seqcast benchmark"
     failed: dict[str, str] = field(default_factory=dict)
+    per_seed: pd.DataFrame | None = None
 
     def per_horizon(self, metric: str = "mae") -> pd.DataFrame:
         """(H, models): ``metric`` at each step +1..+H for every model."""
@@ -56,15 +58,19 @@ class Benchmark:
     def to_dict(self) -> dict[str, Any]:
         rows = self.leaderboard.to_dict(orient="records")
         details = {r.model: r.to_dict() for r in self.results}
-        return json_ready({"leaderboard": rows, "models": details, "failed": self.failed})
+        record = {"leaderboard": rows, "models": details, "failed": self.failed}
+        return json_ready(record | _seed_rows(self.per_seed))
 
     def save(self, folder: str | Path) -> Path:
         """Write a new ``folder`` (refused if it exists; it appears only when complete):
         leaderboard.csv/.json, per_horizon.csv (MAE per step and model), forecasts.csv,
-        series.png, acf_pacf.png, forecasts.png, per_horizon.png and report.html."""
+        series.png, acf_pacf.png, forecasts.png, per_horizon.png and report.html; over
+        seeds, per_seed.csv."""
         folder = Path(folder)
         with results_dir(folder) as tmp:
             self.leaderboard.to_csv(tmp / "leaderboard.csv", index=False)
+            if self.per_seed is not None:
+                self.per_seed.to_csv(tmp / "per_seed.csv", index=False)
             write_json(tmp / "leaderboard.json", self.to_dict())
             self.per_horizon("mae").to_csv(tmp / "per_horizon.csv")
             pd.concat(
@@ -72,6 +78,11 @@ class Benchmark:
             ).to_csv(tmp / "forecasts.csv", index=False)
             write_benchmark_report(tmp, self.leaderboard, self.results, self.data, self.title)
         return folder
+
+
+def _seed_rows(per_seed: pd.DataFrame | None) -> dict[str, Any]:
+    """Each seed's rows for a leaderboard's JSON (nothing for a run without seeds)."""
+    return {} if per_seed is None else {"per_seed": per_seed.to_dict(orient="records")}
 
 
 def default_models(
@@ -119,6 +130,7 @@ def run_benchmark(
     progress: bool = False,
     intervals: Intervals | None = None,
     training: Sequence[str] = (),
+    seeds: Sequence[int] | None = None,
 ) -> Benchmark | PanelBenchmark:
     """Every registered model (or the names in ``models``) on a dataset or file, each with
     the parameters it suggests for the season and horizon (``Forecaster.defaults_for``).
@@ -135,6 +147,11 @@ def run_benchmark(
     panel's series of each local model. ``intervals`` (levels, and whose intervals)
     adds prediction intervals to every model and their scores to the leaderboard. Returns
     the ranked ``Benchmark`` or ``PanelBenchmark``.
+
+    With ``seeds`` every neural model trains once per seed (``train.seed``) and its row is
+    the mean over them with the spread of the ranking scores (``evaluation.seeds``); the
+    statistical models run once; each run's row is in ``per_seed``; forecasts, pictures
+    and the report are the first seed's.
     """
     source = DataSource.of(source)
     run = source.settings(
@@ -154,6 +171,35 @@ def run_benchmark(
         settings=settings,
         training=training,
     )
+    once = partial(_run_once, source, run, intervals, refit, workers, progress)
+    if seeds is None:
+        return once(candidates)
+    chosen = check_seeds(seeds)
+    runs = []
+    for number, seed in enumerate(chosen):
+        seeded = seeded_models(candidates, seed, first=number == 0)
+        if number and not seeded:
+            break  # nothing draws from a seed: one run says it all
+        logger.info(f"seed {seed} ({number + 1} of {len(chosen)})")
+        runs.append(once(seeded))
+    by = "owa" if source.is_panel else "mae"
+    boards = [result.leaderboard for result in runs]
+    first = runs[0]
+    first.leaderboard, first.per_seed = over_seeds(boards, chosen[: len(runs)], by)
+    first.failed = failures(boards)
+    return first
+
+
+def _run_once(
+    source: DataSource,
+    run: RunSettings,
+    intervals: Intervals | None,
+    refit: bool,
+    workers: int | Engine,
+    progress: bool,
+    candidates: list[Forecaster],
+) -> Benchmark | PanelBenchmark:
+    """One benchmark of ``candidates`` as ``run_benchmark`` describes it."""
     if intervals is not None:
         candidates = [intervals.apply(m, run.horizon, run.season) for m in candidates]
     levels = intervals.levels if intervals is not None else None
@@ -363,7 +409,8 @@ def _refuse_none_ran(results: Sequence[object], failed: dict[str, str]) -> None:
 class PanelBenchmark:
     """The leaderboard (best OWA first), each model's panel backtest, the reference (Naive2)
     OWA is measured against, the panel, a title for the report and the error of each model
-    that failed (a row at the end of the board)."""
+    that failed (a row at the end of the board); run over seeds, each run's row
+    (``per_seed``)."""
 
     leaderboard: pd.DataFrame
     results: list[PanelBacktestResult]
@@ -371,6 +418,7 @@ class PanelBenchmark:
     data: pd.DataFrame
     title: str = "seqcast benchmark"
     failed: dict[str, str] = field(default_factory=dict)
+    per_seed: pd.DataFrame | None = None
 
     def per_horizon(self, metric: str = "smape") -> pd.DataFrame:
         """(H, models): ``metric`` at each step ahead for every model."""
@@ -391,6 +439,7 @@ class PanelBenchmark:
                 "models": {r.model: r.to_dict() for r in self.results},
                 "failed": self.failed,
             }
+            | _seed_rows(self.per_seed)
         )
 
     def save(self, folder: str | Path) -> Path:
@@ -398,10 +447,12 @@ class PanelBenchmark:
         model), per_series.csv, forecasts/MODEL.csv (M4's submission layout), per_horizon.png,
         series.png and report.html; with interval levels also intervals/MODEL.csv, every
         scored step with its bounds (id, window, origin, time, step, forecast, actual,
-        lo_L, hi_L)."""
+        lo_L, hi_L); over seeds, per_seed.csv."""
         folder = Path(folder)
         with results_dir(folder) as tmp:
             self.leaderboard.to_csv(tmp / "leaderboard.csv", index=False)
+            if self.per_seed is not None:
+                self.per_seed.to_csv(tmp / "per_seed.csv", index=False)
             write_json(tmp / "leaderboard.json", self.to_dict())
             self.per_horizon("smape").to_csv(tmp / "per_horizon.csv")
             self.per_series().to_csv(tmp / "per_series.csv", index=False)

@@ -70,7 +70,7 @@ class DLinearNet(nn.Module):
         padded = torch.cat([front, series, back], dim=-1)  # edge-replicated
         trend = padded.unfold(-1, self.kernel_size, 1).mean(-1)  # (B, K, L)
         out = self.trend(trend) + self.seasonal(series - trend)  # (B, K, H*P)
-        return _per_step(out, self.params)
+        return per_step(out, self.params)
 
 
 class NLinearNet(nn.Module):
@@ -94,10 +94,10 @@ class NLinearNet(nn.Module):
         batch, k, _ = series.shape
         out = self.proj(series - last).reshape(batch, k, -1, self.params)  # (B, K, H, P)
         out = out + last[..., None] * self.moves  # back on the window's level
-        return _per_step(out.reshape(batch, k, -1), self.params)
+        return per_step(out.reshape(batch, k, -1), self.params)
 
 
-def _per_step(out: torch.Tensor, params: int) -> torch.Tensor:
+def per_step(out: torch.Tensor, params: int) -> torch.Tensor:
     """(B, K, H·P) per channel -> (B, 1, H·P·K): step, then parameter, then channel."""
     batch, k, _ = out.shape
     per_step = out.reshape(batch, k, -1, params).permute(0, 2, 3, 1)  # (B, H, P, K)

@@ -296,7 +296,7 @@ def print_scores(title: str, scores: dict[str, float]) -> None:
 
 def print_board(board: pd.DataFrame, title: str) -> None:
     """The leaderboard's ranks, models, metrics (and OWA) and seconds, in its order."""
-    kept = ("rank", "model", "owa", "seconds", "seeds", *METRICS)
+    kept = ("rank", "model", "owa", "padded", "seconds", "seeds", *METRICS)
     shown = [c for c in board.columns if c in kept or c.endswith("_sd")]
     table = Table(title=title)
     for column in shown:

@@ -5,7 +5,8 @@ A series' board ranks by MAE: the model, every metric of
 number of origins, the seconds and the parameters that differ from the model's defaults.
 A panel's board ranks by M4's OWA (sMAPE and MASE each relative to Naive2's on the same
 series): the model, sMAPE, MASE, OWA, each level's coverage, ACD and MSIS, the other
-metrics, the series that failed, the seconds and the parameters.
+metrics, the series that failed, the series a global model padded (when one did: shorter
+than one window), the seconds and the parameters.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def panel_board(
                 **{column: r.metrics[column] for column in interval_columns(r.levels, "acd")},
                 **{name: r.metrics[name] for name in rest},
                 "failed": len(r.failures),
+                **({"padded": r.padded} if any(r.padded for r in results) else {}),
                 "seconds": round(r.seconds, 3),
                 "params": params_text(model),
             }

@@ -84,6 +84,7 @@ class PanelBacktestResult:
     seconds: float
     failures: dict[str, str] = field(default_factory=dict)
     levels: tuple[float, ...] = ()
+    padded: int = 0  # series a global model padded, shorter than one window
 
     @property
     def n_series(self) -> int:
@@ -118,6 +119,7 @@ class PanelBacktestResult:
                 "series": self.n_series,
                 "failures": self.failures,
                 "left_out_of_mase": self.unscaled,
+                "padded": self.padded,
                 "levels": list(self.levels),
                 **self.metrics,
                 "per_horizon": {name: self.per_horizon[name].tolist() for name in self.per_horizon},
@@ -202,7 +204,9 @@ def panel_backtest(
     if bands:
         model.require_intervals()
     held = windows * horizon
-    check_panel(panel, [target], model.min_history + held, f"{model.name} with {held} held out")
+    check_panel(
+        panel, [target], model.min_panel_history + held, f"{model.name} with {held} held out"
+    )
     series = _Grouped.of(panel, target)
     longest = int(series.lengths.max()) - held
     if longest <= season:
@@ -215,8 +219,10 @@ def panel_backtest(
     origins = ends[:, None] + horizon * np.arange(windows)  # (N, W)
     kept = np.arange(len(series.ids))
     failures: dict[str, str] = {}
+    padded = 0
     if model.is_global:  # fitted on the panel as a whole
         fitted = model.clone().fit(drop_last(panel, held), target, workers=engine)
+        padded = int(getattr(fitted, "padded_", 0))
         rows = origins.T.reshape(-1)  # (W·N,): every series' first window's origin, then ...
         runs = fitted.forecast_origins(panel, rows, horizon, bands)  # (W·N, H, 1, 1 + 2L)
         forecast = runs[:, :, 0].reshape(windows, len(kept), horizon, -1).transpose(1, 0, 2, 3)
@@ -233,7 +239,7 @@ def panel_backtest(
     seconds = time.perf_counter() - clock
     scored = series.subset(kept)
     result = _score(model, scored, target, horizon, windows, season, forecast, seconds, bands)
-    result.failures = failures
+    result.failures, result.padded = failures, padded
     return result
 
 

@@ -86,7 +86,7 @@ class Forecaster:
         series) and the data itself."""
         if is_panel(data):
             names = target_names(targets, data.columns)
-            check_panel(data, names, self.min_history, self.name)
+            check_panel(data, names, self.min_panel_history, self.name)
             self.series_ids_: list[Any] | None = series_ids(data)
             self.freq_: BaseOffset = panel_freq(data)
         else:
@@ -330,6 +330,12 @@ class Forecaster:
     def min_history(self) -> int:
         """The fewest observed steps ``fit`` accepts and a forecast from an origin sees."""
         return 1
+
+    @property
+    def min_panel_history(self) -> int:
+        """``min_history`` for each series of a panel (a global model that pads short
+        series takes any)."""
+        return self.min_history
 
     @property
     def future_columns(self) -> list[str]:

@@ -8,7 +8,9 @@ Channels, in this order (``Channels.features``):
 2. for each known-ahead column, a one-hot of the *next* step's value (so a forecast from
    step t knows step t+1's calendar);
 3. the static columns (numeric, constant within a series), standardised across series;
-4. on a panel with a series embedding, the series' number (``series_ids`` order), which
+4. on a panel with short series (``masked``), the mask: 1 on an observed row, 0 on a row
+   of padding (``seqcast.models.padding``);
+5. on a panel with a series embedding, the series' number (``series_ids`` order), which
    the network turns into a learned vector.
 
 Only the first group is normalised per window; the rest pass unchanged.
@@ -40,6 +42,7 @@ class Channels:
     static_shift: np.ndarray  # (len(static),)
     static_scale: np.ndarray
     series_ids: list[Any] | None  # with a series-number channel: the ids, in number order
+    masked: bool = False  # a mask channel: the model pads short series
 
     @classmethod
     def learn(
@@ -50,9 +53,10 @@ class Channels:
         static: tuple[str, ...],
         scaling: str,
         numbered: bool,
+        masked: bool = False,
     ) -> Channels:
         """Channels fitted on ``data`` (a series or a panel); ``numbered`` adds the series
-        number (panels only)."""
+        number (panels only), ``masked`` the mask of padded rows."""
         panel = is_panel(data)
         (require_numeric_panel if panel else require_numeric)(data, [*numeric, *static])
         missing = [c for c in known_ahead if c not in data.columns]
@@ -70,6 +74,7 @@ class Channels:
             static_shift=per_series.mean(axis=0),
             static_scale=np.where(spread > 0, spread, 1.0),
             series_ids=series_ids(data) if panel and numbered else None,
+            masked=masked,
         )
 
     @property
@@ -77,7 +82,12 @@ class Channels:
         """C, the channels ``features`` gives each row."""
         one_hots = sum(len(categories) for categories in self.categories.values())
         numbered = self.series_ids is not None
-        return len(self.numeric) + one_hots + len(self.static) + int(numbered)
+        return len(self.numeric) + one_hots + len(self.static) + int(self.masked) + int(numbered)
+
+    @property
+    def mask_column(self) -> int | None:
+        """The mask's channel (before the series number, which an embedding reads last)."""
+        return self.width - 1 - int(self.series_ids is not None) if self.masked else None
 
     @functools.cached_property
     def series_numbers(self) -> dict[Any, int]:
@@ -107,6 +117,8 @@ class Channels:
             values = _static_values(data, self.static)  # (1, S): one series
             scaled = (values - self.static_shift) / self.static_scale
             blocks.append(np.repeat(scaled, len(data), axis=0))
+        if self.masked:
+            blocks.append(np.ones((len(data), 1)))  # observed
         if self.series_ids is not None:
             if key not in self.series_numbers:
                 raise SeqcastError(
@@ -135,6 +147,7 @@ class Channels:
             "static_shift": torch.as_tensor(self.static_shift),
             "static_scale": torch.as_tensor(self.static_scale),
             "series_ids": self.series_ids,
+            "masked": self.masked,
         }
 
     @classmethod
@@ -148,6 +161,7 @@ class Channels:
             static_shift=_array(record.get("static_shift")),
             static_scale=_array(record.get("static_scale")),
             series_ids=record.get("series_ids"),
+            masked=bool(record.get("masked", False)),
         )
 
 

@@ -39,7 +39,6 @@ import pandas as pd
 
 from seqcast.data.panel import (
     check_lengths,
-    is_panel,
     iter_series,
     series_lengths,
     series_of_rows,
@@ -65,6 +64,8 @@ from seqcast.models.neural_fit import (
     train_network,
 )
 from seqcast.models.neural_forecast import forecast_windows
+from seqcast.models.neural_windows import data_windows, panel_ends
+from seqcast.models.padding import forecast_padding, pad_front
 from seqcast.models.registry import create_model
 from seqcast.networks import NORMS, Norm
 from seqcast.train_config import DISTRIBUTION_LOSSES, TrainConfig, make_train_config
@@ -94,6 +95,9 @@ class NeuralForecaster(Forecaster):
     static : numeric columns constant within each series (a panel's per-series facts),
         given to the network at every step.
     id_embedding : on a panel, the size of a learned vector per series (0: none).
+    pad : on a panel, series shorter than a window are padded (``seqcast.models.padding``):
+        they train on what they have and every series is forecast, with a mask channel the
+        network sees; False refuses them, naming the first.
     ensemble : N > 1 trains N networks one after another and forecasts their mean; member 0
         is the network ``ensemble`` 1 trains, the others start from later draws of the same
         generator and shuffle with ``train.seed`` + i. Not resumable.
@@ -109,6 +113,7 @@ class NeuralForecaster(Forecaster):
     norm: Norm = "revin"
     static: tuple[str, ...] = ()
     id_embedding: int = 0
+    pad: bool = True
     ensemble: int = 1
     train: TrainConfig = field(default_factory=TrainConfig)
 
@@ -285,6 +290,10 @@ class NeuralForecaster(Forecaster):
         return self.input_len
 
     @property
+    def min_panel_history(self) -> int:
+        return 1 if self.pad else self.input_len
+
+    @property
     def future_columns(self) -> list[str]:
         return list(self.known_ahead)
 
@@ -318,14 +327,17 @@ class NeuralForecaster(Forecaster):
         self._start_fit(data, targets)
         refuse_negative_counts(data, self.targets_, self.head, self.name)
         panel = self.series_ids_ is not None
-        if panel:  # every series must give at least one window
-            check_lengths(data, self.input_len + self.network_horizon, self.name)
+        window = self.input_len + self.network_horizon
+        if panel and not self.pad:  # every series must give at least one window
+            check_lengths(data, window, self.name)
+        short = int((series_lengths(data) < window).sum()) if panel else 0
+        self.padded_ = short  # series shorter than a window, padded
         # On a panel the per-window normalisation replaces the global scaler, whose one
         # shift for every series would break its proportionality (only norm none keeps it).
         scaling = "none" if panel and self.norm != "none" else self.scaling
         numeric = list(dict.fromkeys([*self.targets_, *self.covariates]))
         channels = Channels.learn(
-            data, numeric, self.known_ahead, self.static, scaling, self.id_embedding > 0
+            data, numeric, self.known_ahead, self.static, scaling, self.id_embedding > 0, short > 0
         )
         windows, held = self._training_windows(data, channels, valid)
         trained_on = data_summary(data, self.targets_)
@@ -385,10 +397,11 @@ class NeuralForecaster(Forecaster):
             return windows, held
         if self.train.valid_fraction == 0:
             return windows, None
-        ends = np.cumsum(series_lengths(data)) if is_panel(data) else None
         return hold_out(
             windows,
-            ends,
+            panel_ends(
+                data, channels, input_len=self.input_len, network_horizon=self.network_horizon
+            ),
             fraction=self.train.valid_fraction,
             steps=self.train.valid_steps or self.horizon,
             input_len=self.input_len,
@@ -437,7 +450,8 @@ class NeuralForecaster(Forecaster):
         self._check_horizon(horizon)
         which, starts = series_of_rows(panel, origins), series_starts(panel)
         own = origins - starts[which]  # each origin's row in its own series
-        self._check_origins(own)
+        if not self.pad:
+            self._check_origins(own)
         futures = dict(iter_series(future)) if future is not None else {}
         blocks = []
         for number, (key, frame) in enumerate(iter_series(panel)):
@@ -446,9 +460,11 @@ class NeuralForecaster(Forecaster):
                 frame = self._with_future(frame, mine, horizon, futures.get(key))
             blocks.append(self.trained_.channels.features(frame, key))  # (T_i, C)
         lengths = np.array([len(block) for block in blocks])  # known-ahead rows add to them
-        ends = np.cumsum(lengths)
+        extra = forecast_padding(own, which, len(blocks), self.input_len)  # short histories
+        channels = self.trained_.channels
+        features = pad_front(np.concatenate(blocks), lengths, extra, channels.mask_column)
+        ends = np.cumsum(lengths + extra)
         rows = (ends - lengths)[which] + own
-        features = np.concatenate(blocks)
         return self._forecast_windows(features, rows, ends[which] - 1, horizon, levels)
 
     def _forecast_windows(
@@ -477,18 +493,13 @@ class NeuralForecaster(Forecaster):
     def windows(self, data: pd.DataFrame, channels: Channels | None = None) -> Windows:
         """Every training example of ``data`` (a series or a panel; stride 1, none crossing
         from one series into the next), scaled as in training (or by ``channels``)."""
-        made = channels if channels is not None else self.trained_.channels
-        steps = self.output_steps(self.input_len) if self.strategy == "seq2seq" else None
-        k = len(self.targets_)
-        if not is_panel(data):
-            features = made.features(data).astype(np.float32)  # (T, C)
-            return Windows.over(
-                features, features[:, :k], self.input_len, self.network_horizon, steps
-            )
-        stacked, lengths = made.panel_features(data)
-        features = stacked.astype(np.float32)
-        return Windows.over_series(
-            features, features[:, :k], lengths, self.input_len, self.network_horizon, steps
+        return data_windows(
+            data,
+            channels if channels is not None else self.trained_.channels,
+            input_len=self.input_len,
+            network_horizon=self.network_horizon,
+            n_targets=len(self.targets_),
+            steps=self.output_steps(self.input_len) if self.strategy == "seq2seq" else None,
         )
 
     # --- checkpoints ------------------------------------------------------------------------

@@ -17,9 +17,8 @@ strategies:
 - ``direct``: H outputs from the window's last step;
 - ``seq2seq``: H outputs at every step, the loss on all of them; forecasts use the last.
 
-Given a panel (``seqcast.data.panel``) the forecaster is a global model: one network trained
-on windows drawn from every series (none crossing from one series into the next), validated
-on the last steps of every series, and forecasting every series in one batched pass.
+Given a panel the forecaster is a global model: one network trained on windows of every
+series (``neural_windows``), validated on their last steps, forecasting all in one pass.
 
 A distribution ``train.loss`` (quantile, normal, student_t, negbin) gives the network a
 probabilistic head (``seqcast.networks.heads``): P outputs per forecast value, and intervals
@@ -491,16 +490,19 @@ class NeuralForecaster(Forecaster):
         )
 
     def windows(self, data: pd.DataFrame, channels: Channels | None = None) -> Windows:
-        """Every training example of ``data`` (a series or a panel; stride 1, none crossing
-        from one series into the next), scaled as in training (or by ``channels``)."""
+        """Every training example of ``data`` (``neural_windows.data_windows``)."""
         return data_windows(
             data,
             channels if channels is not None else self.trained_.channels,
             input_len=self.input_len,
             network_horizon=self.network_horizon,
             n_targets=len(self.targets_),
-            steps=self.output_steps(self.input_len) if self.strategy == "seq2seq" else None,
+            steps=self.scored_steps(),
         )
+
+    def scored_steps(self) -> list[int] | None:
+        """The input steps whose outputs training scores (None: the last)."""
+        return self.output_steps(self.input_len) if self.strategy == "seq2seq" else None
 
     # --- checkpoints ------------------------------------------------------------------------
 

@@ -47,8 +47,9 @@ def forecast_windows(
     each with ``input_len`` rows of its series before it (checked by the caller), then the
     bounds of each level's interval; each origin's series ends at row ``last`` (a recursive
     forecast reads the known-ahead values of its next steps up to there). A ``recursive``
-    network is fed its own forecasts; with a ``head`` it samples paths for its intervals
-    from a generator seeded with ``seed``."""
+    network is fed its own forecasts; with a ``head`` it samples paths for its intervals,
+    each origin's from a generator seeded with ``seed`` and the origin's row, so they do
+    not depend on which other origins are forecast with it."""
     from seqcast.networks.heads import rescale
 
     run = functools.partial(
@@ -64,10 +65,14 @@ def forecast_windows(
     if not levels:
         return point[..., None]
     probabilities = bound_probabilities(levels)
-    if recursive:
-        rng = np.random.default_rng(seed)
-        each = np.repeat(np.arange(len(origins)), SAMPLE_PATHS)  # S rows per origin
-        draws = run(origins[each], last[each], horizon, rng, head=head)[:, :, 0]
+    if recursive:  # origins in groups that fill a chunk, each origin its own generator
+        per_run = max(1, CHUNK // SAMPLE_PATHS)
+        parts = []
+        for group in np.split(np.arange(len(origins)), range(per_run, len(origins), per_run)):
+            draws_of = [np.random.default_rng([seed & 0xFFFFFFFF, int(o)]) for o in origins[group]]
+            each = np.repeat(group, SAMPLE_PATHS)  # S rows per origin
+            parts.append(run(origins[each], last[each], horizon, draws_of, head=head)[:, :, 0])
+        draws = np.concatenate(parts)
         paths = draws.reshape(len(origins), SAMPLE_PATHS, horizon, k) * scale + shift
         bounds = np.moveaxis(np.quantile(paths, probabilities, axis=1), 0, -1)
     else:
@@ -81,7 +86,7 @@ def _run(
     origins: np.ndarray,
     last: np.ndarray,
     horizon: int,
-    sample: np.random.Generator | None,
+    sample: list[np.random.Generator] | None,
     *,
     input_len: int,
     k: int,
@@ -89,8 +94,9 @@ def _run(
     head: Head | None,
 ) -> np.ndarray:
     """(O, n, P, K) the network's outputs in the scaled units (P = 1 without a head). A
-    recursive network is fed back its point forecast, or with ``sample`` a draw from its
-    distribution (then the output holds the draws, P = 1). Runs where ``module`` is: the
+    recursive network is fed back its point forecast, or with ``sample`` (a generator per
+    origin, whose rows come together and fill whole chunks) a draw from its distribution
+    (then the output holds the draws, P = 1). Runs where ``module`` is: the
     features go there once and the outputs come back once (a sampled path's draws are made
     on the CPU, each step)."""
     import torch
@@ -127,15 +133,16 @@ def _run(
     return out.cpu().numpy().astype(np.float64, copy=False)
 
 
-def _next_value(head: Any, step: Any, sample: np.random.Generator | None) -> Any:
+def _next_value(head: Any, step: Any, sample: list[np.random.Generator] | None) -> Any:
     """(O, K) what a recursive model feeds back from its outputs (O, P, K), on their device
-    (a sampled draw comes from ``sample`` on the CPU)."""
+    (a sampled draw comes from the generator of its origin, ``sample``, on the CPU)."""
     import torch
 
     if head is None:
         return step[:, 0]
     if sample is None:
         return head.point(step)
-    draw = head.sample(step.cpu().numpy(), sample)
+    rows = np.split(step.cpu().numpy(), len(sample))  # each origin's paths
+    draw = np.concatenate([head.sample(part, rng) for part, rng in zip(rows, sample, strict=True)])
     wide = torch.float32 if step.device.type == "mps" else torch.float64
     return torch.as_tensor(draw).to(step.device, wide)  # kept as drawn, fed back as float32

@@ -139,3 +139,23 @@ class RecurrentNet(nn.Module):
                     parts.append(directions[1](out.flip(1)).flip(1))
                 out = torch.cat(parts, dim=-1)  # (B, L, D*d)
         return out if self.head is None else self.head(out)  # (B, L, O)
+
+
+class Lagged(nn.Module):
+    """``net`` given, beside each step's channels, its K target channels ``lags`` steps
+    earlier (DeepAR's lagged inputs; 0 before the window's start).
+
+    Inputs: x (B, L, C). Outputs: ``net``'s, given (B, L, C + K·len(lags)).
+    """
+
+    def __init__(self, net: nn.Module, lags: tuple[int, ...], num_targets: int) -> None:
+        super().__init__()
+        self.net, self.lags, self.num_targets = net, lags, num_targets
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        targets = x[..., : self.num_targets]  # (B, L, K)
+        shifted = [
+            torch.cat([targets.new_zeros(x.shape[0], lag, self.num_targets), targets[:, :-lag]], 1)
+            for lag in self.lags
+        ]
+        return self.net(torch.cat([x, *shifted], dim=-1))

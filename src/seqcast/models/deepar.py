@@ -1,0 +1,98 @@
+"""DeepAR (Salinas et al. 2020): an autoregressive LSTM with a likelihood head (the network
+is ``seqcast.networks.recurrent.RecurrentNet`` behind ``Lagged``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from seqcast.errors import SeqcastError
+from seqcast.models.registry import register_model
+from seqcast.models.rnn import _Recurrent
+from seqcast.networks import Norm
+from seqcast.train_config import TrainConfig
+
+
+def _likelihood() -> TrainConfig:
+    return TrainConfig(loss="student_t")
+
+
+@register_model("deepar")
+@dataclass
+class DeepAR(_Recurrent):
+    """DeepAR: an LSTM that reads at each step the target's current value (the previous
+    one, for the value it predicts), its values ``lags`` steps earlier and the other
+    channels (covariates, calendar one-hots, a panel's series embedding), and gives the
+    next value's distribution (``train.loss``: student_t by default, also when a ``train``
+    dict leaves it out; normal, negbin; a point loss makes it a plain teacher-forced LSTM).
+
+    Trained by teacher forcing: every step of the window's second half (the first half
+    conditions the LSTM's state) is scored against the value that follows it (the H values,
+    with the direct strategy). Forecasts feed the model its own values (the recursive
+    strategy, the paper's): the point forecast is the path of its point forecasts;
+    intervals come from ``SAMPLE_PATHS`` ancestral sample paths, each fed its own draws.
+    Scaled per window by the mean absolute value (``norm`` mean, the paper's 1 + mean z
+    scaling in spirit).
+
+    The paper's settings: 2 layers of 40 units; lags of one season (and one week for
+    hourly data) beside the previous value.
+    """
+
+    hidden_size: int = 40
+    num_layers: int = 2
+    lags: tuple[int, ...] = ()
+    norm: Norm = "mean"
+    train: TrainConfig = field(default_factory=_likelihood)
+
+    kind: ClassVar[str] = "lstm"
+
+    def __post_init__(self) -> None:
+        given: Any = self.train
+        if isinstance(given, dict) and "loss" not in given:
+            self.train = {**given, "loss": "student_t"}  # type: ignore[assignment]  # own likelihood
+        super().__post_init__()
+        self.lags = tuple(self.lags)
+        if self.bidirectional:
+            raise SeqcastError("deepar reads forward only: bidirectional would see the future")
+        bad = [lag for lag in self.lags if not 1 <= lag < self.input_len]
+        if bad:
+            raise SeqcastError(
+                f"deepar: lags must lie in 1..input_len - 1 ({self.input_len - 1}), got {bad[0]}"
+            )
+
+    @classmethod
+    def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
+        """Four seasons of input (at least two horizons) and the season's lag; on a panel
+        the global training settings of every neural model (batches of 256, epochs of 50,000
+        windows), with the Student-t likelihood."""
+        base = super().defaults_for(season, horizon, panel=panel)
+        length = max(4 * season, 2 * horizon, 24)
+        train = {**base["train"], "loss": "student_t"}
+        lags = (season,) if 1 < season < length else ()
+        return {"input_len": length, "strategy": "recursive", "lags": lags, "train": train}
+
+    @classmethod
+    def search_space(
+        cls, trial: Any, season: int, horizon: int, *, wide: bool = False
+    ) -> dict[str, Any]:
+        """The recurrent space, a recursive strategy and the Student-t likelihood."""
+        params = super().search_space(trial, season, horizon, wide=wide)
+        return {**params, "strategy": "recursive"}
+
+    def scored_steps(self) -> list[int] | None:
+        """Teacher forcing: the window's second half."""
+        return list(range(self.input_len // 2, self.input_len))
+
+    def build(self, n_inputs: int, n_targets: int) -> Any:
+        from seqcast.networks.recurrent import Lagged, RecurrentNet
+
+        net = RecurrentNet(
+            n_inputs + n_targets * len(self.lags),
+            self.hidden_size,
+            self.output_width(n_targets),
+            cell="lstm",
+            num_layers=self.num_layers,
+            dropout=self.dropout,
+            recurrent_dropout=self.recurrent_dropout,
+        )
+        return Lagged(net, self.lags, n_targets) if self.lags else net

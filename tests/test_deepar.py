@@ -1,0 +1,94 @@
+"""DeepAR: teacher forcing, lagged inputs, a learned AR(1) with Student-t noise, sampled
+paths, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from test_resume import assert_same_training, stop_after
+
+from seqcast import SeqcastError, create_model
+from seqcast.networks.recurrent import Lagged
+
+
+def ar1(n: int = 4000, phi: float = 0.7, scale: float = 1.0, df: float = 5.0) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    noise = scale * rng.standard_t(df, n)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = phi * y[t - 1] + noise[t]
+    return pd.DataFrame({"y": y}, index=pd.date_range("2020-01-01", periods=n, freq="h"))
+
+
+def test_deepar_learns_an_ar1_with_student_t_noise() -> None:
+    data = ar1()
+    model = create_model(
+        "deepar",
+        input_len=16,
+        hidden_size=16,
+        num_layers=1,
+        norm="none",  # the distribution's parameters in the data's units
+        scaling="none",
+        train={"epochs": 15, "lr": 3e-3, "batch_size": 64, "seed": 0},
+    ).fit(data.iloc[:3500], "y")
+    windows = model.windows(data.iloc[3000:])
+    x, _ = windows.batch(np.arange(len(windows)))
+    with torch.no_grad():
+        loc, scale, _ = model.trained_.module(torch.from_numpy(x))[:, -1].numpy().T
+    assert np.polyfit(x[:, -1, 0], loc, 1)[0] == pytest.approx(0.7, rel=0.1)
+    assert np.median(scale) == pytest.approx(1.0, rel=0.1)
+    bounds = model.predict_interval(3, [95])
+    assert (bounds["y_lo_95"] < bounds["y"]).all() and (bounds["y"] < bounds["y_hi_95"]).all()
+
+
+def test_teacher_forcing_scores_the_window_s_second_half() -> None:
+    model = create_model("deepar", input_len=10, train={"epochs": 1})
+    assert model.train.loss == "student_t" and model.strategy == "recursive"
+    assert model.scored_steps() == [5, 6, 7, 8, 9]
+    data = ar1(200)
+    model.fit(data, "y")
+    windows = model.windows(data)
+    _, y = windows.batch(np.array([0]))
+    assert y.shape == (1, 5, 1, 1)  # five scored steps, one value ahead each
+    assert y[0, :, 0, 0].tolist() == windows.values[6:11, 0].tolist()  # rows 5..9, each next
+
+
+def test_lagged_inputs_reach_back_inside_the_window() -> None:
+    seen = {}
+
+    def capture(x: torch.Tensor) -> torch.Tensor:
+        seen["x"] = x
+        return x
+
+    net = Lagged(capture, (2,), 1)  # type: ignore[arg-type]
+    x = torch.arange(10.0).reshape(1, 5, 2)  # target channel 0, 2, 4, 6, 8
+    net(x)
+    assert seen["x"].shape == (1, 5, 3)
+    assert seen["x"][0, :, 2].tolist() == [0.0, 0.0, 0.0, 2.0, 4.0]
+    defaults = create_model("deepar").defaults_for(24, 48, panel=True)
+    assert defaults["lags"] == (24,) and defaults["train"]["loss"] == "student_t"
+    with pytest.raises(SeqcastError, match=r"lags must lie in 1..input_len - 1 \(9\), got 10"):
+        create_model("deepar", input_len=10, lags=(10,))
+
+
+def test_an_interrupted_deepar_resumes_to_the_same_weights(
+    wave: pd.DataFrame, tmp_path: Path
+) -> None:
+    settings = {
+        "input_len": 12,
+        "lags": (5,),
+        "recurrent_dropout": 0.1,
+        "train": {"epochs": 4, "seed": 3, "patience": 100, "batch_size": 64},
+    }
+    whole = create_model("deepar", **settings).fit(wave, "y")
+    path = tmp_path / "interrupted.pt"
+    with pytest.raises(KeyboardInterrupt):
+        create_model("deepar", **settings).fit(
+            wave, "y", interrupt_checkpoint=path, on_epoch=stop_after(2)
+        )
+    resumed = create_model("deepar", **settings).fit(wave, "y", resume=path)
+    assert_same_training(resumed, whole)

@@ -186,7 +186,7 @@ BAD_INPUTS = {
     ),
     "unknown model": (
         ["--csv", "{csv}", "--date-column", "day", "--model", "prophet"],
-        "unknown model 'prophet'; choose one of arima, comb, conv_gru, damped, dlinear",
+        "unknown model 'prophet'; choose one of arima, comb, conv_gru, damped, deepar, dlinear",
     ),
     "unknown dataset": (["--dataset", "stocks"], "unknown dataset 'stocks'; choose one of co2"),
     "unknown --set key": (

@@ -201,8 +201,15 @@ def test_benchmark_gives_the_device_to_the_neural_models_alone(tmp_path: Path) -
     models = default_models(7, 3, ["naive", "mlp"], training=["train.device=cpu"])
     assert [m.name for m in models] == ["naive", "mlp"]
     assert models[1].train.device == "cpu"  # type: ignore[attr-defined]
-    with pytest.raises(SeqcastError, match="naive has no parameter 'train'"):
-        default_models(7, 3, ["naive"], settings=["train.device=cpu"])
+    # --set train.* goes to the models that train a network, as --device does
+    mixed = default_models(7, 3, ["naive", "mlp"], settings=["train.epochs=2"])
+    assert mixed[1].train.epochs == 2  # type: ignore[attr-defined]
+    with pytest.raises(SeqcastError, match="train.device=cpu: none of naive, drift trains"):
+        default_models(7, 3, ["naive", "drift"], settings=["train.device=cpu"])
+    with pytest.raises(SeqcastError, match="naive has no parameter 'hidden_size'"):
+        default_models(7, 3, ["naive", "mlp"], settings=["hidden_size=4"])
+    with pytest.raises(SeqcastError, match="mlp train has no parameter 'epoch'"):
+        default_models(7, 3, ["naive", "mlp"], settings=["train.epoch=4"])
 
 
 def _visible_gpu(_: int) -> str:

@@ -221,8 +221,9 @@ def benchmark(
     week of hourly input for M4 Hourly, batches of 256, MAE loss; docs/panels.md).
 
     --set key=value changes a parameter of every chosen model (an unknown one is an
-    error naming the model); --config best.json runs the configuration seqcast tune
-    chose. --device and --precision go to the neural models alone (docs/gpu.md).
+    error naming the model; train.* settings go to the neural models alone); --config
+    best.json runs the configuration seqcast tune chose. --device and --precision go to
+    the neural models alone (docs/gpu.md).
     --seeds 1,2,3 trains each neural model three times and ranks it by the mean, with the
     spread beside it (one run's figure says little). The best M4 Hourly model so far
     (docs/benchmarks.md):

@@ -246,7 +246,7 @@ SettingsOpt = Annotated[
         "--set",
         help="A parameter as key=value (repeatable): the model's (--set season=7) or its "
         "training's (--set train.lr=0.003). benchmark and tune set it over every chosen "
-        "model's defaults, ltsf over its preset.",
+        "model's defaults (train.* over the neural models'), ltsf over its preset.",
     ),
 ]
 ConfigOpt = Annotated[

@@ -96,15 +96,23 @@ def default_models(
 ) -> list[Forecaster]:
     """Registered models (all, or ``names``), each with the parameters it suggests for data
     with this season and horizon, on one series or a ``panel`` (``Forecaster.defaults_for``),
-    then ``settings`` (``key=value`` as ``--set`` takes them, ``train.lr=0.01`` included)
-    over them; a setting a model lacks is an error naming it. ``training`` settings
-    (``train.device=cuda``) go to the models that train a network, and no others."""
+    then ``settings`` (``key=value`` as ``--set`` takes them) over them; a setting a model
+    lacks is an error naming it. Training settings (``train.lr=0.01`` among ``settings``,
+    and ``training``: ``train.device=cuda``) go to the models that train a network and no
+    others; given to models none of which trains one, they are an error."""
     chosen = list(names) if names is not None else list_models()
+    own = [s for s in settings if not s.partition("=")[0].strip().startswith("train.")]
+    training = [*(s for s in settings if s not in own), *training]
+    trains = {name: "train" in field_types(model_class(name)) for name in chosen}
+    if training and not any(trains.values()):
+        raise SeqcastError(
+            f"{training[0]}: none of {', '.join(chosen)} trains a network (train.* settings "
+            "are the neural models')"
+        )
     models = []
     for name in chosen:
         params = model_class(name).defaults_for(season, horizon, panel=panel)
-        trains = "train" in field_types(model_class(name))
-        given = [*settings, *training] if trains else list(settings)
+        given = [*own, *training] if trains[name] else own
         for key, value in parse_overrides(name, given).items():
             if isinstance(value, dict) and isinstance(params.get(key), dict):
                 value = {**params[key], **value}

@@ -179,10 +179,11 @@ def run_benchmark(
         settings=settings,
         training=training,
     )
-    once = partial(_run_once, source, run, intervals, refit, workers, progress)
+    chosen = check_seeds(seeds) if seeds is not None else []  # before the data is read
+    data = source.load()  # once, whatever the seeds
+    once = partial(_run_once, source, data, run, intervals, refit, workers, progress)
     if seeds is None:
         return once(candidates)
-    chosen = check_seeds(seeds)
     runs = []
     for number, seed in enumerate(chosen):
         seeded = seeded_models(candidates, seed, first=number == 0)
@@ -200,6 +201,7 @@ def run_benchmark(
 
 def _run_once(
     source: DataSource,
+    data: pd.DataFrame,
     run: RunSettings,
     intervals: Intervals | None,
     refit: bool,
@@ -207,7 +209,8 @@ def _run_once(
     progress: bool,
     candidates: list[Forecaster],
 ) -> Benchmark | PanelBenchmark:
-    """One benchmark of ``candidates`` as ``run_benchmark`` describes it."""
+    """One benchmark of ``candidates`` on ``data`` (``source``'s, read once) as
+    ``run_benchmark`` describes it."""
     if intervals is not None:
         candidates = [intervals.apply(m, run.horizon, run.season) for m in candidates]
     levels = intervals.levels if intervals is not None else None
@@ -215,7 +218,7 @@ def _run_once(
     if source.is_panel:
         return panel_benchmark(
             candidates,
-            source.load(),
+            data,
             run.target,
             run.horizon,
             windows=run.windows,
@@ -228,7 +231,7 @@ def _run_once(
     assert run.start is not None and run.end is not None  # settings() needs them of a series
     return benchmark(
         candidates,
-        source.load(),
+        data,
         run.targets,
         run.start,
         run.end,

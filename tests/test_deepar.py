@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from test_resume import assert_same_training, stop_after
+from test_resume import assert_same_training, interrupted_and_resumed
 
 from seqcast import SeqcastError, create_model
 from seqcast.networks.recurrent import Lagged
@@ -84,11 +84,6 @@ def test_an_interrupted_deepar_resumes_to_the_same_weights(
         "recurrent_dropout": 0.1,
         "train": {"epochs": 4, "seed": 3, "patience": 100, "batch_size": 64},
     }
-    whole = create_model("deepar", **settings).fit(wave, "y")
     path = tmp_path / "interrupted.pt"
-    with pytest.raises(KeyboardInterrupt):
-        create_model("deepar", **settings).fit(
-            wave, "y", interrupt_checkpoint=path, on_epoch=stop_after(2)
-        )
-    resumed = create_model("deepar", **settings).fit(wave, "y", resume=path)
+    whole, resumed = interrupted_and_resumed("deepar", settings, wave, path, 2)
     assert_same_training(resumed, whole)

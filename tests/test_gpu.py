@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from test_resume import assert_same_training, stop_after
+from test_resume import assert_same_training, interrupted_and_resumed
 
 from seqcast import create_model, list_models, load_model
 from seqcast.data.resident import ResidentWindows
@@ -90,13 +90,8 @@ def test_an_interrupted_gpu_fit_resumes_exactly(wave: pd.DataFrame, tmp_path: Pa
             "recurrent_dropout": 0.2,
             "train": {"epochs": 5, "seed": 3, "patience": 100, "device": "cuda"},
         }
-        whole = create_model("rnn", **settings).fit(wave, "y")
         path = tmp_path / "interrupted.pt"
-        with pytest.raises(KeyboardInterrupt):
-            create_model("rnn", **settings).fit(
-                wave, "y", interrupt_checkpoint=path, on_epoch=stop_after(2)
-            )
-        resumed = create_model("rnn", **settings).fit(wave, "y", resume=path)
+        whole, resumed = interrupted_and_resumed("rnn", settings, wave, path, 2)
         assert_same_training(resumed, whole)
     finally:
         torch.use_deterministic_algorithms(False)

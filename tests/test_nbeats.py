@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from test_resume import assert_same_training, stop_after
+from test_resume import assert_same_training, interrupted_and_resumed
 
 from seqcast import SeqcastError, create_model, load_model
 from seqcast.networks.nbeats import NBeatsNet, seasonality_basis, trend_basis
@@ -107,12 +107,7 @@ def test_an_interrupted_nbeats_resumes_to_the_same_weights(
         "hidden_size": 32,
         "train": {"epochs": 5, "seed": 2, "patience": 100, "batch_size": 64},
     }
-    whole = create_model("nbeats", **settings).fit(wave, "y")
     path = tmp_path / "interrupted.pt"
-    with pytest.raises(KeyboardInterrupt):
-        create_model("nbeats", **settings).fit(
-            wave, "y", interrupt_checkpoint=path, on_epoch=stop_after(2)
-        )
+    whole, resumed = interrupted_and_resumed("nbeats", settings, wave, path, 2)
     assert load_model(path).trained_.history.epochs == 2
-    resumed = create_model("nbeats", **settings).fit(wave, "y", resume=path)
     assert_same_training(resumed, whole)

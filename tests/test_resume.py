@@ -48,19 +48,29 @@ def stop_after(epochs: int):  # an on_epoch callback: Ctrl-C once `epochs` epoch
     return check
 
 
+def interrupted_and_resumed(
+    name: str, settings: dict[str, object], data: pd.DataFrame, path: Path, after: int
+) -> tuple[NeuralForecaster, NeuralForecaster]:
+    """(the uninterrupted fit of ``name`` on ``data``'s y, the fit stopped by Ctrl-C after
+    ``after`` epochs, saved to ``path``, then resumed from there)."""
+    whole = create_model(name, **settings).fit(data, "y")
+    with pytest.raises(KeyboardInterrupt):
+        create_model(name, **settings).fit(
+            data, "y", interrupt_checkpoint=path, on_epoch=stop_after(after)
+        )
+    resumed = create_model(name, **settings).fit(data, "y", resume=path)
+    assert isinstance(whole, NeuralForecaster) and isinstance(resumed, NeuralForecaster)
+    return whole, resumed
+
+
 @pytest.mark.parametrize("name", list(RESUMABLE))
 def test_an_interrupted_fit_resumes_to_the_uninterrupted_weights(
     name: str, wave: pd.DataFrame, tmp_path: Path
 ) -> None:
-    whole = create_model(name, **resumable(name, 6)).fit(wave, "y")
     path = tmp_path / "interrupted.pt"
-    with pytest.raises(KeyboardInterrupt):
-        create_model(name, **resumable(name, 6)).fit(
-            wave, "y", interrupt_checkpoint=path, on_epoch=stop_after(3)
-        )
-    saved = load_model(path)
+    whole, resumed = interrupted_and_resumed(name, resumable(name, 6), wave, path, 3)
+    saved = load_model(path)  # the interrupted run, which resuming left as it was
     assert saved.trained_.history.epochs == 3 and saved.trained_.history.stopped == "interrupted"
-    resumed = create_model(name, **resumable(name, 6)).fit(wave, "y", resume=path)
     assert resumed.trained_.history.epochs == 6
     assert_same_training(resumed, whole)
 

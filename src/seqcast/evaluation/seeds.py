@@ -43,9 +43,9 @@ def seeded_models(models: Sequence[Forecaster], seed: int, first: bool) -> list[
     chosen = []
     for model in models:
         if trains_network(model):
-            params = model.clone().params()
-            params["train"] = dataclasses.replace(model.train, seed=seed)  # type: ignore[attr-defined]
-            chosen.append(type(model)(**params))
+            copy = model.clone()
+            copy.train = dataclasses.replace(copy.train, seed=seed)  # type: ignore[attr-defined]
+            chosen.append(copy)
         elif first:
             chosen.append(model)
     return chosen

@@ -46,7 +46,7 @@ from seqcast.data.panel import (
 from seqcast.data.windows import Windows
 from seqcast.engines import Engine
 from seqcast.errors import Interrupted, SeqcastError
-from seqcast.models.base import Forecaster, rows_after
+from seqcast.models.base import Forecaster
 from seqcast.models.channels import Channels
 from seqcast.models.neural_checkpoint import (
     InterruptSaver,
@@ -62,7 +62,7 @@ from seqcast.models.neural_fit import (
     refuse_negative_counts,
     train_network,
 )
-from seqcast.models.neural_forecast import forecast_windows
+from seqcast.models.neural_forecast import forecast_windows, with_future
 from seqcast.models.neural_windows import data_windows, panel_ends
 from seqcast.models.padding import forecast_padding, pad_front
 from seqcast.models.registry import create_model
@@ -432,7 +432,9 @@ class NeuralForecaster(Forecaster):
         self._check_horizon(horizon)
         self._check_origins(origins)
         if self.known_ahead:
-            data = self._with_future(data, origins, horizon, future)
+            data = with_future(
+                data, origins, horizon, future, self.trained_.channels, self.known_ahead, self.name
+            )
         features = self.trained_.channels.features(data)  # (T, C), scaled
         last = np.full(len(origins), len(features) - 1)
         return self._forecast_windows(features, origins, last, horizon, levels)
@@ -452,15 +454,17 @@ class NeuralForecaster(Forecaster):
         if not self.pad:
             self._check_origins(own)
         futures = dict(iter_series(future)) if future is not None else {}
+        channels = self.trained_.channels
         blocks = []
         for number, (key, frame) in enumerate(iter_series(panel)):
             if self.known_ahead and (which == number).any():
                 mine = own[which == number]
-                frame = self._with_future(frame, mine, horizon, futures.get(key))
-            blocks.append(self.trained_.channels.features(frame, key))  # (T_i, C)
+                frame = with_future(
+                    frame, mine, horizon, futures.get(key), channels, self.known_ahead, self.name
+                )
+            blocks.append(channels.features(frame, key))  # (T_i, C)
         lengths = np.array([len(block) for block in blocks])  # known-ahead rows add to them
         extra = forecast_padding(own, which, len(blocks), self.input_len)  # short histories
-        channels = self.trained_.channels
         features = pad_front(np.concatenate(blocks), lengths, extra, channels.mask_column)
         ends = np.cumsum(lengths + extra)
         rows = (ends - lengths)[which] + own
@@ -577,22 +581,6 @@ class NeuralForecaster(Forecaster):
                 f"{self.name}: a recursive forecast beyond one step cannot "
                 "predict the covariates it feeds on; use direct or seq2seq"
             )
-
-    def _with_future(
-        self, data: pd.DataFrame, origins: np.ndarray, horizon: int, future: pd.DataFrame | None
-    ) -> pd.DataFrame:
-        """``data`` extended by the known-ahead values after its last row, from ``future``."""
-        needed = int(origins.max()) + horizon + 1 - len(data)
-        if needed <= 0:
-            return data
-        channels = self.trained_.channels
-        extra = rows_after(data, future, needed, self.known_ahead, self.name).copy()
-        for column in channels.numeric:
-            extra[column] = 0.0  # never read: forecasts only look at known-ahead values there
-        for column in channels.static:
-            extra[column] = data[column].iloc[-1]  # constant: the series' own value
-        kept = [*channels.numeric, *self.known_ahead, *channels.static]
-        return pd.concat([data[kept], extra])
 
 
 def input_lengths(season: int, horizon: int) -> list[int]:

@@ -18,11 +18,14 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
+from seqcast.models.base import rows_after
 from seqcast.models.intervals import bound_probabilities, ordered
 from seqcast.models.neural_fit import TrainedNetwork
 
 if TYPE_CHECKING:
+    from seqcast.models.channels import Channels
     from seqcast.networks.heads import Head
 
 CHUNK = 8192  # windows per forward pass when forecasting many origins
@@ -146,3 +149,26 @@ def _next_value(head: Any, step: Any, sample: list[np.random.Generator] | None) 
     draw = np.concatenate([head.sample(part, rng) for part, rng in zip(rows, sample, strict=True)])
     wide = torch.float32 if step.device.type == "mps" else torch.float64
     return torch.as_tensor(draw).to(step.device, wide)  # kept as drawn, fed back as float32
+
+
+def with_future(
+    data: pd.DataFrame,
+    origins: np.ndarray,
+    horizon: int,
+    future: pd.DataFrame | None,
+    channels: Channels,
+    known_ahead: tuple[str, ...],
+    name: str,
+) -> pd.DataFrame:
+    """``data`` extended by the ``known_ahead`` values after its last row, from ``future``,
+    as far as forecasts of ``horizon`` steps from ``origins`` (rows of ``data``) read."""
+    needed = int(origins.max()) + horizon + 1 - len(data)
+    if needed <= 0:
+        return data
+    extra = rows_after(data, future, needed, known_ahead, name).copy()
+    for column in channels.numeric:
+        extra[column] = 0.0  # never read: forecasts only look at known-ahead values there
+    for column in channels.static:
+        extra[column] = data[column].iloc[-1]  # constant: the series' own value
+    kept = [*channels.numeric, *known_ahead, *channels.static]
+    return pd.concat([data[kept], extra])

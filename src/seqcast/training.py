@@ -325,12 +325,26 @@ def batch_loss(
         out = module(x)  # (B, S', H*K), or (B, S', H*P*K) with a head
     out = out.float()
     if head is not None:
-        return _head_loss(head, out, x, y, per_window)
+        return _head_loss(head, out, x, y, per_window) + penalties(module)
     prediction = out[:, -y.shape[1] :].reshape(y.shape)
     if per_window:
         spread = window_spread(x, y.shape[-1])[:, :, None]  # (B, 1, 1, K)
         prediction, y = prediction / spread, y / spread
-    return loss_fn(prediction, y)
+    return loss_fn(prediction, y) + penalties(module)
+
+
+def penalties(module: nn.Module) -> torch.Tensor | float:
+    """The sum of the penalties that ``module``'s layers computed in their last training
+    forward pass (a ``penalty`` tensor attribute, such as ES-RNN's level wiggliness), 0 for
+    none."""
+    import torch
+
+    total: torch.Tensor | float = 0.0
+    for layer in module.modules():
+        penalty = getattr(layer, "penalty", None)
+        if isinstance(penalty, torch.Tensor):
+            total = total + penalty
+    return total
 
 
 def _why_stop(history: History, config: TrainConfig, epoch: int, validated: bool) -> str:

@@ -8,10 +8,16 @@ Channels, in this order (``Channels.features``):
 2. for each known-ahead column, a one-hot of the *next* step's value (so a forecast from
    step t knows step t+1's calendar);
 3. the static columns (numeric, constant within a series), standardised across series;
-4. on a panel with short series (``masked``), the mask: 1 on an observed row, 0 on a row
+4. with a ``phase_period`` m, each row's phase in a season of m steps of the calendar
+   (``seqcast.data.calendar``: 0..m-1, the hour of the day for hourly data and m = 24);
+5. on a panel with short series (``masked``), the mask: 1 on an observed row, 0 on a row
    of padding (``seqcast.models.padding``);
-5. on a panel with a series embedding, the series' number (``series_ids`` order), which
+6. on a panel with a series embedding, the series' number (``series_ids`` order), which
    the network turns into a learned vector.
+
+Scaling is ``standard``, ``minmax``, ``none`` or ``positive``: values left as they are
+when every one is above 0 (a multiplicative model needs them so), else shifted so that
+the least becomes one standard deviation and divided by it.
 
 Only the first group is normalised per window; the rest pass unchanged.
 """
@@ -24,7 +30,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
+from seqcast.data.calendar import calendar_steps
 from seqcast.data.io import require_numeric
 from seqcast.data.panel import is_panel, iter_series, require_numeric_panel, series_ids
 from seqcast.errors import SeqcastError
@@ -43,6 +51,8 @@ class Channels:
     static_scale: np.ndarray
     series_ids: list[Any] | None  # with a series-number channel: the ids, in number order
     masked: bool = False  # a mask channel: the model pads short series
+    phase_period: int = 0  # m: a channel of each row's calendar phase in m steps (0: none)
+    freq: str | None = None  # the frequency the phase counts in
 
     @classmethod
     def learn(
@@ -54,9 +64,11 @@ class Channels:
         scaling: str,
         numbered: bool,
         masked: bool = False,
+        phase_period: int = 0,
     ) -> Channels:
         """Channels fitted on ``data`` (a series or a panel); ``numbered`` adds the series
-        number (panels only), ``masked`` the mask of padded rows."""
+        number (panels only), ``masked`` the mask of padded rows, ``phase_period`` the
+        calendar phase."""
         panel = is_panel(data)
         (require_numeric_panel if panel else require_numeric)(data, [*numeric, *static])
         missing = [c for c in known_ahead if c not in data.columns]
@@ -75,6 +87,8 @@ class Channels:
             static_scale=np.where(spread > 0, spread, 1.0),
             series_ids=series_ids(data) if panel and numbered else None,
             masked=masked,
+            phase_period=phase_period,
+            freq=_freq(data) if phase_period else None,
         )
 
     @property
@@ -82,12 +96,20 @@ class Channels:
         """C, the channels ``features`` gives each row."""
         one_hots = sum(len(categories) for categories in self.categories.values())
         numbered = self.series_ids is not None
-        return len(self.numeric) + one_hots + len(self.static) + int(self.masked) + int(numbered)
+        extra = int(self.phase_period > 0) + int(self.masked) + int(numbered)
+        return len(self.numeric) + one_hots + len(self.static) + extra
 
     @property
     def mask_column(self) -> int | None:
         """The mask's channel (before the series number, which an embedding reads last)."""
         return self.width - 1 - int(self.series_ids is not None) if self.masked else None
+
+    @property
+    def phase_column(self) -> int | None:
+        """The calendar phase's channel (before the mask and the series number)."""
+        if not self.phase_period:
+            return None
+        return self.width - 1 - int(self.masked) - int(self.series_ids is not None)
 
     @functools.cached_property
     def series_numbers(self) -> dict[Any, int]:
@@ -117,6 +139,9 @@ class Channels:
             values = _static_values(data, self.static)  # (1, S): one series
             scaled = (values - self.static_shift) / self.static_scale
             blocks.append(np.repeat(scaled, len(data), axis=0))
+        if self.phase_period:
+            steps = calendar_steps(pd.DatetimeIndex(data.index), to_offset(str(self.freq)))
+            blocks.append((steps % self.phase_period)[:, None].astype(float))
         if self.masked:
             blocks.append(np.ones((len(data), 1)))  # observed
         if self.series_ids is not None:
@@ -148,6 +173,8 @@ class Channels:
             "static_scale": torch.as_tensor(self.static_scale),
             "series_ids": self.series_ids,
             "masked": self.masked,
+            "phase_period": self.phase_period,
+            "freq": self.freq,
         }
 
     @classmethod
@@ -162,6 +189,8 @@ class Channels:
             static_scale=_array(record.get("static_scale")),
             series_ids=record.get("series_ids"),
             masked=bool(record.get("masked", False)),
+            phase_period=int(record.get("phase_period", 0)),
+            freq=record.get("freq"),
         )
 
 
@@ -186,9 +215,26 @@ def _scaler(values: np.ndarray, scaling: str) -> tuple[np.ndarray, np.ndarray]:
 
     if scaling == "none":
         return np.zeros(values.shape[1]), np.ones(values.shape[1])
+    if scaling == "positive":
+        low, spread = np.nanmin(values, axis=0), np.nanstd(values, axis=0)
+        spread = np.where(spread > 0, spread, 1.0)
+        above = low > 0
+        return np.where(above, 0.0, low - spread), np.where(above, 1.0, spread)
     fitted = (StandardScaler() if scaling == "standard" else MinMaxScaler()).fit(values)
     return fitted.shift_, fitted.scale_
 
 
 def _array(value: Any) -> np.ndarray:
     return np.zeros(0) if value is None else value.numpy()
+
+
+def _freq(data: pd.DataFrame) -> str:
+    """The frequency of a series' or a panel's dates."""
+    from seqcast.data.panel import panel_freq
+
+    if is_panel(data):
+        return panel_freq(data).freqstr
+    freq = getattr(data.index, "freq", None)
+    if freq is None:
+        raise SeqcastError("a calendar phase needs dates of a regular frequency")
+    return str(freq.freqstr)

@@ -71,7 +71,7 @@ from seqcast.train_config import DISTRIBUTION_LOSSES, TrainConfig, make_train_co
 from seqcast.training import History, NonFiniteLoss
 
 Strategy = Literal["recursive", "direct", "seq2seq"]
-Scaling = Literal["standard", "minmax", "none"]
+Scaling = Literal["standard", "minmax", "none", "positive"]
 N = TypeVar("N", bound="NeuralForecaster")
 
 
@@ -85,8 +85,9 @@ class NeuralForecaster(Forecaster):
     covariates : extra numeric input columns (e.g. ``bus`` when forecasting ``rail``).
     known_ahead : categorical columns known in advance (e.g. ``day_type``); step t's input
         holds a one-hot of step t+1's value, so forecasts need them for the future too.
-    scaling : per-column ``standard`` or ``minmax`` scaling fitted on the training part, or
-        ``none`` (on a panel only with ``norm`` none: a per-window normalisation replaces it).
+    scaling : per-column ``standard`` or ``minmax`` scaling fitted on the training part,
+        ``positive`` (kept above 0: ``seqcast.models.channels``) or ``none`` (on a panel
+        only with ``norm`` none: a per-window normalisation replaces it).
     norm : per-window normalisation of the numeric inputs, undone on the forecast:
         ``revin`` (mean 0, deviation 1, then a learned affine map), ``last`` (minus the last
         value), ``mean`` (over the mean absolute value) or ``none``. RevIN and mean keep a
@@ -140,8 +141,8 @@ class NeuralForecaster(Forecaster):
             raise SeqcastError(
                 f"{self.name} gives one output per window; use the recursive or direct strategy"
             )
-        if self.scaling not in ("standard", "minmax", "none"):
-            raise SeqcastError(f"{self.name}: scaling must be standard, minmax or none")
+        if self.scaling not in ("standard", "minmax", "none", "positive"):
+            raise SeqcastError(f"{self.name}: scaling must be standard, minmax, none or positive")
         if self.norm not in NORMS:
             raise SeqcastError(f"{self.name}: norm must be one of {', '.join(NORMS)}")
         if self.id_embedding < 0:
@@ -334,10 +335,7 @@ class NeuralForecaster(Forecaster):
         # On a panel the per-window normalisation replaces the global scaler, whose one
         # shift for every series would break its proportionality (only norm none keeps it).
         scaling = "none" if panel and self.norm != "none" else self.scaling
-        numeric = list(dict.fromkeys([*self.targets_, *self.covariates]))
-        channels = Channels.learn(
-            data, numeric, self.known_ahead, self.static, scaling, self.id_embedding > 0, short > 0
-        )
+        channels = self.learn_channels(data, scaling, short > 0)
         windows, held = self._training_windows(data, channels, valid)
         trained_on = data_summary(data, self.targets_)
         resumed = saved_train_state(resume, self, trained_on) if resume is not None else None
@@ -375,6 +373,15 @@ class NeuralForecaster(Forecaster):
                 raise Interrupted(saver.said) from None
             raise
         return self
+
+    def learn_channels(self, data: pd.DataFrame, scaling: str, masked: bool) -> Channels:
+        """The input channels, learned from the training ``data`` (``masked``: with the
+        mask of padded rows); a subclass may ask for more of them."""
+        numeric = list(dict.fromkeys([*self.targets_, *self.covariates]))
+        numbered = self.id_embedding > 0
+        return Channels.learn(
+            data, numeric, self.known_ahead, self.static, scaling, numbered, masked
+        )
 
     def _training_windows(
         self, data: pd.DataFrame, channels: Channels, valid: pd.DataFrame | None

@@ -193,6 +193,8 @@ def test_every_neural_model_learns_every_head(name: str, loss: str) -> None:
     extra: dict[str, object] = {"scaling": "none", "norm": "mean"} if loss == "negbin" else {}
     if name == "segrnn":
         extra |= {"seg_len": 2, "hidden_size": 8}
+    if name == "esrnn":  # it normalises each window by its own smoothing
+        extra.pop("norm", None)
     train = {"epochs": 2, "loss": loss, "valid_fraction": 0.0, "batch_size": 64}
     model = create_model(name, input_len=8, strategy="direct", horizon=2, train=train, **extra).fit(
         counts, "y"

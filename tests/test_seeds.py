@@ -12,7 +12,13 @@ from conftest import run_cli
 from seqcast import SeqcastError, create_model
 from seqcast.data.sources import DataSource
 from seqcast.evaluation.benchmark import run_benchmark
-from seqcast.evaluation.seeds import check_seeds, failures, over_seeds, seeded_models
+from seqcast.evaluation.seeds import (
+    check_seeds,
+    failures,
+    over_seeds,
+    seeded_models,
+    with_seed_means,
+)
 
 
 def board(rows: list[tuple[str, float, float, int]], failed: dict[str, str] | None = None):
@@ -103,6 +109,22 @@ def test_a_panel_over_seeds_ranks_by_mean_owa(tmp_path: Path) -> None:
     assert board.loc["naive2", "owa"] == pytest.approx(1.0)
     folder = result.save(tmp_path / "out")
     assert len(pd.read_csv(folder / "per_seed.csv")) == 3
+    runs = [  # each seed alone: the ensemble's forecast is their mean
+        run_benchmark(
+            source, models=["mlp"], target="y", horizon=7, season=7, settings=settings
+        ).results[0]
+        for settings in (["train.epochs=2", f"train.seed={s}"] for s in (3, 4))
+    ]
+    mean = (runs[0].forecasts["forecast"] + runs[1].forecasts["forecast"]) / 2
+    actual = runs[0].forecasts["actual"]
+    smape = (200 * (actual - mean).abs() / (actual.abs() + mean.abs())).groupby(
+        runs[0].forecasts["id"]
+    )
+    assert board.loc["mlp-seed-mean", "smape"] == pytest.approx(smape.mean().mean())
+    assert board.loc["mlp-seed-mean", "seeds"] == 2
+    submission = pd.read_csv(folder / "forecasts" / "mlp-seed-mean.csv")
+    assert submission.shape == (3, 8)
+    assert submission.iloc[:, 1:].to_numpy().ravel() == pytest.approx(mean.to_numpy())
 
 
 def test_cli_benchmark_seeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,3 +136,58 @@ def test_cli_benchmark_seeds(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     code, _, err = run_cli([*common, "--seeds", "1,1", "--out", str(tmp_path / "b")], capsys)
     assert code != 0 and "seeds must differ, got [1, 1]" in err
     assert not (tmp_path / "b").exists()
+
+
+def test_the_seed_mean_is_the_mean_forecast_scored_like_a_model(tmp_path: Path) -> None:
+    common = {"models": ["naive", "linear"], "training": ["train.epochs=3"]}
+    result = run_benchmark("co2", seeds=[1, 2], **common)  # type: ignore[arg-type]
+    alone = [
+        run_benchmark("co2", models=["linear"], settings=[*common["training"], f"train.seed={s}"])
+        for s in (1, 2)
+    ]
+    frames = [run.results[0].forecasts for run in alone]
+    mean = (frames[0]["forecast"] + frames[1]["forecast"]) / 2
+    mae = float(np.mean(np.abs(frames[0]["actual"] - mean)))
+    board = result.leaderboard.set_index("model")
+    assert board.loc["linear-seed-mean", "mae"] == pytest.approx(mae, rel=1e-12)
+    assert board.loc["linear-seed-mean", "seeds"] == 2
+    assert np.isnan(board.loc["linear-seed-mean", "mae_sd"])
+    assert "naive-seed-mean" not in board.index  # drew nothing: one run
+    assert result.leaderboard["rank"].tolist() == list(range(1, 4))
+    assert list(result.leaderboard["mae"]) == sorted(result.leaderboard["mae"])
+    ensemble = next(r for r in result.results if r.model == "linear-seed-mean")
+    assert ensemble.forecasts["forecast"].to_numpy() == pytest.approx(mean.to_numpy())
+    folder = result.save(tmp_path / "out")
+    assert "linear-seed-mean" in set(pd.read_csv(folder / "leaderboard.csv")["model"])
+    assert "linear-seed-mean" not in set(pd.read_csv(folder / "per_seed.csv")["model"])
+
+
+def test_runs_of_different_origins_have_no_mean() -> None:
+    from seqcast.evaluation.backtest import mean_of
+
+    data = DataSource.of("co2").load()
+    kwargs = {"models": ["naive"], "horizon": 4}
+    early = run_benchmark("co2", start="1998-01", end="1998-03", **kwargs).results[0]
+    late = run_benchmark("co2", start="1998-04", end="1998-06", **kwargs).results[0]
+    with pytest.raises(SeqcastError, match="naive-seed-mean: the runs forecast different"):
+        mean_of(data, [early, late], "naive-seed-mean")
+    assert mean_of(data, [early, early], "same").metrics["mae"] == early.metrics["mae"]
+
+
+def test_seed_means_rank_among_the_models_and_failures_stay_last() -> None:
+    merged, _ = over_seeds(
+        [
+            board([("gru", 1.0, 1.5, 10), ("mlp", 1.2, 1.4, 10)], {"wavenet": "boom"}),
+            board([("gru", 1.4, 1.9, 10), ("mlp", 1.0, 1.2, 10)]),
+        ],
+        [1, 2],
+        "mae",
+    )
+    rows = board([("gru-seed-mean", 0.9, 1.3, 10), ("mlp-seed-mean", 1.15, 1.2, 10)])
+    rows["params"] = "hidden_size=64, train.seed=1"
+    joined = with_seed_means(merged, rows, "mae", 2)
+    assert joined["model"].tolist() == ["gru-seed-mean", "mlp", "mlp-seed-mean", "gru", "wavenet"]
+    assert joined["rank"].tolist()[:4] == [1, 2, 3, 4] and pd.isna(joined["rank"].iloc[4])
+    assert joined["seeds"].tolist()[:4] == [2, 2, 2, 2]
+    assert joined["params"].iloc[0] == "hidden_size=64"
+    assert list(joined.columns) == list(merged.columns)

@@ -181,7 +181,8 @@ def benchmark(
         typer.Option(
             "--seeds",
             help="Train each neural model once per seed (comma-separated): its row is the "
-            "mean over them with the spread (_sd); per_seed.csv has every run.",
+            "mean over them with the spread (_sd); per_seed.csv has every run; MODEL-seed-mean "
+            "is the ensemble of the runs (their forecasts averaged).",
         ),
     ] = None,
     out_dir: Annotated[
@@ -225,8 +226,9 @@ def benchmark(
     best.json runs the configuration seqcast tune chose. --device and --precision go to
     the neural models alone (docs/gpu.md).
     --seeds 1,2,3 trains each neural model three times and ranks it by the mean, with the
-    spread beside it (one run's figure says little). The best M4 Hourly model so far
-    (docs/benchmarks.md):
+    spread beside it (one run's figure says little), and ranks MODEL-seed-mean beside it:
+    the ensemble over the seeds (the runs' forecasts and bounds averaged). The best M4
+    Hourly model so far (docs/benchmarks.md):
     seqcast benchmark --dataset m4-hourly --models mlp --set hidden_size=512
     --set num_layers=2 --set ensemble=5
 

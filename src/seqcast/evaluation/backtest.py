@@ -55,6 +55,7 @@ class BacktestResult:
     seconds: float
     notes: list[str] = field(default_factory=list)
     levels: tuple[float, ...] = ()
+    scales: np.ndarray = field(default_factory=lambda: np.ones(1), repr=False)  # (K,) MASE's
 
     @property
     def n_forecasts(self) -> int:
@@ -178,13 +179,60 @@ def backtest(
         )
     forecast = np.concatenate(parts)  # (O, H, K, 1 + 2L)
     seconds = time.perf_counter() - clock
-
     values = data[names].to_numpy(dtype=float)  # (T, K)
-    steps = origins[:, None] + np.arange(1, horizon + 1)  # (O, H) positions of each step
-    actuals = values[steps]  # (O, H, K)
     scales = np.array(
         [seasonal_scale(column, season) for column in values[begin : origins[0] + 1].T]
     )
+    return _scored(
+        model.name, model.params(), data, names, origins, refit, scales, forecast, bands, seconds
+    )
+
+
+def mean_of(data: pd.DataFrame, results: Sequence[BacktestResult], name: str) -> BacktestResult:
+    """The backtest of the mean of ``results``' forecasts and bounds (runs of one model on
+    ``data``, the same origins, targets and levels: seeds, say), called ``name``; its time
+    is the runs' total."""
+    first = results[0]
+    columns = ["forecast", *bound_columns(first.levels)]
+    keys = ["origin", "step", "target"]
+    if any(not r.forecasts[keys].equals(first.forecasts[keys]) for r in results[1:]):
+        raise SeqcastError(f"{name}: the runs forecast different origins or targets")
+    origins = time_index(data).get_indexer(pd.Index(first.forecasts["origin"].unique()))
+    mean = np.mean([r.forecasts[columns].to_numpy(dtype=float) for r in results], axis=0)
+    forecast = mean.reshape(len(origins), first.horizon, len(first.targets), len(columns))
+    seconds = sum(r.seconds for r in results)
+    return _scored(
+        name,
+        first.params,
+        data,
+        first.targets,
+        origins,
+        first.refit,
+        first.scales,
+        forecast,
+        first.levels,
+        seconds,
+    )
+
+
+def _scored(
+    model: str,
+    params: dict[str, Any],
+    data: pd.DataFrame,
+    names: list[str],
+    origins: np.ndarray,
+    refit: bool,
+    scales: np.ndarray,
+    forecast: np.ndarray,
+    bands: tuple[float, ...],
+    seconds: float,
+) -> BacktestResult:
+    """The result of ``model``'s (O, H, K, 1 + 2L) forecasts from ``origins`` (rows of
+    ``data``) of the targets ``names``, each scaled for MASE by ``scales`` (K,)."""
+    horizon = forecast.shape[1]
+    values = data[names].to_numpy(dtype=float)  # (T, K)
+    steps = origins[:, None] + np.arange(1, horizon + 1)  # (O, H) positions of each step
+    actuals = values[steps]  # (O, H, K)
 
     def scored(index: Any, k: slice = slice(None)) -> dict[str, float]:
         """The point and interval scores of the forecasts at ``index`` (of the targets k)."""
@@ -196,8 +244,8 @@ def backtest(
         return result
 
     return BacktestResult(
-        model=model.name,
-        params=model.params(),
+        model=model,
+        params=params,
         targets=names,
         horizon=horizon,
         refit=refit,
@@ -212,6 +260,7 @@ def backtest(
         per_target={name: scored(Ellipsis, slice(k, k + 1)) for k, name in enumerate(names)},
         seconds=seconds,
         levels=bands,
+        scales=scales,
     )
 
 

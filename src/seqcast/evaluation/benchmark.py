@@ -21,12 +21,21 @@ import pandas as pd
 from seqcast.data.sources import DataSource, RunSettings
 from seqcast.engines import Engine, TaskFailures, as_engine, run_tasks
 from seqcast.errors import SeqcastError
+from seqcast.evaluation import backtest as series_backtest
 from seqcast.evaluation import metrics
+from seqcast.evaluation import panel as panel_backtests
 from seqcast.evaluation.backtest import BacktestResult, backtest
 from seqcast.evaluation.leaderboard import panel_board, series_board
 from seqcast.evaluation.panel import PanelBacktestResult, panel_backtest, unscaled_note
 from seqcast.evaluation.reports import write_benchmark_report, write_panel_report
-from seqcast.evaluation.seeds import check_seeds, failures, over_seeds, seeded_models
+from seqcast.evaluation.seeds import (
+    check_seeds,
+    failures,
+    over_seeds,
+    seed_means,
+    seeded_models,
+    with_seed_means,
+)
 from seqcast.models.base import Forecaster
 from seqcast.models.conformal import Intervals
 from seqcast.models.registry import create_model, list_models, model_class, parse_overrides
@@ -159,7 +168,8 @@ def run_benchmark(
     With ``seeds`` every neural model trains once per seed (``train.seed``) and its row is
     the mean over them with the spread of the ranking scores (``evaluation.seeds``); the
     statistical models run once; each run's row is in ``per_seed``; forecasts, pictures
-    and the report are the first seed's.
+    and the report are the first seed's. Each network also gets a row MODEL-seed-mean: the
+    mean of its runs' forecasts (the ensemble over seeds), scored like any model.
     """
     source = DataSource.of(source)
     run = source.settings(
@@ -196,7 +206,29 @@ def run_benchmark(
     first = runs[0]
     first.leaderboard, first.per_seed = over_seeds(boards, chosen[: len(runs)], by)
     first.failed = failures(boards)
+    if intervals is not None:  # the names the runs' results have
+        candidates = [intervals.apply(m, run.horizon, run.season) for m in candidates]
+    _add_seed_means(first, [result.results for result in runs], candidates, by)
     return first
+
+
+def _add_seed_means(
+    first: Benchmark | PanelBenchmark,
+    runs: list[list[Any]],
+    models: list[Forecaster],
+    by: str,
+) -> None:
+    """Give ``first`` (the first seed's benchmark, its board over seeds) each network's
+    ensemble over the ``runs``: its result and its ranked row."""
+    if isinstance(first, PanelBenchmark):
+        means, networks = seed_means(runs, models, partial(panel_backtests.mean_of, first.data))
+        rows = panel_board(means, networks, first.reference) if means else None
+    else:
+        means, networks = seed_means(runs, models, partial(series_backtest.mean_of, first.data))
+        rows = series_board(means, networks) if means else None
+    if rows is not None:
+        first.leaderboard = with_seed_means(first.leaderboard, rows, by, len(runs))
+        first.results = [*first.results, *means]
 
 
 def _run_once(

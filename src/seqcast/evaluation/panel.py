@@ -238,8 +238,39 @@ def panel_backtest(
             )
     seconds = time.perf_counter() - clock
     scored = series.subset(kept)
-    result = _score(model, scored, target, horizon, windows, season, forecast, seconds, bands)
-    result.failures, result.padded = failures, padded
+    result = _score(model.name, model.params(), scored, target, windows, season, forecast, bands)
+    result.seconds, result.failures, result.padded = seconds, failures, padded
+    return result
+
+
+def mean_of(
+    panel: pd.DataFrame, results: Sequence[PanelBacktestResult], name: str
+) -> PanelBacktestResult:
+    """The panel backtest of the mean of ``results``' forecasts and bounds (runs of one
+    model on ``panel``, the same series, windows and levels: seeds, say), called ``name``;
+    its time is the runs' total."""
+    first = results[0]
+    columns = ["forecast", *bound_columns(first.levels)]
+    keys = ["id", "window", "step"]
+    if any(not r.forecasts[keys].equals(first.forecasts[keys]) for r in results[1:]):
+        raise SeqcastError(f"{name}: the runs forecast different series or windows")
+    series = _Grouped.of(panel, first.target)
+    number = {key: i for i, key in enumerate(series.ids)}
+    kept = np.array([number[key] for key in first.per_series.index])
+    mean = np.mean([r.forecasts[columns].to_numpy(dtype=float) for r in results], axis=0)
+    forecast = mean.reshape(len(kept), first.windows, first.horizon, len(columns))
+    result = _score(
+        name,
+        first.params,
+        series.subset(kept),
+        first.target,
+        first.windows,
+        first.season,
+        forecast,
+        first.levels,
+    )
+    result.seconds = sum(r.seconds for r in results)
+    result.padded = first.padded
     return result
 
 
@@ -357,18 +388,18 @@ def _local_forecasts(
 
 
 def _score(
-    model: Forecaster,
+    model: str,
+    params: dict[str, Any],
     series: _Grouped,
     target: str,
-    horizon: int,
     windows: int,
     season: int,
     forecast: np.ndarray,
-    seconds: float,
     levels: tuple[float, ...],
 ) -> PanelBacktestResult:
-    """The result of (N, W, H, 1 + 2L) forecasts (and interval bounds) of the last W x H
-    steps of each of ``series``."""
+    """The result of ``model``'s (N, W, H, 1 + 2L) forecasts (and interval bounds) of the
+    last W x H steps of each of ``series`` (its time 0 until the caller sets it)."""
+    horizon = forecast.shape[2]
     held = windows * horizon
     n = len(series.ids)
     predicted = forecast[..., 0]
@@ -398,8 +429,8 @@ def _score(
             summary[f"coverage_{level_name(level)}"] - level / 100
         )
     return PanelBacktestResult(
-        model=model.name,
-        params=model.params(),
+        model=model,
+        params=params,
         target=target,
         horizon=horizon,
         windows=windows,
@@ -408,7 +439,7 @@ def _score(
         per_series=per_series,
         per_horizon=per_horizon,
         metrics=summary,
-        seconds=seconds,
+        seconds=0.0,
         levels=levels,
     )
 

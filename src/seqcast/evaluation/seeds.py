@@ -6,20 +6,28 @@ and 0.441 on another). ``seeded_models`` gives the models of one seed's run (a n
 ``train.seed`` set; the statistical models, which draw nothing, in the first run only);
 ``over_seeds`` joins the boards of the runs: one row per model, every score the mean over
 its seeds, the spread (sample standard deviation) of the ranking scores beside them
-(``SPREAD``), how many seeds it ran, and every run's row in ``per_seed``.
+(``SPREAD``), how many seeds it ran, and every run's row in ``per_seed``. ``seed_means``
+adds the ensemble over seeds: each network's forecasts averaged over its runs (interval
+bounds too: the mean of the runs' quantiles), scored as a model of its own, MODEL-seed-mean.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import pandas as pd
 
 from seqcast.errors import SeqcastError
+from seqcast.evaluation.backtest import BacktestResult
+from seqcast.evaluation.panel import PanelBacktestResult
 from seqcast.models.base import Forecaster
 
 SPREAD = {"owa": ("smape", "mase", "owa"), "mae": ("mae", "rmse")}  # by what a board ranks
+MEAN_SUFFIX = "-seed-mean"  # the ensemble over seeds: its row's name after the model's
+R = TypeVar("R", BacktestResult, PanelBacktestResult)
+_SEED = r"(, )?train\.seed=-?\d+"  # a run's seed in a row's settings
 
 
 def check_seeds(seeds: Sequence[int]) -> list[int]:
@@ -76,7 +84,7 @@ def over_seeds(
     board["seeds"] = grouped["seed"].nunique()
     # the settings, less the first run's seed: the row is every seed's
     first = grouped["params"].first()
-    board["params"] = first.str.replace(r"(, )?train\.seed=-?\d+", "", regex=True)
+    board["params"] = first.str.replace(_SEED, "", regex=True)
     board = board.reset_index().sort_values(by, kind="mergesort", ignore_index=True)
     board.insert(0, "rank", range(1, len(board) + 1))
     never = {m: e for m, e in failures(boards).items() if m not in set(board["model"])}
@@ -84,6 +92,39 @@ def over_seeds(
         errors = pd.DataFrame({"model": list(never), "error": list(never.values())})
         board = pd.concat([board, errors], ignore_index=True)
     return board, per_seed
+
+
+def seed_means(
+    runs: Sequence[Sequence[R]],
+    models: Sequence[Forecaster],
+    mean_of: Callable[[list[R], str], R],
+) -> tuple[list[R], list[Forecaster]]:
+    """(results, models): for each of ``models`` that ran in every one of two or more
+    ``runs`` (each a list of results; a network, as the others run once), ``mean_of`` its
+    runs' results, called MODEL-seed-mean."""
+    means, networks = [], []
+    for model in models:
+        if len(runs) < 2:
+            break
+        mine = [next((r for r in run if r.model == model.name), None) for run in runs]
+        if all(r is not None for r in mine):
+            means.append(mean_of([r for r in mine if r is not None], model.name + MEAN_SUFFIX))
+            networks.append(model)
+    return means, networks
+
+
+def with_seed_means(board: pd.DataFrame, rows: pd.DataFrame, by: str, seeds: int) -> pd.DataFrame:
+    """The board over seeds (``over_seeds``) with the ensembles' ``rows`` (a leaderboard
+    of the MODEL-seed-mean results) ranked among its models by ``by``; failed models stay
+    last."""
+    rows = rows.drop(columns="rank").assign(seeds=seeds)
+    rows["params"] = rows["params"].str.replace(_SEED, "", regex=True)
+    ran = board["rank"].notna()
+    merged = pd.concat([board[ran].drop(columns="rank"), rows], ignore_index=True)
+    merged = merged.sort_values(by, kind="mergesort", ignore_index=True)
+    merged.insert(0, "rank", range(1, len(merged) + 1))
+    columns = [*board.columns, *(c for c in rows.columns if c not in board.columns)]
+    return pd.concat([merged, board[~ran]], ignore_index=True)[columns]
 
 
 def failures(boards: Sequence[pd.DataFrame]) -> dict[str, str]:

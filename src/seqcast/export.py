@@ -29,6 +29,7 @@ from torch import nn
 
 from seqcast.errors import SeqcastError
 from seqcast.models.neural import NeuralForecaster
+from seqcast.networks import steppable, stepper
 from seqcast.results import results_dir
 from seqcast.version import __version__
 
@@ -72,12 +73,7 @@ class Forecasting(nn.Module):
         n = self.shift.shape[0]
         x = torch.cat([(window[..., :n] - self.shift) / self.scale, window[..., n:]], dim=-1)
         if self.recursive:
-            steps = []
-            for _ in range(self.horizon):
-                out = self.network(x)[:, -1].reshape(batch, 1, self.params, self.k)
-                steps.append(out)
-                x = torch.cat([x[:, 1:], self._point(out)], dim=1)
-            raw = torch.cat(steps, dim=1)  # (B, H, P, K)
+            raw = self._recursive(x)  # (B, H, P, K)
         else:
             out = self.network(x)[:, -1].reshape(batch, -1, self.params, self.k)
             raw = out[:, : self.horizon]
@@ -87,6 +83,23 @@ class Forecasting(nn.Module):
         from seqcast.networks.heads import rescale
 
         return self.head.point(rescale(self.head, raw, shift, scale))
+
+    def _recursive(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, H, P, K) the outputs of H steps, each fed the last one's point forecast; a
+        steppable network carries its state, as ``predict`` does."""
+        batch, stepping = x.shape[0], steppable(self.network)
+        outputs, state = stepper(self.network).encode(x) if stepping else (self.network(x), None)
+        steps = []
+        for h in range(self.horizon):
+            out = outputs[:, -1].reshape(batch, 1, self.params, self.k)
+            steps.append(out)
+            if h + 1 < self.horizon:
+                if stepping:
+                    outputs, state = stepper(self.network).step(self._point(out), state)
+                else:
+                    x = torch.cat([x[:, 1:], self._point(out)], dim=1)
+                    outputs = self.network(x)
+        return torch.cat(steps, dim=1)
 
     def _point(self, out: torch.Tensor) -> torch.Tensor:
         """(B, 1, K) the point forecast of outputs (B, 1, P, K), in the scaled units."""

@@ -99,11 +99,15 @@ def _run(
     """(O, n, P, K) the network's outputs in the scaled units (P = 1 without a head). A
     recursive network is fed back its point forecast, or with ``sample`` (a generator per
     origin, whose rows come together and fill whole chunks) a draw from its distribution
-    (then the output holds the draws, P = 1). Runs where ``module`` is: the
+    (then the output holds the draws, P = 1). A steppable one (``seqcast.networks``) reads
+    the window once and carries its state (and the window's scaling) through the steps, as
+    DeepAR does; another reads its window slid on by one row at each step. Runs where
+    ``module`` is: the
     features go there once and the outputs come back once (a sampled path's draws are made
     on the CPU, each step)."""
     import torch
 
+    from seqcast.networks import steppable
     from seqcast.training import device_of
 
     device = device_of(module)
@@ -114,6 +118,7 @@ def _run(
     ends = torch.as_tensor(last).to(device)
     at = torch.as_tensor(origins).to(device)
     wide = torch.float32 if device.type == "mps" else torch.float64  # mps has no float64
+    stepping = recursive and steppable(module)
     out = torch.empty((len(origins), horizon, 1 if sample else count, k), dtype=wide, device=device)
     module.eval()
     with torch.no_grad():
@@ -123,8 +128,9 @@ def _run(
                 result = module(x)[:, -1].reshape(len(chunk), -1, count, k)
                 out[chunk] = result[:, :horizon].to(wide)
                 continue
+            outputs, state = module.encode(x) if stepping else (module(x), None)  # (O', L, O)
             for h in range(horizon):
-                step = module(x)[:, -1].reshape(len(chunk), count, k)
+                step = outputs[:, -1].reshape(len(chunk), count, k)
                 value = _next_value(head, step, sample)  # (O', K)
                 out[chunk, h] = (value[:, None] if sample else step).to(wide)
                 if h + 1 < horizon:
@@ -132,7 +138,11 @@ def _run(
                     # (known-ahead one-hots, static values, the series number).
                     nxt = values[torch.minimum(at[chunk] + h + 1, ends[chunk])]  # a copy
                     nxt[:, :k] = value
-                    x = torch.cat([x[:, 1:], nxt[:, None]], dim=1)
+                    if stepping:
+                        outputs, state = module.step(nxt[:, None], state)  # (O', 1, O)
+                    else:
+                        x = torch.cat([x[:, 1:], nxt[:, None]], dim=1)
+                        outputs = module(x)
     return out.cpu().numpy().astype(np.float64, copy=False)
 
 

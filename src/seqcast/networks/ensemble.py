@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
+
+from seqcast.networks import steppable, stepper
 
 
 class MeanOf(nn.Module):
@@ -18,3 +22,19 @@ class MeanOf(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.stack([member(x) for member in self.members]).mean(dim=0)
+
+    @property
+    def steppable(self) -> bool:
+        return all(steppable(member) for member in self.members)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        """The members' mean outputs (B, L, O) and their states, one each."""
+        outs, states = zip(*(stepper(member).encode(x) for member in self.members), strict=True)
+        return torch.stack(outs).mean(dim=0), list(states)
+
+    def step(self, x: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
+        """The members' mean outputs (B, 1, O) for the next row x (B, 1, C)."""
+        members = zip(self.members, state, strict=True)
+        pairs = [stepper(member).step(x, own) for member, own in members]
+        outs, states = zip(*pairs, strict=True)
+        return torch.stack(outs).mean(dim=0), list(states)

@@ -25,13 +25,17 @@ from typing import Any
 import torch
 from torch import nn
 
-from seqcast.networks import NORMS
+from seqcast.networks import NORMS, steppable, stepper
 from seqcast.networks.heads import Head, rescale
 
 
 class WindowNorm(nn.Module):
-    """``forward(x)`` -> (normalised x, stats); ``restore(y, stats)`` undoes it on y's
-    channels (the first ones of x)."""
+    """``forward(x)`` -> (normalised x, stats); ``normalise(x, stats)`` applies a window's
+    stats to other rows of its channels (a recursive forecast's next steps);
+    ``restore(y, stats)`` undoes it on y's channels (the first ones of x)."""
+
+    def normalise(self, x: torch.Tensor, stats: Any) -> torch.Tensor:
+        raise NotImplementedError
 
     def restore(self, y: torch.Tensor, stats: Any) -> torch.Tensor:
         raise NotImplementedError
@@ -42,7 +46,10 @@ class LastValueNorm(WindowNorm):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
         last = x[:, -1:, :].detach()  # (B, 1, C)
-        return x - last, last
+        return self.normalise(x, last), last
+
+    def normalise(self, x: torch.Tensor, stats: Any) -> torch.Tensor:
+        return x - stats
 
     def restore(self, y: torch.Tensor, stats: Any) -> torch.Tensor:
         return y + stats[..., : y.shape[-1]]
@@ -61,10 +68,14 @@ class RevIN(WindowNorm):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
         mean = x.mean(1, keepdim=True).detach()  # (B, 1, C)
         std = torch.sqrt(x.var(1, keepdim=True, unbiased=False) + self.eps).detach()
+        return self.normalise(x, (mean, std)), (mean, std)
+
+    def normalise(self, x: torch.Tensor, stats: Any) -> torch.Tensor:
+        mean, std = stats
         z = (x - mean) / std
         if self.weight is not None and self.bias is not None:
             z = z * self.weight + self.bias
-        return z, (mean, std)
+        return z
 
     def restore(self, y: torch.Tensor, stats: Any) -> torch.Tensor:
         mean, std = stats
@@ -83,6 +94,9 @@ class MeanScale(WindowNorm):
         scale = torch.where(scale > 0, scale, torch.ones_like(scale))
         return x / scale, scale
 
+    def normalise(self, x: torch.Tensor, stats: Any) -> torch.Tensor:
+        return x / stats
+
     def restore(self, y: torch.Tensor, stats: Any) -> torch.Tensor:
         return y * stats[..., : y.shape[-1]]
 
@@ -92,6 +106,9 @@ class Identity(WindowNorm):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
         return x, None
+
+    def normalise(self, x: torch.Tensor, stats: Any) -> torch.Tensor:
+        return x
 
     def restore(self, y: torch.Tensor, stats: Any) -> torch.Tensor:
         return y
@@ -148,6 +165,29 @@ class WindowNormalised(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z, stats = self.norm(x[..., : self.num_normalised])  # (B, L, C_n)
         out = self.net(torch.cat([z, x[..., self.num_normalised :]], dim=-1))  # (B, S, H*K)
+        return self._restored(out, stats)
+
+    @property
+    def steppable(self) -> bool:
+        return steppable(self.net)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        """``forward``'s outputs (B, L, O) for a whole window, and the state that ``step``
+        carries on from: the window's statistics, which later rows are normalised with."""
+        z, stats = self.norm(x[..., : self.num_normalised])
+        out, inner = stepper(self.net).encode(torch.cat([z, x[..., self.num_normalised :]], dim=-1))
+        return self._restored(out, stats), (stats, inner)
+
+    def step(self, x: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
+        """Outputs (B, 1, O) for the next row x (B, 1, C), and the new state."""
+        stats, inner = state
+        z = self.norm.normalise(x[..., : self.num_normalised], stats)  # (B, 1, C_n)
+        row = torch.cat([z, x[..., self.num_normalised :]], dim=-1)
+        out, inner = stepper(self.net).step(row, inner)
+        return self._restored(out, stats), (stats, inner)
+
+    def _restored(self, out: torch.Tensor, stats: Any) -> torch.Tensor:
+        """The net's outputs (B, S, O) put back on the window's scale (a head's linked)."""
         batch, positions, width = out.shape
         if self.head is not None:
             raw = out.reshape(batch, positions, -1, self.head.params, self.num_targets)
@@ -170,6 +210,20 @@ class SeriesEmbedding(nn.Module):
         self.embedding = nn.Embedding(num_series, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(self._embedded(x))
+
+    @property
+    def steppable(self) -> bool:
+        return steppable(self.net)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        return stepper(self.net).encode(self._embedded(x))
+
+    def step(self, x: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
+        return stepper(self.net).step(self._embedded(x), state)
+
+    def _embedded(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, L, C - 1 + dim): the series number replaced by its embedding."""
         ids = x[:, 0, -1].round().long()  # (B,): constant along the window
         embedded = self.embedding(ids)[:, None].expand(-1, x.shape[1], -1)  # (B, L, dim)
-        return self.net(torch.cat([x[..., :-1], embedded], dim=-1))
+        return torch.cat([x[..., :-1], embedded], dim=-1)

@@ -15,9 +15,12 @@ loop; only h @ W_hh and the gates remain per step.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
+from seqcast.networks import steppable, stepper
 from seqcast.networks.cells import GATES, State, step
 from seqcast.networks.gru_sequence import gru_layers
 
@@ -140,6 +143,21 @@ class RecurrentNet(nn.Module):
                 out = torch.cat(parts, dim=-1)  # (B, L, D*d)
         return out if self.head is None else self.head(out)  # (B, L, O)
 
+    @property
+    def steppable(self) -> bool:
+        """Torch's fused layers carry their state; forward only."""
+        return self.fused is not None and not self.fused.bidirectional
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        """``forward``'s outputs (B, L, O) in eval mode and the layers' last state."""
+        return self.step(x, None)
+
+    def step(self, x: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
+        """Outputs (B, S, O) for rows x (B, S, C) that follow ``state``, and the new state."""
+        assert self.fused is not None, "only fused layers step"
+        out, state = self.fused(x, state)
+        return (out if self.head is None else self.head(out)), state
+
 
 class Lagged(nn.Module):
     """``net`` given, beside each step's channels, its K target channels ``lags`` steps
@@ -153,9 +171,38 @@ class Lagged(nn.Module):
         self.net, self.lags, self.num_targets = net, lags, num_targets
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(self._with_lags(x))
+
+    @property
+    def steppable(self) -> bool:
+        return steppable(self.net)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        """Outputs (B, L, O) and the state: the last max(lags) target rows (B, M, K),
+        zeros before the window's start, with the net's state."""
+        out, inner = stepper(self.net).encode(self._with_lags(x))
+        return out, (self._history(x.new_zeros(x.shape[0], 0, self.num_targets), x), inner)
+
+    def step(self, x: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
+        """Outputs (B, 1, O) for the next row x (B, 1, C), and the new state."""
+        history, inner = state  # (B, M, K): rows t - M .. t - 1
+        deepest = history.shape[1]
+        lagged = [history[:, deepest - lag : deepest - lag + 1] for lag in self.lags]
+        out, inner = stepper(self.net).step(torch.cat([x, *lagged], dim=-1), inner)
+        return out, (self._history(history, x), inner)
+
+    def _with_lags(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, L, C + K·len(lags)): each row with its targets ``lags`` rows earlier."""
         targets = x[..., : self.num_targets]  # (B, L, K)
         shifted = [
             torch.cat([targets.new_zeros(x.shape[0], lag, self.num_targets), targets[:, :-lag]], 1)
             for lag in self.lags
         ]
-        return self.net(torch.cat([x, *shifted], dim=-1))
+        return torch.cat([x, *shifted], dim=-1)
+
+    def _history(self, history: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """(B, M, K) the last M = max(lags) target rows of ``history`` then ``x``, zeros
+        before the first."""
+        deepest = max(self.lags)
+        zeros = x.new_zeros(x.shape[0], deepest, self.num_targets)
+        return torch.cat([zeros, history, x[..., : self.num_targets]], dim=1)[:, -deepest:]

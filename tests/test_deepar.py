@@ -68,11 +68,14 @@ def test_lagged_inputs_reach_back_inside_the_window() -> None:
     x = torch.arange(10.0).reshape(1, 5, 2)  # target channel 0, 2, 4, 6, 8
     net(x)
     assert seen["x"].shape == (1, 5, 3)
-    assert seen["x"][0, :, 2].tolist() == [0.0, 0.0, 0.0, 2.0, 4.0]
+    # row t predicts t + 1; lag 2 is the value at t - 1 (the paper's count)
+    assert seen["x"][0, :, 2].tolist() == [0.0, 0.0, 2.0, 4.0, 6.0]
     defaults = create_model("deepar").defaults_for(24, 48, panel=True)
     assert defaults["lags"] == (24,) and defaults["train"]["loss"] == "student_t"
-    with pytest.raises(SeqcastError, match=r"lags must lie in 1..input_len - 1 \(9\), got 10"):
-        create_model("deepar", input_len=10, lags=(10,))
+    with pytest.raises(SeqcastError, match=r"lags must lie in 2..input_len \(10\), got 11"):
+        create_model("deepar", input_len=10, lags=(11,))
+    with pytest.raises(SeqcastError, match=r"got 1 \(lag 1, the previous value, is always read"):
+        create_model("deepar", input_len=10, lags=(1,))
 
 
 def test_an_interrupted_deepar_resumes_to_the_same_weights(

@@ -21,7 +21,8 @@ def _likelihood() -> TrainConfig:
 @dataclass
 class DeepAR(_Recurrent):
     """DeepAR: an LSTM that reads at each step the target's current value (the previous
-    one, for the value it predicts), its values ``lags`` steps earlier and the other
+    one, for the value it predicts), its values ``lags`` steps before the value it predicts
+    (counted as the paper counts: lag 24 is a day before the predicted hour) and the other
     channels (covariates, calendar one-hots, a panel's series embedding), and gives the
     next value's distribution (``train.loss``: student_t by default, also when a ``train``
     dict leaves it out; normal, negbin; a point loss makes it a plain teacher-forced LSTM).
@@ -45,6 +46,7 @@ class DeepAR(_Recurrent):
     train: TrainConfig = field(default_factory=_likelihood)
 
     kind: ClassVar[str] = "lstm"
+    has_highway: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         given: Any = self.train
@@ -54,10 +56,11 @@ class DeepAR(_Recurrent):
         self.lags = tuple(self.lags)
         if self.bidirectional:
             raise SeqcastError("deepar reads forward only: bidirectional would see the future")
-        bad = [lag for lag in self.lags if not 1 <= lag < self.input_len]
+        bad = [lag for lag in self.lags if not 2 <= lag <= self.input_len]
         if bad:
             raise SeqcastError(
-                f"deepar: lags must lie in 1..input_len - 1 ({self.input_len - 1}), got {bad[0]}"
+                f"deepar: lags must lie in 2..input_len ({self.input_len}), got {bad[0]} "
+                "(lag 1, the previous value, is always read)"
             )
 
     @classmethod
@@ -68,7 +71,7 @@ class DeepAR(_Recurrent):
         base = super().defaults_for(season, horizon, panel=panel)
         length = max(4 * season, 2 * horizon, 24)
         train = {**base["train"], "loss": "student_t"}
-        lags = (season,) if 1 < season < length else ()
+        lags = (season,) if 1 < season <= length else ()
         return {"input_len": length, "strategy": "recursive", "lags": lags, "train": train}
 
     @classmethod

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from seqcast.networks import steppable, stepper
@@ -160,15 +161,20 @@ class RecurrentNet(nn.Module):
 
 
 class Lagged(nn.Module):
-    """``net`` given, beside each step's channels, its K target channels ``lags`` steps
-    earlier (DeepAR's lagged inputs; 0 before the window's start).
+    """``net`` given, beside each row's channels, its K target channels ``lags`` steps
+    before the value the row predicts (DeepAR's lagged inputs, counted as the paper counts
+    them: the row at t predicts t + 1, so lag 24 is the value at t + 1 - 24, a day before
+    the predicted hour; lag 1 would be the row's own value; 0 before the window's start).
 
     Inputs: x (B, L, C). Outputs: ``net``'s, given (B, L, C + K·len(lags)).
     """
 
     def __init__(self, net: nn.Module, lags: tuple[int, ...], num_targets: int) -> None:
         super().__init__()
+        if min(lags) < 2:
+            raise ValueError(f"lags start at 2 (lag 1 is the row's own value), got {lags}")
         self.net, self.lags, self.num_targets = net, lags, num_targets
+        self.shifts = tuple(lag - 1 for lag in lags)  # rows back from the current one
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(self._with_lags(x))
@@ -178,8 +184,8 @@ class Lagged(nn.Module):
         return steppable(self.net)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
-        """Outputs (B, L, O) and the state: the last max(lags) target rows (B, M, K),
-        zeros before the window's start, with the net's state."""
+        """Outputs (B, L, O) and the state: the last M = max(lags) - 1 target rows
+        (B, M, K), zeros before the window's start, with the net's state."""
         out, inner = stepper(self.net).encode(self._with_lags(x))
         return out, (self._history(x.new_zeros(x.shape[0], 0, self.num_targets), x), inner)
 
@@ -187,22 +193,20 @@ class Lagged(nn.Module):
         """Outputs (B, 1, O) for the next row x (B, 1, C), and the new state."""
         history, inner = state  # (B, M, K): rows t - M .. t - 1
         deepest = history.shape[1]
-        lagged = [history[:, deepest - lag : deepest - lag + 1] for lag in self.lags]
+        lagged = [history[:, deepest - back : deepest - back + 1] for back in self.shifts]
         out, inner = stepper(self.net).step(torch.cat([x, *lagged], dim=-1), inner)
         return out, (self._history(history, x), inner)
 
     def _with_lags(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, L, C + K·len(lags)): each row with its targets ``lags`` rows earlier."""
+        """(B, L, C + K·len(lags)): each row with its targets ``lags`` - 1 rows earlier."""
         targets = x[..., : self.num_targets]  # (B, L, K)
-        shifted = [
-            torch.cat([targets.new_zeros(x.shape[0], lag, self.num_targets), targets[:, :-lag]], 1)
-            for lag in self.lags
-        ]
+        length = x.shape[1]
+        shifted = [F.pad(targets, (0, 0, back, 0))[:, :length] for back in self.shifts]
         return torch.cat([x, *shifted], dim=-1)
 
     def _history(self, history: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """(B, M, K) the last M = max(lags) target rows of ``history`` then ``x``, zeros
-        before the first."""
-        deepest = max(self.lags)
+        """(B, M, K) the last M = max(lags) - 1 target rows of ``history`` then ``x``,
+        zeros before the first."""
+        deepest = max(self.shifts)
         zeros = x.new_zeros(x.shape[0], deepest, self.num_targets)
         return torch.cat([zeros, history, x[..., : self.num_targets]], dim=1)[:, -deepest:]

@@ -60,8 +60,10 @@ def test_spaces_sample_each_models_own_parameters() -> None:
         "num_layers": 2,
         "dropout": 0.1,
     }
-    fixed = optuna.trial.FixedTrial(chosen)
-    assert suggest(fixed, "gru", 24, 48) == chosen
+    fixed = optuna.trial.FixedTrial({**chosen, "highway": True})
+    assert suggest(fixed, "gru", 24, 48) == {**chosen, "highway": 24}  # over the last season
+    plain = optuna.trial.FixedTrial({**chosen, "highway": False})
+    assert suggest(plain, "gru", 24, 48) == chosen
     segrnn = optuna.trial.FixedTrial(
         {
             "input_len": 168,

@@ -24,6 +24,8 @@ class _Recurrent(NeuralForecaster):
     recurrent_dropout : dropout on the hidden state between steps (one mask per sequence).
     dense_head : a Linear(d, H·K) on every step; without it the hidden state is the output
         (the book's SimpleRNN(1)), so d must equal H·K.
+    highway : steps of the targets fed straight to the outputs through a linear map added
+        to the network's (LSTNet's highway, ``seqcast.networks.highway``); 0: none.
     """
 
     hidden_size: int = 32
@@ -32,14 +34,23 @@ class _Recurrent(NeuralForecaster):
     dropout: float = 0.0
     recurrent_dropout: float = 0.0
     dense_head: bool = True
+    highway: int = 0
 
     kind: ClassVar[str] = "rnn"
     layer_norm: ClassVar[bool] = False
     sequence_output: ClassVar[bool] = True
+    has_highway: ClassVar[bool] = True  # ``highway`` may be set (searched, a panel default)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.require_positive("hidden_size", "num_layers")
+        if self.highway and not self.has_highway:
+            raise SeqcastError(f"{self.name} takes no highway (its inputs reach back by lags)")
+        if not 0 <= self.highway <= self.input_len:
+            raise SeqcastError(
+                f"{self.name}: highway must lie in 0..input_len ({self.input_len}), "
+                f"got {self.highway}"
+            )
         for name in ("dropout", "recurrent_dropout"):
             if not 0 <= getattr(self, name) < 1:
                 raise SeqcastError(f"{self.name}: {name} must lie in [0, 1)")
@@ -50,11 +61,27 @@ class _Recurrent(NeuralForecaster):
             )
 
     @classmethod
+    def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
+        """On a panel, the global training settings of every neural model with two seasons
+        of input (at least 24 steps; a recurrent network reads a week of hourly data slower
+        and no better), 64 units, and a highway over the last season (at least 2 steps)."""
+        base = super().defaults_for(season, horizon, panel=panel)
+        if not panel:
+            return base
+        length = max(2 * season, 24)
+        return {
+            **base,
+            "input_len": length,
+            "hidden_size": 64,
+            "highway": min(max(season, 2), length),
+        }
+
+    @classmethod
     def search_space(
         cls, trial: Any, season: int, horizon: int, *, wide: bool = False
     ) -> dict[str, Any]:
         """Hidden size {32, 64, 128} (and 256, 512 when ``wide``), 1 or 2 layers, dropout
-        between two 0..0.3."""
+        between two 0..0.3, a highway over the last season or none."""
         params = super().search_space(trial, season, horizon, wide=wide)
         params["hidden_size"] = trial.suggest_categorical(
             "hidden_size", [32, 64, 128, *([256, 512] if wide else [])]
@@ -62,9 +89,12 @@ class _Recurrent(NeuralForecaster):
         params["num_layers"] = trial.suggest_int("num_layers", 1, 2)
         if params["num_layers"] > 1:
             params["dropout"] = trial.suggest_float("dropout", 0.0, 0.3)
+        if cls.has_highway and trial.suggest_categorical("highway", [False, True]):
+            params["highway"] = min(max(season, 2), params["input_len"])
         return params
 
     def build(self, n_inputs: int, n_targets: int) -> Any:
+        from seqcast.networks.highway import Highway
         from seqcast.networks.recurrent import RecurrentNet
 
         n_outputs = self.output_width(n_targets)
@@ -73,7 +103,7 @@ class _Recurrent(NeuralForecaster):
                 f"{self.name}: without a dense head the hidden size must equal "
                 f"the {n_outputs} outputs"
             )
-        return RecurrentNet(
+        net = RecurrentNet(
             n_inputs,
             self.hidden_size,
             n_outputs,
@@ -85,6 +115,7 @@ class _Recurrent(NeuralForecaster):
             layer_norm=self.layer_norm,
             head=self.dense_head,
         )
+        return Highway(net, self.highway, n_targets, n_outputs) if self.highway else net
 
 
 @register_model("rnn")

@@ -7,7 +7,10 @@ forecaster in ``seqcast.models`` builds one of these once it knows its data's ch
 - ``cells``: the RNN/GRU/LSTM step math, written once.
 - ``gru_sequence``: a single-layer GRU over a whole sequence with a hand-written backward.
 - ``norms``: per-window normalisations that are undone on the output.
-- ``recurrent``, ``window``, ``conv``, ``segrnn``: the forecasting networks.
+- ``heads``: the likelihoods a network's outputs can parametrise.
+- ``recurrent``, ``window``, ``conv``, ``segrnn``, ``nbeats``, ``esrnn``: the forecasting
+  networks.
+- ``highway``, ``ensemble``: a linear highway beside a network; the mean of several.
 - ``tokens``: character-level networks for the "hello" -> "ohlol" exercise.
 
 A network whose ``steppable`` is true also forecasts step by step with a carried state:

@@ -234,7 +234,7 @@ def test_tune_searches_wider_on_a_gpu() -> None:
     from seqcast.tuning.spaces import suggest
 
     chosen = {"input_len": 48, "train.lr": 1e-3, "train.batch_size": 2048, "hidden_size": 512}
-    chosen["num_layers"] = 1
+    chosen |= {"num_layers": 1, "highway": False}
     wide = suggest(optuna.trial.FixedTrial(chosen), "gru", 24, 48, wide=True)
     assert wide["hidden_size"] == 512 and wide["train.batch_size"] == 2048
     with pytest.raises(ValueError, match="not in"):

@@ -203,8 +203,11 @@ def test_an_ensemble_averages_members_of_which_the_first_is_the_single_network(
 def test_panel_defaults_give_a_week_of_hourly_input_and_fast_epochs() -> None:
     from seqcast.evaluation.benchmark import default_models
 
-    gru, segrnn, theta = default_models(24, 48, ["gru", "segrnn", "theta"], panel=True, settings=[])
-    assert (gru.input_len, gru.horizon, gru.strategy) == (168, 48, "direct")
+    names = ["mlp", "gru", "segrnn", "theta"]
+    mlp, gru, segrnn, theta = default_models(24, 48, names, panel=True, settings=[])
+    assert (mlp.input_len, mlp.horizon, mlp.strategy) == (168, 48, "direct")
+    # a recurrent network reads two seasons, with a highway over the last one
+    assert (gru.input_len, gru.horizon, gru.strategy, gru.highway) == (48, 48, "direct", 24)
     assert (gru.train.batch_size, gru.train.loss, gru.train.windows_per_epoch) == (
         256,
         "mae",

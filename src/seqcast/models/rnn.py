@@ -73,7 +73,7 @@ class _Recurrent(NeuralForecaster):
             **base,
             "input_len": length,
             "hidden_size": 64,
-            "highway": min(max(season, 2), length),
+            "highway": _season_reach(season, length),
         }
 
     @classmethod
@@ -90,7 +90,7 @@ class _Recurrent(NeuralForecaster):
         if params["num_layers"] > 1:
             params["dropout"] = trial.suggest_float("dropout", 0.0, 0.3)
         if cls.has_highway and trial.suggest_categorical("highway", [False, True]):
-            params["highway"] = min(max(season, 2), params["input_len"])
+            params["highway"] = _season_reach(season, params["input_len"])
         return params
 
     def build(self, n_inputs: int, n_targets: int) -> Any:
@@ -116,6 +116,11 @@ class _Recurrent(NeuralForecaster):
             head=self.dense_head,
         )
         return Highway(net, self.highway, n_targets, n_outputs) if self.highway else net
+
+
+def _season_reach(season: int, input_len: int) -> int:
+    """A highway's default reach: one season (at least 2 steps), within the input."""
+    return min(max(season, 2), input_len)
 
 
 @register_model("rnn")

@@ -203,11 +203,14 @@ def test_an_ensemble_averages_members_of_which_the_first_is_the_single_network(
 def test_panel_defaults_give_a_week_of_hourly_input_and_fast_epochs() -> None:
     from seqcast.evaluation.benchmark import default_models
 
-    names = ["mlp", "gru", "segrnn", "theta"]
-    mlp, gru, segrnn, theta = default_models(24, 48, names, panel=True, settings=[])
+    names = ["mlp", "gru", "segrnn", "theta", "rnn"]
+    mlp, gru, segrnn, theta, rnn = default_models(24, 48, names, panel=True, settings=[])
     assert (mlp.input_len, mlp.horizon, mlp.strategy) == (168, 48, "direct")
     # a recurrent network reads two seasons, with a highway over the last one
     assert (gru.input_len, gru.horizon, gru.strategy, gru.highway) == (48, 48, "direct", 24)
+    # three simple RNNs (each quicker than one gru) on a panel; one on a single series
+    assert (rnn.input_len, rnn.highway, rnn.ensemble, gru.ensemble) == (48, 24, 3, 1)
+    assert default_models(24, 48, ["rnn"])[0].ensemble == 1
     assert (gru.train.batch_size, gru.train.loss, gru.train.windows_per_epoch) == (
         256,
         "mae",

@@ -128,6 +128,12 @@ def test_a_trial_trains_on_its_budget_and_the_winner_keeps_its_own() -> None:
     assert chosen.hidden_size == 16
     settings = problem.settings_of({"hidden_size": 16})
     assert "hidden_size=16" in settings and "train.windows_per_epoch=50000" in settings
+    # rnn's panel defaults are an ensemble of three; a trial and its winner train one
+    rnn = Problem.build("rnn", panel, "y", 7, 7, 7, [], 3, trial_windows=100)
+    assert rnn.forecaster({}).ensemble == rnn.forecaster({}, capped=False).ensemble == 1
+    assert "ensemble=1" in rnn.settings_of({})
+    with pytest.raises(SeqcastError, match="leave ensemble at 1"):
+        Problem.build("rnn", panel, "y", 7, 7, 7, ["ensemble=2"], 3)
 
 
 def test_every_epoch_is_reported_and_a_report_can_stop_the_trial() -> None:

@@ -94,8 +94,14 @@ class Problem:
 
     def forecaster(self, params: dict[str, Any], capped: bool = True) -> NeuralForecaster:
         """The model with its panel defaults, the settings, then ``params`` (dotted keys);
-        ``capped``: a trial's budget (``max_epochs`` epochs of ``trial_windows``)."""
-        chosen = [*self.settings, *(f"{key}={text(value)}" for key, value in params.items())]
+        ``capped``: a trial's budget (``max_epochs`` epochs of ``trial_windows``). A trial
+        trains one network, also where the panel defaults ask for an ensemble (rnn's)."""
+        single = ["ensemble=1"] if issubclass(model_class(self.model), NeuralForecaster) else []
+        chosen = [
+            *single,
+            *self.settings,
+            *(f"{key}={text(value)}" for key, value in params.items()),
+        ]
         (model,) = default_models(
             self.season, self.horizon, [self.model], panel=True, settings=chosen
         )

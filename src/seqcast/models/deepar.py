@@ -36,9 +36,7 @@ class DeepAR(_Recurrent):
     scaling in spirit).
 
     The paper's settings: 2 layers of 40 units; lags of one season (and one week for
-    hourly data) beside the previous value. The benchmark's defaults (``defaults_for``)
-    take the season's multiples up to the horizon instead of the week: a week of lag
-    would more than double each window.
+    hourly data) beside the previous value.
     """
 
     hidden_size: int = 40
@@ -67,18 +65,13 @@ class DeepAR(_Recurrent):
 
     @classmethod
     def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:
-        """Lags of one season and its multiples up to the first that reaches the horizon
-        (hourly data, H 48: 24 and 48), so every forecast step reads a value observed the
-        same hour of an earlier season, not only the model's own draws (M4 Hourly
-        validation: OWA 0.781 against 0.922 with lag 24 alone); four seasons of input, at
-        least two horizons and two of the farthest lag (teacher forcing scores the second
-        half, whose lags then lie in the window). On a panel, the global training settings
-        of every neural model (batches of 256, epochs of 50,000 windows); the Student-t
-        likelihood."""
+        """Four seasons of input (at least two horizons) and the season's lag; on a panel
+        the global training settings of every neural model (batches of 256, epochs of 50,000
+        windows), with the Student-t likelihood."""
         base = super().defaults_for(season, horizon, panel=panel)
-        lags = tuple(season * k for k in range(1, -(-horizon // season) + 1)) if season > 1 else ()
-        length = max(4 * season, 2 * horizon, 2 * max(lags, default=0), 24)
+        length = max(4 * season, 2 * horizon, 24)
         train = {**base["train"], "loss": "student_t"}
+        lags = (season,) if 1 < season <= length else ()
         return {"input_len": length, "strategy": "recursive", "lags": lags, "train": train}
 
     @classmethod

@@ -208,7 +208,7 @@ def test_panel_defaults_give_a_week_of_hourly_input_and_fast_epochs() -> None:
     assert (mlp.input_len, mlp.horizon, mlp.strategy) == (168, 48, "direct")
     # a recurrent network reads two seasons, with a highway over the last one
     assert (gru.input_len, gru.horizon, gru.strategy, gru.highway) == (48, 48, "direct", 24)
-    # three simple RNNs (each quicker than one gru) on a panel; one on a single series
+    # three simple RNNs on a panel; one on a single series
     assert (rnn.input_len, rnn.highway, rnn.ensemble, gru.ensemble) == (48, 24, 3, 1)
     assert default_models(24, 48, ["rnn"])[0].ensemble == 1
     assert (gru.train.batch_size, gru.train.loss, gru.train.windows_per_epoch) == (

@@ -203,6 +203,8 @@ def test_defaults_follow_the_paper_per_frequency() -> None:
     hourly = ESRNN.defaults_for(24, 48, panel=True)
     assert hourly["seasons"] == (24, 168) and hourly["dilations"] == (1, 4, 24, 168)
     assert hourly["input_len"] == 23 + 2 * 168
+    assert hourly["train"]["average_epochs"] == 5  # on a panel; one series keeps the best
+    assert "average_epochs" not in ESRNN.defaults_for(24, 48)["train"]
     monthly = ESRNN.defaults_for(12, 18)
     assert monthly["window"] == 12 and monthly["input_len"] == 11 + 4 * 18
     weekly = ESRNN.defaults_for(52, 13)

@@ -150,6 +150,30 @@ def test_strategy_rules() -> None:
         create_model("gru", train={"patience": 0})
 
 
+@pytest.mark.parametrize("valid_fraction", [0.2, 0.0])
+def test_average_epochs_keeps_the_mean_of_the_best_epochs_weights(
+    wave: pd.DataFrame, valid_fraction: float
+) -> None:
+    train = {"epochs": 6, "patience": 100, "average_epochs": 3, "valid_fraction": valid_fraction}
+    model = create_model("gru", input_len=10, hidden_size=8, train=train)
+    after: list[dict[str, torch.Tensor]] = []  # each epoch's weights, as on_epoch sees them
+
+    def record(history: object) -> None:
+        weights = model.trained_.module.state_dict()
+        after.append({name: value.clone() for name, value in weights.items()})
+
+    model.fit(wave, "y", on_epoch=record)
+    history = model.trained_.history
+    lowest = sorted(range(6), key=lambda i: history.valid_mae[i])[:3]
+    best = lowest if valid_fraction else [3, 4, 5]  # no validation: the last three
+    assert history.averaged == sorted(i + 1 for i in best)
+    for name, value in model.trained_.module.state_dict().items():
+        mean = sum(after[i][name] for i in best) / 3
+        torch.testing.assert_close(value, mean, rtol=1e-6, atol=1e-7, msg=name)
+    first = next(iter(after[0]))
+    assert not torch.equal(model.trained_.module.state_dict()[first], after[best[0]][first])
+
+
 def test_validation_part_too_short(wave: pd.DataFrame) -> None:
     model = create_model("gru", input_len=20, train={"epochs": 2})
     with pytest.raises(SeqcastError, match="validation part has 15 steps, too few"):

@@ -36,6 +36,7 @@ def days(n: int, unit: str = "us") -> pd.DataFrame:
         ({"epochs": True}, "train: epochs must be an int, got True"),
         ({"lr": "fast"}, "train: lr must be a float, got 'fast'"),
         ({"quantiles": ("a", 0.5)}, "train: quantiles must be numbers"),
+        ({"average_epochs": 0}, "train: average_epochs must be at least 1"),
     ],
 )
 def test_training_settings_are_checked_when_the_model_is_made(

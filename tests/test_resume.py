@@ -75,6 +75,17 @@ def test_an_interrupted_fit_resumes_to_the_uninterrupted_weights(
     assert_same_training(resumed, whole)
 
 
+def test_an_interrupted_fit_that_averages_epochs_resumes_to_the_same_average(
+    wave: pd.DataFrame, tmp_path: Path
+) -> None:
+    settings = resumable("gru", 6)
+    settings["train"] = {**settings["train"], "average_epochs": 3}  # type: ignore[dict-item]
+    whole, resumed = interrupted_and_resumed("gru", settings, wave, tmp_path / "run.pt", 4)
+    assert len(resumed.trained_.history.averaged) == 3
+    assert resumed.trained_.history.averaged == whole.trained_.history.averaged
+    assert_same_training(resumed, whole)
+
+
 def test_an_interrupted_ensemble_resumes_member_by_member(
     wave: pd.DataFrame, tmp_path: Path
 ) -> None:

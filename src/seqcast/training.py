@@ -51,6 +51,7 @@ class History:
     seconds: list[float] = field(default_factory=list)  # whole epoch, validation included
     train_seconds: list[float] = field(default_factory=list)  # the training batches alone
     best_epoch: int = 0
+    averaged: list[int] = field(default_factory=list)  # the epochs whose weights are averaged
     stopped: str = ""
     device: str = ""  # where it trained, in words (``devices.describe``)
     precision: str = ""
@@ -109,9 +110,11 @@ def learning_rate(config: TrainConfig, epoch: int) -> float:
 @dataclass
 class TrainState:
     """Everything training needs to go on after a completed epoch, bit for bit: the module's
-    and the optimizer's state then, the best weights so far, the history, and the random
+    and the optimizer's state then, the best weights so far, the history, the random
     generators (the batch shuffle's, torch's default one, which CPU dropout draws from, and
-    the accelerator's, which its dropout draws from: None on a CPU)."""
+    the accelerator's, which its dropout draws from: None on a CPU) and, with
+    ``average_epochs`` above 1, the epochs kept to average (``kept``: their rank, epoch and
+    weights, best first)."""
 
     epoch: int
     weights: dict[str, Any]
@@ -121,6 +124,7 @@ class TrainState:
     shuffle_rng: torch.Tensor
     torch_rng: torch.Tensor
     device_rng: torch.Tensor | None = None
+    kept: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Checkpoint-safe plain data (tensors, numbers, lists, dicts), not copied."""
@@ -169,9 +173,10 @@ def train(
     """Fit ``module`` on ``windows``; stop early on ``valid`` MAE or MSE (original units).
 
     ``target_scale`` (K,) turns scaled errors back into the targets' units; ``per_window``
-    divides every window's errors by its spread instead (``loss_scale`` window). Returns the state
-    after the last epoch (its history says why training stopped); the module holds the best
-    weights. ``resume`` continues from a saved state exactly as the run would have gone on.
+    divides every window's errors by its spread instead (``loss_scale`` window). Returns the
+    state after the last epoch (its history says why training stopped); the module holds
+    the best weights (with ``average_epochs`` above 1, the mean of the best epochs').
+    ``resume`` continues from a saved state exactly as the run would have gone on.
     ``on_epoch`` sees the history after each epoch. Ctrl-C (KeyboardInterrupt, also when
     raised by ``on_epoch``) hands ``on_interrupt`` the state of the last completed epoch,
     then re-raises. With a probabilistic ``head`` the module outputs its P parameters per
@@ -195,11 +200,13 @@ def train(
         devices.set_rng_state(device, resume.device_rng)
         history = copy.deepcopy(resume.history)
         best_state = copy.deepcopy(resume.best_weights)
+        kept = copy.deepcopy(resume.kept)
     else:
         history, best_state = History(), copy.deepcopy(module.state_dict())
+        kept = []
     history.stopped = ""
     history.device, history.precision = devices.describe(device), config.precision
-    state = _snapshot(module, optimizer, best_state, history, generator)
+    state = _snapshot(module, optimizer, best_state, history, generator, kept)
     point_loss = _loss(config) if head is None else None
     loss = functools.partial(
         batch_loss,
@@ -238,8 +245,13 @@ def train(
             if valid is None or score < best_score:
                 best_score, history.best_epoch = score, epoch
                 best_state = copy.deepcopy(module.state_dict())
+            if config.average_epochs > 1:
+                rank = score if valid is not None else -epoch  # without validation: the last
+                kept = _keep(kept, rank, epoch, module, config.average_epochs)
+                best_state = averaged(kept)
+                history.averaged = sorted(entry["epoch"] for entry in kept)
             history.stopped = _why_stop(history, config, epoch, valid is not None)
-            state = _snapshot(module, optimizer, best_state, history, generator)
+            state = _snapshot(module, optimizer, best_state, history, generator, kept)
             if progress is not None:
                 progress.advance(
                     epoch,
@@ -356,14 +368,41 @@ def _why_stop(history: History, config: TrainConfig, epoch: int, validated: bool
     return ""
 
 
+def _keep(
+    kept: list[dict[str, Any]], rank: float, epoch: int, module: nn.Module, n: int
+) -> list[dict[str, Any]]:
+    """The ``n`` epochs of lowest rank among ``kept`` and this ``epoch`` (ties: the
+    earlier), best first; this epoch's weights copied only when it is one of them."""
+    if len(kept) == n and rank >= kept[-1]["rank"]:
+        return kept
+    entry = {"rank": rank, "epoch": epoch, "weights": copy.deepcopy(module.state_dict())}
+    return sorted([*kept, entry], key=lambda e: (e["rank"], e["epoch"]))[:n]
+
+
+def averaged(kept: list[dict[str, Any]]) -> dict[str, Any]:
+    """The mean of the ``kept`` epochs' weights (a tensor that is not floating point, such
+    as a count, from the best epoch)."""
+    import torch
+
+    best = kept[0]["weights"]
+    return {
+        name: torch.stack([entry["weights"][name] for entry in kept]).mean(dim=0)
+        if value.is_floating_point()
+        else value.clone()
+        for name, value in best.items()
+    }
+
+
 def _snapshot(
     module: nn.Module,
     optimizer: Any,
     best_state: dict[str, Any],
     history: History,
     generator: torch.Generator,
+    kept: list[dict[str, Any]],
 ) -> TrainState:
-    """A copy of the training state now (it must not change as training goes on)."""
+    """A copy of the training state now (it must not change as training goes on; ``kept``
+    is replaced, never changed in place, by the loop)."""
     import torch
 
     return TrainState(
@@ -375,6 +414,7 @@ def _snapshot(
         shuffle_rng=generator.get_state(),
         torch_rng=torch.get_rng_state(),
         device_rng=devices.rng_state(device_of(module)),
+        kept=kept,
     )
 
 

@@ -248,7 +248,7 @@ def train(
             if config.average_epochs > 1:
                 rank = score if valid is not None else -epoch  # without validation: the last
                 kept = _keep(kept, rank, epoch, module, config.average_epochs)
-                best_state = averaged(kept)
+                best_state = _averaged(kept)
                 history.averaged = sorted(entry["epoch"] for entry in kept)
             history.stopped = _why_stop(history, config, epoch, valid is not None)
             state = _snapshot(module, optimizer, best_state, history, generator, kept)
@@ -379,7 +379,7 @@ def _keep(
     return sorted([*kept, entry], key=lambda e: (e["rank"], e["epoch"]))[:n]
 
 
-def averaged(kept: list[dict[str, Any]]) -> dict[str, Any]:
+def _averaged(kept: list[dict[str, Any]]) -> dict[str, Any]:
     """The mean of the ``kept`` epochs' weights (a tensor that is not floating point, such
     as a count, from the best epoch)."""
     import torch

@@ -192,18 +192,7 @@ def train(
     windows, valid = on_device(windows, valid, device)
     optimizer = _optimizer(module, config)
     generator = torch.Generator().manual_seed(config.seed)  # the shuffle: on the CPU, anywhere
-    if resume is not None:
-        module.load_state_dict(resume.weights)
-        optimizer.load_state_dict(resume.optimizer)
-        generator.set_state(resume.shuffle_rng)
-        torch.set_rng_state(resume.torch_rng)
-        devices.set_rng_state(device, resume.device_rng)
-        history = copy.deepcopy(resume.history)
-        best_state = copy.deepcopy(resume.best_weights)
-        kept = copy.deepcopy(resume.kept)
-    else:
-        history, best_state = History(), copy.deepcopy(module.state_dict())
-        kept = []
+    history, best_state, kept = _start(module, optimizer, generator, resume)
     history.stopped = ""
     history.device, history.precision = devices.describe(device), config.precision
     state = _snapshot(module, optimizer, best_state, history, generator, kept)
@@ -357,6 +346,24 @@ def penalties(module: nn.Module) -> torch.Tensor | float:
         if isinstance(penalty, torch.Tensor):
             total = total + penalty
     return total
+
+
+def _start(
+    module: nn.Module, optimizer: Any, generator: torch.Generator, resume: TrainState | None
+) -> tuple[History, dict[str, Any], list[dict[str, Any]]]:
+    """The history, best weights and kept epochs to train on from: a fresh run's, or
+    ``resume``'s with the module, optimizer and random generators set back to it."""
+    import torch
+
+    if resume is None:
+        return History(), copy.deepcopy(module.state_dict()), []
+    module.load_state_dict(resume.weights)
+    optimizer.load_state_dict(resume.optimizer)
+    generator.set_state(resume.shuffle_rng)
+    torch.set_rng_state(resume.torch_rng)
+    devices.set_rng_state(device_of(module), resume.device_rng)
+    history = copy.deepcopy(resume.history)
+    return history, copy.deepcopy(resume.best_weights), copy.deepcopy(resume.kept)
 
 
 def _why_stop(history: History, config: TrainConfig, epoch: int, validated: bool) -> str:

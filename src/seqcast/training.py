@@ -231,14 +231,17 @@ def train(
             history.seconds.append(time.perf_counter() - clock)
             history.peak_memory_mb = devices.peak_memory_mb(device)
             score = mse if config.monitor == "mse" else mae
-            if valid is None or score < best_score:
+            improved = valid is None or score < best_score
+            if improved:
                 best_score, history.best_epoch = score, epoch
-                best_state = copy.deepcopy(module.state_dict())
             if config.average_epochs > 1:
                 rank = score if valid is not None else -epoch  # without validation: the last
-                kept = _keep(kept, rank, epoch, module, config.average_epochs)
-                best_state = _averaged(kept)
-                history.averaged = sorted(entry["epoch"] for entry in kept)
+                before, kept = kept, _keep(kept, rank, epoch, module, config.average_epochs)
+                if kept is not before:  # this epoch is one of them: average again
+                    best_state = _averaged(kept)
+                    history.averaged = sorted(entry["epoch"] for entry in kept)
+            elif improved:
+                best_state = copy.deepcopy(module.state_dict())
             history.stopped = _why_stop(history, config, epoch, valid is not None)
             state = _snapshot(module, optimizer, best_state, history, generator, kept)
             if progress is not None:

@@ -57,6 +57,25 @@ def test_teacher_forcing_scores_the_window_s_second_half() -> None:
     assert y[0, :, 0, 0].tolist() == windows.values[6:11, 0].tolist()  # rows 5..9, each next
 
 
+@pytest.mark.parametrize("norm", ["mean", "revin"])
+def test_a_scored_step_sees_nothing_of_the_values_it_predicts(norm: str) -> None:
+    # Teacher forcing scores rows 5..9 of a window of 10, each against the next row: the
+    # window's normalisation must come from rows 0..5 alone, or the statistics of rows
+    # 6..9 would tell the network where the values it predicts lie.
+    model = create_model("deepar", input_len=10, norm=norm, train={"epochs": 1})
+    assert model.norm_rows() == 6
+    model.fit(ar1(200) + 5.0, "y")
+    module = model.trained_.module.eval()
+    x = torch.from_numpy(model.windows(ar1(200) + 5.0).batch(np.array([3]))[0])
+    later = x.clone()
+    later[:, 7:, 0] *= 3.0  # the values rows 6..8 predict, and row 9
+    with torch.no_grad():
+        before, after = module(x), module(later)
+    assert before.shape == (1, 10, 3)  # loc, scale, df at every row
+    torch.testing.assert_close(before[:, :7], after[:, :7])  # rows 0..6 never read rows 7..9
+    assert not torch.allclose(before[:, 7:], after[:, 7:])
+
+
 def test_lagged_inputs_reach_back_inside_the_window() -> None:
     seen = {}
 

@@ -193,13 +193,35 @@ def test_forecast_limits(wave: pd.DataFrame) -> None:
 
 
 def test_seq2seq_trains_on_every_step(wave: pd.DataFrame) -> None:
-    model = create_model("gru", **quick(strategy="seq2seq", horizon=4)).fit(wave.iloc[:200], "y")
+    plain = quick(strategy="seq2seq", horizon=4, norm="none")
+    model = create_model("gru", **plain).fit(wave.iloc[:200], "y")
     windows = model.windows(wave.iloc[:200])
-    assert windows.steps.tolist() == list(range(20))
+    assert windows.steps.tolist() == list(range(20)) and model.norm_rows() is None
     x, y = windows.batch(np.array([0]))
     assert x.shape == (1, 20, 1) and y.shape == (1, 20, 4, 1)
     conv = create_model("conv_gru", **quick(strategy="seq2seq", horizon=4))
     assert conv.output_steps(20) == [3, 5, 7, 9, 11, 13, 15, 17, 19]
+    assert conv.scored_steps() == [11, 13, 15, 17, 19] and conv.norm_rows() == 12
+
+
+def test_seq2seq_with_a_norm_learns_nothing_from_the_values_it_predicts(
+    wave: pd.DataFrame,
+) -> None:
+    # A window's statistics over all its rows would tell step 3 where steps 4..7, its
+    # targets, lie; with a norm, seq2seq scores steps 10..19 and normalises by rows 0..10.
+    model = create_model("gru", **quick(strategy="seq2seq", horizon=4, train={"epochs": 1}))
+    model.fit(wave.iloc[:200], "y")
+    windows = model.windows(wave.iloc[:200])
+    assert windows.steps.tolist() == list(range(10, 20)) and model.norm_rows() == 11
+    x = torch.from_numpy(windows.batch(np.array([0]))[0])
+    later = x.clone()
+    later[:, 12:, 0] += 5.0
+    module = model.trained_.module.eval()
+    with torch.no_grad():
+        before, after = module(x), module(later)
+    assert before.shape == (1, 20, 4)
+    torch.testing.assert_close(before[:, :12], after[:, :12])
+    assert not torch.allclose(before[:, 12:], after[:, 12:])
 
 
 def test_non_finite_loss_names_epoch_and_batch_and_keeps_weights(wave: pd.DataFrame) -> None:

@@ -32,8 +32,8 @@ class DeepAR(_Recurrent):
     with the direct strategy). Forecasts feed the model its own values (the recursive
     strategy, the paper's): the point forecast is the path of its point forecasts;
     intervals come from ``SAMPLE_PATHS`` ancestral sample paths, each fed its own draws.
-    Scaled per window by the mean absolute value (``norm`` mean, the paper's 1 + mean z
-    scaling in spirit).
+    Scaled per window by the mean absolute value of its conditioning rows (``norm`` mean,
+    the paper's 1 + mean z scaling in spirit; ``norm_rows``).
 
     The paper's settings: 2 layers of 40 units; lags of one season (and one week for
     hourly data) beside the previous value.
@@ -83,7 +83,8 @@ class DeepAR(_Recurrent):
         return {**params, "strategy": "recursive"}
 
     def scored_steps(self) -> list[int] | None:
-        """Teacher forcing: the window's second half."""
+        """Teacher forcing: the window's second half (its scale from the rows up to the
+        first of them, ``norm_rows``)."""
         return list(range(self.input_len // 2, self.input_len))
 
     def build(self, n_inputs: int, n_targets: int) -> Any:

@@ -15,7 +15,8 @@ strategies:
 - ``recursive``: a one-step model fed its own predictions (targets are its only inputs
   after the first step, so numeric covariates are refused beyond one step);
 - ``direct``: H outputs from the window's last step;
-- ``seq2seq``: H outputs at every step, the loss on all of them; forecasts use the last.
+- ``seq2seq``: H outputs at every step, the loss on all of them (with a ``norm``, on the
+  window's second half: ``scored_steps``); forecasts use the last.
 
 Given a panel the forecaster is a global model: one network trained on windows of every
 series (``neural_windows``), validated on their last steps, forecasting all in one pass.
@@ -259,7 +260,9 @@ class NeuralForecaster(Forecaster):
             net = SeriesEmbedding(net, len(channels.series_ids or []), self.id_embedding)
         head = self.head
         if (self.norm != "none" or head is not None) and not self.normalises_itself:
-            net = WindowNormalised(net, self.norm, channels.normalised, n_targets, head)
+            net = WindowNormalised(
+                net, self.norm, channels.normalised, n_targets, head, self.norm_rows()
+            )
         return net
 
     def _check_width(self, net: Any, n_inputs: int, n_targets: int) -> None:
@@ -512,8 +515,21 @@ class NeuralForecaster(Forecaster):
         )
 
     def scored_steps(self) -> list[int] | None:
-        """The input steps whose outputs training scores (None: the last)."""
-        return self.output_steps(self.input_len) if self.strategy == "seq2seq" else None
+        """The input steps whose outputs training scores (None: the last). A seq2seq model
+        scores every step, or with a ``norm`` the steps of the window's second half: the
+        normalisation's statistics come from the rows before them (``norm_rows``)."""
+        if self.strategy != "seq2seq":
+            return None
+        steps = self.output_steps(self.input_len)
+        return steps if self.norm == "none" else [t for t in steps if t >= self.input_len // 2]
+
+    def norm_rows(self) -> int | None:
+        """The leading rows of a window whose statistics normalise it (``norm``): up to the
+        first scored step, so a step's forecast learns nothing from the statistics of the
+        values it predicts; a forecast takes them from the same rows of its input window.
+        None (every row) when training scores the last step alone, or without a norm."""
+        steps = self.scored_steps()
+        return None if steps is None or self.norm == "none" else steps[0] + 1
 
     # --- checkpoints ------------------------------------------------------------------------
 

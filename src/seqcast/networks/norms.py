@@ -30,9 +30,17 @@ from seqcast.networks.heads import Head, rescale
 
 
 class WindowNorm(nn.Module):
-    """``forward(x)`` -> (normalised x, stats); ``normalise(x, stats)`` applies a window's
-    stats to other rows of its channels (a recursive forecast's next steps);
-    ``restore(y, stats)`` undoes it on y's channels (the first ones of x)."""
+    """``statistics(x)`` -> a window's stats; ``normalise(x, stats)`` applies them to rows of
+    its channels (the window's own, a recursive forecast's next steps); ``forward(x)`` ->
+    (normalised x, stats); ``restore(y, stats)`` undoes it on y's channels (the first ones
+    of x)."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        stats = self.statistics(x)
+        return self.normalise(x, stats), stats
+
+    def statistics(self, x: torch.Tensor) -> Any:
+        raise NotImplementedError
 
     def normalise(self, x: torch.Tensor, stats: Any) -> torch.Tensor:
         raise NotImplementedError
@@ -44,9 +52,8 @@ class WindowNorm(nn.Module):
 class LastValueNorm(WindowNorm):
     """Subtract each channel's last value. Stats: the last values (B, 1, C)."""
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
-        last = x[:, -1:, :].detach()  # (B, 1, C)
-        return self.normalise(x, last), last
+    def statistics(self, x: torch.Tensor) -> Any:
+        return x[:, -1:, :].detach()  # (B, 1, C)
 
     def normalise(self, x: torch.Tensor, stats: Any) -> torch.Tensor:
         return x - stats
@@ -65,10 +72,10 @@ class RevIN(WindowNorm):
         self.weight = nn.Parameter(torch.ones(num_channels)) if affine else None
         self.bias = nn.Parameter(torch.zeros(num_channels)) if affine else None
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+    def statistics(self, x: torch.Tensor) -> Any:
         mean = x.mean(1, keepdim=True).detach()  # (B, 1, C)
         std = torch.sqrt(x.var(1, keepdim=True, unbiased=False) + self.eps).detach()
-        return self.normalise(x, (mean, std)), (mean, std)
+        return mean, std
 
     def normalise(self, x: torch.Tensor, stats: Any) -> torch.Tensor:
         mean, std = stats
@@ -89,10 +96,9 @@ class MeanScale(WindowNorm):
     """Divide each channel by its mean absolute value over the window (1 where that is 0).
     Stats: the scales (B, 1, C)."""
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+    def statistics(self, x: torch.Tensor) -> Any:
         scale = x.abs().mean(1, keepdim=True).detach()  # (B, 1, C)
-        scale = torch.where(scale > 0, scale, torch.ones_like(scale))
-        return x / scale, scale
+        return torch.where(scale > 0, scale, torch.ones_like(scale))
 
     def normalise(self, x: torch.Tensor, stats: Any) -> torch.Tensor:
         return x / stats
@@ -104,8 +110,8 @@ class MeanScale(WindowNorm):
 class Identity(WindowNorm):
     """No normalisation."""
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
-        return x, None
+    def statistics(self, x: torch.Tensor) -> Any:
+        return None
 
     def normalise(self, x: torch.Tensor, stats: Any) -> torch.Tensor:
         return x
@@ -146,6 +152,11 @@ class WindowNormalised(nn.Module):
     values, a series number) pass as they are. Outputs: ``net``'s (B, S, H·K), restored
     with the statistics of the K forecast channels; with a probabilistic ``head``, (B, S,
     H·P·K): its P parameters per value, linked (``Head.link``) and restored.
+
+    ``stats_rows``: the statistics come from the window's first rows alone (None: all of
+    them). A network scored at every step of a window (teacher forcing) takes them from
+    the rows that no scored step predicts, so they tell it nothing of the values it
+    predicts; a forecast takes them from the same rows of its input window.
     """
 
     def __init__(
@@ -155,17 +166,17 @@ class WindowNormalised(nn.Module):
         num_normalised: int,
         num_targets: int,
         head: Head | None = None,
+        stats_rows: int | None = None,
     ) -> None:
         super().__init__()
         self.net = net
         self.norm: WindowNorm = make_norm(kind, num_normalised)
         self.num_normalised, self.num_targets = num_normalised, num_targets
-        self.head = head
+        self.head, self.stats_rows = head, stats_rows
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z, stats = self.norm(x[..., : self.num_normalised])  # (B, L, C_n)
-        out = self.net(torch.cat([z, x[..., self.num_normalised :]], dim=-1))  # (B, S, H*K)
-        return self._restored(out, stats)
+        z, stats = self._normalised(x)  # (B, L, C)
+        return self._restored(self.net(z), stats)  # (B, S, H*K)
 
     @property
     def steppable(self) -> bool:
@@ -174,8 +185,8 @@ class WindowNormalised(nn.Module):
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
         """``forward``'s outputs (B, L, O) for a whole window, and the state that ``step``
         carries on from: the window's statistics, which later rows are normalised with."""
-        z, stats = self.norm(x[..., : self.num_normalised])
-        out, inner = stepper(self.net).encode(torch.cat([z, x[..., self.num_normalised :]], dim=-1))
+        z, stats = self._normalised(x)
+        out, inner = stepper(self.net).encode(z)
         return self._restored(out, stats), (stats, inner)
 
     def step(self, x: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
@@ -185,6 +196,14 @@ class WindowNormalised(nn.Module):
         row = torch.cat([z, x[..., self.num_normalised :]], dim=-1)
         out, inner = stepper(self.net).step(row, inner)
         return self._restored(out, stats), (stats, inner)
+
+    def _normalised(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        """(B, L, C): the window with its first ``num_normalised`` channels normalised by
+        the statistics of its first ``stats_rows`` rows; and those statistics."""
+        numeric = x[..., : self.num_normalised]
+        stats = self.norm.statistics(numeric[:, : self.stats_rows])
+        z = self.norm.normalise(numeric, stats)
+        return torch.cat([z, x[..., self.num_normalised :]], dim=-1), stats
 
     def _restored(self, out: torch.Tensor, stats: Any) -> torch.Tensor:
         """The net's outputs (B, S, O) put back on the window's scale (a head's linked)."""

@@ -12,7 +12,7 @@ from torch import nn
 
 from seqcast import SeqcastError, create_model, load_model
 from seqcast.networks.highway import Highway
-from seqcast.networks.recurrent import RecurrentNet
+from seqcast.networks.recurrent import Lagged, RecurrentNet
 
 
 class _Zeros(nn.Module):
@@ -44,13 +44,15 @@ def test_the_highway_is_a_causal_linear_map_of_the_last_targets() -> None:
     torch.testing.assert_close(out[0, :, 1], torch.arange(1.0, 7.0))
 
 
-def test_an_untrained_highway_adds_nothing_and_does_not_step() -> None:
+def test_an_untrained_highway_adds_nothing_and_steps_as_its_network() -> None:
     torch.manual_seed(0)
     net = RecurrentNet(2, 8, 3, cell="gru")
     highway = Highway(net, window=4, num_targets=1, num_outputs=3)
     x = torch.randn(2, 9, 2)
     torch.testing.assert_close(highway(x), net(x))
-    assert not getattr(highway, "steppable", False)
+    assert getattr(highway, "steppable", False)
+    bidirectional = RecurrentNet(2, 8, 3, cell="gru", bidirectional=True)
+    assert not getattr(Highway(bidirectional, 4, 1, 3), "steppable", False)
 
 
 def test_a_gru_with_a_highway_learns_the_wave_and_reloads(
@@ -68,11 +70,14 @@ def test_a_gru_with_a_highway_learns_the_wave_and_reloads(
     np.testing.assert_allclose(reloaded["y"].to_numpy(), forecast)
 
 
-def test_highway_bounds_and_who_takes_one() -> None:
+def test_highway_bounds_and_deepar_s_highway_beside_its_lags() -> None:
     with pytest.raises(SeqcastError, match=r"highway must lie in 0\.\.input_len \(24\), got 25"):
         create_model("rnn", input_len=24, highway=25)
-    with pytest.raises(SeqcastError, match="deepar takes no highway"):
-        create_model("deepar", input_len=48, highway=24)
+    with pytest.raises(SeqcastError, match=r"highway must lie in 0\.\.input_len \(48\), got 49"):
+        create_model("deepar", input_len=48, highway=49)
+    deepar = create_model("deepar", input_len=48, lags=(24,), highway=24)
+    net = deepar.build(1, 1)
+    assert isinstance(net, Highway) and isinstance(net.net, Lagged) and net.window == 24
 
 
 def test_recurrent_panel_defaults_follow_the_season() -> None:

@@ -7,6 +7,7 @@ import torch
 from seqcast.networks import steppable
 from seqcast.networks.ensemble import MeanOf
 from seqcast.networks.heads import StudentTHead
+from seqcast.networks.highway import Highway
 from seqcast.networks.norms import SeriesEmbedding, WindowNormalised
 from seqcast.networks.recurrent import Lagged, RecurrentNet
 
@@ -57,6 +58,23 @@ def test_steps_match_the_whole_sequence_scaled_by_the_first_window(norm: str) ->
     torch.testing.assert_close(stepped[:, :WINDOW], window, rtol=1e-5, atol=1e-5)
     if norm == "none":
         torch.testing.assert_close(stepped, module(x), rtol=1e-5, atol=1e-5)
+
+
+def test_a_highway_steps_with_its_last_rows() -> None:
+    torch.manual_seed(0)
+    head = StudentTHead()
+    net = RecurrentNet(3 + 4 + 4, 8, 2 * head.params, cell="lstm", num_layers=2)
+    highway = Highway(Lagged(net, (2, 5), 2), window=4, num_targets=2, num_outputs=6)
+    with torch.no_grad():
+        highway.linear.weight.normal_()  # a map that is not zero, so it is seen
+    module = WindowNormalised(SeriesEmbedding(highway, 3, 4), "mean", 2, 2, head).eval()
+    x = _rows()
+    assert steppable(module)
+    with torch.no_grad():
+        _, stats = module.norm(x[:, :WINDOW, :2])
+        z = module.norm.normalise(x[..., :2], stats)
+        whole = module._restored(module.net(torch.cat([z, x[..., 2:]], dim=-1)), stats)
+        torch.testing.assert_close(_stepped(module, x), whole, rtol=1e-5, atol=1e-5)
 
 
 def test_an_ensemble_steps_every_member() -> None:

@@ -39,13 +39,10 @@ class _Recurrent(NeuralForecaster):
     kind: ClassVar[str] = "rnn"
     layer_norm: ClassVar[bool] = False
     sequence_output: ClassVar[bool] = True
-    has_highway: ClassVar[bool] = True  # ``highway`` may be set (searched, a panel default)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.require_positive("hidden_size", "num_layers")
-        if self.highway and not self.has_highway:
-            raise SeqcastError(f"{self.name} takes no highway (its inputs reach back by lags)")
         if not 0 <= self.highway <= self.input_len:
             raise SeqcastError(
                 f"{self.name}: highway must lie in 0..input_len ({self.input_len}), "
@@ -89,7 +86,7 @@ class _Recurrent(NeuralForecaster):
         params["num_layers"] = trial.suggest_int("num_layers", 1, 2)
         if params["num_layers"] > 1:
             params["dropout"] = trial.suggest_float("dropout", 0.0, 0.3)
-        if cls.has_highway and trial.suggest_categorical("highway", [False, True]):
+        if trial.suggest_categorical("highway", [False, True]):
             params["highway"] = _season_reach(season, params["input_len"])
         return params
 

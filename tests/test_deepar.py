@@ -109,3 +109,43 @@ def test_an_interrupted_deepar_resumes_to_the_same_weights(
     path = tmp_path / "interrupted.pt"
     whole, resumed = interrupted_and_resumed("deepar", settings, wave, path, 2)
     assert_same_training(resumed, whole)
+
+
+def hourly_spikes(n: int = 1500) -> pd.DataFrame:
+    """1 at midnight, 0 at every other hour, plus N(0, 0.05^2) noise."""
+    index = pd.date_range("2021-03-01", periods=n, freq="h")
+    noise = np.random.default_rng(0).normal(0, 0.05, n)
+    return pd.DataFrame({"y": (index.hour == 0) + noise}, index=index)
+
+
+def test_the_calendar_tells_an_hour_of_the_day_that_the_window_cannot() -> None:
+    # An 8-hour window never holds the last midnight: only the hour's one-hot says when
+    # the next spike comes.
+    data = hourly_spikes()
+    settings = {"input_len": 8, "hidden_size": 16, "num_layers": 1, "norm": "none"}
+    train = {"epochs": 12, "lr": 1e-2, "batch_size": 64, "seed": 0}
+    model = create_model("deepar", **settings, calendar=24, scaling="none", train=train)
+    forecast = model.fit(data.iloc[:-30], "y").predict(30)["y"]  # 18:00 onwards, past the data
+    midnight = forecast.index.hour == 0
+    assert forecast[midnight].min() > 0.7 and forecast[~midnight].abs().max() < 0.3
+    blind = create_model("deepar", **settings, scaling="none", train=train)
+    guess = blind.fit(data.iloc[:-30], "y").predict(30)["y"]
+    assert guess[midnight].min() < 0.5  # without the calendar it cannot place the spike
+
+
+def test_the_calendar_counts_on_past_the_last_row() -> None:
+    data = hourly_spikes(300)
+    model = create_model("deepar", input_len=12, calendar=24, lags=(3,), train={"epochs": 1}).fit(
+        data.iloc[:-5], "y"
+    )
+    seen: list[torch.Tensor] = []
+    lstm = model.trained_.module.net.net.net.fused  # norm, phase, lags, recurrent net
+    lstm.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+    model.predict(6)
+    hours = [int(x[0, -1, 1:25].argmax()) for x in seen]  # the predicted step's hour
+    last = data.index[-6].hour
+    assert seen[0].shape == (1, 12, 1 + 24 + 1) and len(seen) == 6
+    assert hours == [(last + 1 + h) % 24 for h in range(6)]
+    for bad in (1, -24):
+        with pytest.raises(SeqcastError, match=f"calendar must be 0 .* got {bad}"):
+            create_model("deepar", calendar=bad)

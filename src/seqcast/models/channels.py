@@ -111,6 +111,12 @@ class Channels:
             return None
         return self.width - 1 - int(self.masked) - int(self.series_ids is not None)
 
+    @property
+    def phase(self) -> tuple[int, int] | None:
+        """(the phase's channel, its period m), or None without a phase channel."""
+        column = self.phase_column
+        return None if column is None else (column, self.phase_period)
+
     @functools.cached_property
     def series_numbers(self) -> dict[Any, int]:
         """Each series id's number (its position in ``series_ids``)."""

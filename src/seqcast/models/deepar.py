@@ -35,6 +35,12 @@ class DeepAR(_Recurrent):
     Scaled per window by the mean absolute value of its conditioning rows (``norm`` mean,
     the paper's 1 + mean z scaling in spirit; ``norm_rows``).
 
+    ``calendar`` m (0: none): the network also reads the calendar phase of the step it
+    predicts in a season of m steps (the hour of the day for hourly data and m = 24) as
+    a one-hot, the paper's calendar features; a forecast counts the phase on past the
+    data's last row. The phases must line up across a panel's series (M4 Hourly's do:
+    their daily peaks fall within a few hours of each other).
+
     ``highway`` (as the other recurrent models'): a linear map of the targets' last N
     steps added to the outputs (the distribution's parameters, before they are put back on
     the window's scale), stepped along with the LSTM in a forecast; with a lag of a season,
@@ -48,6 +54,7 @@ class DeepAR(_Recurrent):
     hidden_size: int = 40
     num_layers: int = 2
     lags: tuple[int, ...] = ()
+    calendar: int = 0
     norm: Norm = "mean"
     train: TrainConfig = field(default_factory=_likelihood)
 
@@ -61,6 +68,11 @@ class DeepAR(_Recurrent):
         self.lags = tuple(self.lags)
         if self.bidirectional:
             raise SeqcastError("deepar reads forward only: bidirectional would see the future")
+        if self.calendar < 0 or self.calendar == 1:
+            raise SeqcastError(
+                f"deepar: calendar must be 0 (none) or a period of 2 or more steps, "
+                f"got {self.calendar}"
+            )
         bad = [lag for lag in self.lags if not 2 <= lag <= self.input_len]
         if bad:
             raise SeqcastError(
@@ -88,6 +100,10 @@ class DeepAR(_Recurrent):
         """The recurrent space, a recursive strategy and the Student-t likelihood."""
         params = super().search_space(trial, season, horizon, wide=wide)
         return {**params, "strategy": "recursive"}
+
+    def phase_period(self) -> int:
+        """``calendar``: the period of the phase the network reads."""
+        return self.calendar
 
     def scored_steps(self) -> list[int] | None:
         """Teacher forcing: the window's second half (its scale from the rows up to the

@@ -23,8 +23,9 @@ series (``neural_windows``), validated on their last steps, forecasting all in o
 
 A distribution ``train.loss`` (quantile, normal, student_t, negbin) gives the network a
 probabilistic head (``seqcast.networks.heads``): P outputs per forecast value, and intervals
-of its own (``predict_interval``). Training lives in ``neural_fit``, forecasting from
-windows (sampled paths for a recursive model's intervals) in ``neural_forecast``.
+of its own (``predict_interval``). The network's wrappers live in ``neural_network``,
+training in ``neural_fit``, forecasting from windows (sampled paths for a recursive
+model's intervals) in ``neural_forecast``.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from seqcast.models.neural_fit import (
     train_network,
 )
 from seqcast.models.neural_forecast import forecast_windows, with_future
+from seqcast.models.neural_network import wrapped_network
 from seqcast.models.neural_windows import data_windows, panel_ends
 from seqcast.models.padding import forecast_padding, pad_front
 from seqcast.models.registry import create_model
@@ -239,9 +241,10 @@ class NeuralForecaster(Forecaster):
         return list(range(length)) if self.sequence_output else [length - 1]
 
     def network(self, channels: Channels, n_targets: int) -> Any:
-        """``build``'s network for these input ``channels``, given a learned embedding of the
-        series number (panels with ``id_embedding``) and per-window normalisation (``norm``,
-        unless the network normalises itself); ``ensemble`` > 1 averages that many of them.
+        """``build``'s network for these input ``channels``, given a one-hot of the calendar
+        phase (``phase_period``), a learned embedding of the series number (panels with
+        ``id_embedding``) and per-window normalisation (``norm``, unless the network
+        normalises itself): ``neural_network``; ``ensemble`` > 1 averages that many.
         Inputs (B, L, C) -> outputs (B, S, ``output_width(n_targets)``)."""
         from seqcast.networks.ensemble import MeanOf
 
@@ -250,41 +253,8 @@ class NeuralForecaster(Forecaster):
         return self._one_network(channels, n_targets)
 
     def _one_network(self, channels: Channels, n_targets: int) -> Any:
-        from seqcast.networks.norms import SeriesEmbedding, WindowNormalised
-
-        numbered = channels.series_ids is not None
-        inner = channels.width - 1 + self.id_embedding if numbered else channels.width
-        net = self.build(inner, n_targets)
-        self._check_width(net, inner, n_targets)
-        if numbered:
-            net = SeriesEmbedding(net, len(channels.series_ids or []), self.id_embedding)
-        head = self.head
-        if (self.norm != "none" or head is not None) and not self.normalises_itself:
-            net = WindowNormalised(
-                net, self.norm, channels.normalised, n_targets, head, self.norm_rows()
-            )
-        return net
-
-    def _check_width(self, net: Any, n_inputs: int, n_targets: int) -> None:
-        """Raise unless ``build``'s network maps a window (1, L, n_inputs) to (1, S,
-        ``output_width``): a head's P parameters per value among them (one forward pass in
-        eval mode, which draws nothing from the random generators)."""
-        import torch
-
-        training = net.training
-        net.eval()
-        with torch.no_grad():
-            out = net(torch.zeros(1, self.input_len, n_inputs))
-        net.train(training)
-        width = self.output_width(n_targets)
-        if out.ndim != 3 or out.shape[-1] != width:
-            head = self.head
-            per_value = f" ({head.params} per value for train.loss {head.name})" if head else ""
-            raise SeqcastError(
-                f"{self.name}: its network gives outputs of shape {tuple(out.shape)} for a window "
-                f"(1, {self.input_len}, {n_inputs}); a forecast needs {width}{per_value} at each "
-                "output position"
-            )
+        """One network, wrapped (``neural_network.wrapped_network``)."""
+        return wrapped_network(self, channels, n_targets)
 
     # --- the forecaster contract ----------------------------------------------------------
 
@@ -379,12 +349,24 @@ class NeuralForecaster(Forecaster):
 
     def learn_channels(self, data: pd.DataFrame, scaling: str, masked: bool) -> Channels:
         """The input channels, learned from the training ``data`` (``masked``: with the
-        mask of padded rows); a subclass may ask for more of them."""
+        mask of padded rows; with ``phase_period``, each row's calendar phase, which the
+        network reads as a one-hot of the predicted step's); a subclass may ask for more."""
         numeric = list(dict.fromkeys([*self.targets_, *self.covariates]))
         numbered = self.id_embedding > 0
         return Channels.learn(
-            data, numeric, self.known_ahead, self.static, scaling, numbered, masked
+            data,
+            numeric,
+            self.known_ahead,
+            self.static,
+            scaling,
+            numbered,
+            masked,
+            self.phase_period(),
         )
+
+    def phase_period(self) -> int:
+        """m: the network reads each row's calendar phase in a season of m steps (0: none)."""
+        return 0
 
     def _training_windows(
         self, data: pd.DataFrame, channels: Channels, valid: pd.DataFrame | None
@@ -501,6 +483,7 @@ class NeuralForecaster(Forecaster):
             head=self.head,
             seed=self.train.seed,
             levels=levels,
+            phase=self.trained_.channels.phase,
         )
 
     def windows(self, data: pd.DataFrame, channels: Channels | None = None) -> Windows:

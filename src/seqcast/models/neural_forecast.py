@@ -45,6 +45,7 @@ def forecast_windows(
     head: Head | None,
     seed: int,
     levels: tuple[float, ...] = (),
+    phase: tuple[int, int] | None = None,
 ) -> np.ndarray:
     """(O, n, K, 1 + 2L) forecasts, de-scaled, from rows ``origins`` of ``features`` (T, C),
     each with ``input_len`` rows of its series before it (checked by the caller), then the
@@ -52,11 +53,19 @@ def forecast_windows(
     forecast reads the known-ahead values of its next steps up to there). A ``recursive``
     network is fed its own forecasts; with a ``head`` it samples paths for its intervals,
     each origin's from a generator seeded with ``seed`` and the origin's row, so they do
-    not depend on which other origins are forecast with it."""
+    not depend on which other origins are forecast with it. ``phase`` (channel, period m):
+    a recursive forecast's next rows get their calendar phase counted on from the origin's,
+    also beyond the data's last row."""
     from seqcast.networks.heads import rescale
 
     run = functools.partial(
-        _run, trained.module, features, input_len=input_len, k=n_targets, recursive=recursive
+        _run,
+        trained.module,
+        features,
+        input_len=input_len,
+        k=n_targets,
+        recursive=recursive,
+        phase=phase,
     )
     raw = run(origins, last, horizon, None, head=head)  # (O, n, P, K)
     k = n_targets
@@ -95,14 +104,15 @@ def _run(
     k: int,
     recursive: bool,
     head: Head | None,
+    phase: tuple[int, int] | None = None,
 ) -> np.ndarray:
     """(O, n, P, K) the network's outputs in the scaled units (P = 1 without a head). A
     recursive network is fed back its point forecast, or with ``sample`` (a generator per
     origin, whose rows come together and fill whole chunks) a draw from its distribution
     (then the output holds the draws, P = 1). A steppable one (``seqcast.networks``) reads
     the window once and carries its state (and the window's scaling) through the steps, as
-    DeepAR does; another reads its window slid on by one row at each step. Runs where
-    ``module`` is: the
+    DeepAR does; another reads its window slid on by one row at each step. A next row's
+    calendar ``phase`` is counted on from the origin's. Runs where ``module`` is: the
     features go there once and the outputs come back once (a sampled path's draws are made
     on the CPU, each step)."""
     import torch
@@ -138,6 +148,9 @@ def _run(
                     # (known-ahead one-hots, static values, the series number).
                     nxt = values[torch.minimum(at[chunk] + h + 1, ends[chunk])]  # a copy
                     nxt[:, :k] = value
+                    if phase is not None:  # counted on: past the last row it is a copy
+                        column, period = phase
+                        nxt[:, column] = (values[at[chunk], column] + h + 1) % period
                     if stepping:
                         outputs, state = module.step(nxt[:, None], state)  # (O', 1, O)
                     else:

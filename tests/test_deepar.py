@@ -11,7 +11,7 @@ import pytest
 import torch
 from test_resume import assert_same_training, interrupted_and_resumed
 
-from seqcast import SeqcastError, create_model
+from seqcast import SeqcastError, create_model, load_model
 from seqcast.networks.recurrent import Lagged
 
 
@@ -133,7 +133,7 @@ def test_the_calendar_tells_an_hour_of_the_day_that_the_window_cannot() -> None:
     assert guess[midnight].min() < 0.5  # without the calendar it cannot place the spike
 
 
-def test_the_calendar_counts_on_past_the_last_row() -> None:
+def test_the_calendar_counts_on_past_the_last_row(tmp_path: Path) -> None:
     data = hourly_spikes(300)
     model = create_model("deepar", input_len=12, calendar=24, lags=(3,), train={"epochs": 1}).fit(
         data.iloc[:-5], "y"
@@ -146,6 +146,11 @@ def test_the_calendar_counts_on_past_the_last_row() -> None:
     last = data.index[-6].hour
     assert seen[0].shape == (1, 12, 1 + 24 + 1) and len(seen) == 6
     assert hours == [(last + 1 + h) % 24 for h in range(6)]
+    model.save(tmp_path / "calendar")
+    reloaded = load_model(tmp_path / "calendar")
+    assert reloaded.trained_.channels.phase == model.trained_.channels.phase == (1, 24)
+    history = data.iloc[:-5]
+    pd.testing.assert_frame_equal(reloaded.predict(6, history=history), model.predict(6))
     for bad in (1, -24):
         with pytest.raises(SeqcastError, match=f"calendar must be 0 .* got {bad}"):
             create_model("deepar", calendar=bad)

@@ -125,7 +125,7 @@ def test_the_calendar_tells_an_hour_of_the_day_that_the_window_cannot() -> None:
     settings = {"input_len": 8, "hidden_size": 16, "num_layers": 1, "norm": "none"}
     train = {"epochs": 12, "lr": 1e-2, "batch_size": 64, "seed": 0}
     model = create_model("deepar", **settings, calendar=24, scaling="none", train=train)
-    forecast = model.fit(data.iloc[:-30], "y").predict(30)["y"]  # 18:00 onwards, past the data
+    forecast = model.fit(data.iloc[:-30], "y").predict(30)["y"]  # 06:00 on: one midnight
     midnight = forecast.index.hour == 0
     assert forecast[midnight].min() > 0.7 and forecast[~midnight].abs().max() < 0.3
     blind = create_model("deepar", **settings, scaling="none", train=train)

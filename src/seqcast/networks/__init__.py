@@ -11,6 +11,7 @@ forecaster in ``seqcast.models`` builds one of these once it knows its data's ch
 - ``recurrent``, ``window``, ``conv``, ``segrnn``, ``nbeats``, ``esrnn``: the forecasting
   networks.
 - ``highway``, ``ensemble``: a linear highway beside a network; the mean of several.
+- ``phase``: the calendar phase channel read as a one-hot of the predicted step's phase.
 - ``tokens``: character-level networks for the "hello" -> "ohlol" exercise.
 
 A network whose ``steppable`` is true also forecasts step by step with a carried state:

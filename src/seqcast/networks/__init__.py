@@ -12,6 +12,8 @@ forecaster in ``seqcast.models`` builds one of these once it knows its data's ch
   networks.
 - ``highway``, ``ensemble``: a linear highway beside a network; the mean of several.
 - ``phase``: the calendar phase channel read as a one-hot of the predicted step's phase.
+- ``rowwise``: the base of input rewrites that read each row alone (``phase``, the series
+  embedding in ``norms``), so they step as their network does.
 - ``tokens``: character-level networks for the "hello" -> "ohlol" exercise.
 
 A network whose ``steppable`` is true also forecasts step by step with a carried state:

@@ -27,6 +27,7 @@ from torch import nn
 
 from seqcast.networks import NORMS, steppable, stepper
 from seqcast.networks.heads import Head, rescale
+from seqcast.networks.rowwise import RowwiseInput
 
 
 class WindowNorm(nn.Module):
@@ -216,7 +217,7 @@ class WindowNormalised(nn.Module):
         return self.norm.restore(per_channel, stats).reshape(batch, positions, width)
 
 
-class SeriesEmbedding(nn.Module):
+class SeriesEmbedding(RowwiseInput):
     """The last input channel holds a series' number; ``net`` sees a learned embedding of
     that series in its place.
 
@@ -224,24 +225,10 @@ class SeriesEmbedding(nn.Module):
     """
 
     def __init__(self, net: nn.Module, num_series: int, dim: int) -> None:
-        super().__init__()
-        self.net = net
+        super().__init__(net)
         self.embedding = nn.Embedding(num_series, dim)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(self._embedded(x))
-
-    @property
-    def steppable(self) -> bool:
-        return steppable(self.net)
-
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
-        return stepper(self.net).encode(self._embedded(x))
-
-    def step(self, x: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
-        return stepper(self.net).step(self._embedded(x), state)
-
-    def _embedded(self, x: torch.Tensor) -> torch.Tensor:
+    def transform(self, x: torch.Tensor) -> torch.Tensor:
         """(B, L, C - 1 + dim): the series number replaced by its embedding."""
         ids = x[:, 0, -1].round().long()  # (B,): constant along the window
         embedded = self.embedding(ids)[:, None].expand(-1, x.shape[1], -1)  # (B, L, dim)

@@ -5,16 +5,14 @@ Symbols: B batch, L rows, C channels, m the phase's period (24: the hour of the 
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqcast.networks import steppable, stepper
+from seqcast.networks.rowwise import RowwiseInput
 
 
-class PhaseOneHot(nn.Module):
+class PhaseOneHot(RowwiseInput):
     """``net`` given, in place of the phase channel ``column`` (each row's phase, 0..m-1),
     a one-hot of the next row's phase: the row at t predicts t + 1, so it learns what
     each hour of the day (say) brings.
@@ -24,23 +22,10 @@ class PhaseOneHot(nn.Module):
     """
 
     def __init__(self, net: nn.Module, column: int, period: int) -> None:
-        super().__init__()
-        self.net, self.column, self.period = net, column, period
+        super().__init__(net)
+        self.column, self.period = column, period
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(self._one_hot(x))
-
-    @property
-    def steppable(self) -> bool:
-        return steppable(self.net)
-
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
-        return stepper(self.net).encode(self._one_hot(x))
-
-    def step(self, x: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
-        return stepper(self.net).step(self._one_hot(x), state)
-
-    def _one_hot(self, x: torch.Tensor) -> torch.Tensor:
+    def transform(self, x: torch.Tensor) -> torch.Tensor:
         """(B, L, C - 1 + m): the phase channel replaced by the next phase's one-hot."""
         ahead = (x[..., self.column].round().long() + 1) % self.period  # (B, L)
         hot = F.one_hot(ahead, self.period).to(x.dtype)  # (B, L, m)

@@ -226,3 +226,22 @@ def test_an_interrupted_esrnn_fit_resumes_and_its_checkpoint_loads(tmp_path: Pat
     whole.save(saved)
     again = load_model(saved, device="cpu")
     pd.testing.assert_frame_equal(again.predict(6, history=frame), whole.predict(6))
+
+
+def test_initial_indices_start_from_each_series_seasonal_pattern() -> None:
+    # a series whose day (24 steps) alternates 1 and 4 every 12 hours, busier on 2 days of 7
+    from seqcast.models.channels import Channels
+    from seqcast.models.esrnn import seasonal_profiles
+
+    index = pd.date_range("2020-01-06", periods=24 * 7 * 4, freq="h")  # a Monday, 00:00
+    hours, days = np.asarray(index.hour), np.asarray(index.day_of_week)
+    y = np.where(hours < 12, 1.0, 4.0) * np.where(days < 2, 3.0, 1.0)
+    frame = pd.DataFrame({"y": y}, index=index)
+    channels = Channels.learn(frame, ["y"], (), (), "none", numbered=False, phase_period=168)
+    daily, weekly = seasonal_profiles(frame, channels, (24, 168))
+    assert daily.shape == (1, 24) and weekly.shape == (1, 168)
+    phase = int(calendar_steps(index[:1], index.freq)[0] % 168)  # the calendar phase of row 0
+    by_hour = np.roll(np.exp(daily[0]), -(phase % 24))  # row 0's hour first
+    np.testing.assert_allclose(by_hour[12] / by_hour[0], 4.0, rtol=1e-9)
+    by_day = np.roll(np.exp(weekly[0]), -phase).reshape(7, 24).mean(axis=1)
+    np.testing.assert_allclose(by_day[0] / by_day[3], 3.0, rtol=1e-9)

@@ -14,7 +14,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
+from seqcast.data.calendar import calendar_steps
 from seqcast.data.panel import is_panel, iter_series
 from seqcast.errors import SeqcastError
 from seqcast.models.channels import Channels
@@ -55,6 +57,18 @@ class ESRNN(NeuralForecaster):
     dilations : one LSTM layer per entry, step t reading step t - d's state.
     block_layers : layers per residual block (each block after the first adds its input).
     level_penalty : weight of the mean squared second difference of the log level.
+    spread : the LSTM also reads each input window's spread (the standard deviation of its
+        w log values, kept within 0.001 and 1), and its outputs (a point's or quantiles'
+        log values) are in units of that spread: a smooth series' forecast moves by a
+        fraction of its small spread, not by the network's noise. On M4 Hourly's
+        validation split its smooth daily cycles (H187, H182) forecast at MASE 4-6 with it,
+        3.7-22 without (the run-to-run spread of that noise).
+
+    The initial seasonal indices of each series start from its average seasonal pattern in
+    the training data (``seasonal_profiles``), not from 1: the weekly table of a series that
+    is 50 times busier on weekdays than at weekends otherwise learns too little of it in
+    the updates its windows give it (on M4 Hourly's spiky traffic series, sMAPE 22-39 %
+    against 28-56 % on the validation split).
 
     Values must be above 0 (multiplicative smoothing): ``scaling`` positive (the default)
     leaves such data as it is and shifts other data above 0; ``none`` refuses it.
@@ -70,6 +84,7 @@ class ESRNN(NeuralForecaster):
     dilations: tuple[int, ...] = (1, 2, 4, 8)
     block_layers: int = 2
     level_penalty: float = 50.0
+    spread: bool = True
     input_len: int = 32
     horizon: int = 8
     strategy: Strategy = "direct"
@@ -114,10 +129,10 @@ class ESRNN(NeuralForecaster):
         sMAPE loss (relative errors, as the paper's pinball loss in logs: on M4 Hourly's
         validation split OWA 0.527 against 0.571 with MAE), learning rate 3e-3, gradients
         clipped at 20, patience 5. On a panel: batches of 32 windows, 2,000 windows an
-        epoch (each scores every position), 30 epochs at most, and the weights of the five
-        best epochs averaged (``train.average_epochs``; Smyl averaged his last epochs'
-        forecasts; on M4 Hourly's validation split OWA 0.508 against 0.532 for the best
-        epoch alone, at no cost)."""
+        epoch (each scores every position), 30 epochs at most, patience 10, and the weights
+        of the five best epochs averaged (``train.average_epochs``; Smyl averaged his last
+        epochs' forecasts; on M4 Hourly's validation split OWA 0.508 against 0.532 for the
+        best epoch alone, at no cost)."""
         settings = dict(SETTINGS.get(season) or _generic(season))
         length = settings["window"] - 1 + max(2 * max(settings["dilations"]), 4 * horizon, 16)
         train: dict[str, Any] = {
@@ -129,7 +144,7 @@ class ESRNN(NeuralForecaster):
         }
         if panel:
             panel_train = {"epochs": 30, "batch_size": 32, "windows_per_epoch": 2_000}
-            train = {**train, **panel_train, "average_epochs": 5}
+            train = {**train, **panel_train, "average_epochs": 5, "patience": 10}
         return {**settings, "input_len": length, "horizon": horizon, "train": train}
 
     @classmethod
@@ -157,10 +172,12 @@ class ESRNN(NeuralForecaster):
 
     def learn_channels(self, data: pd.DataFrame, scaling: str, masked: bool) -> Channels:
         """The targets, the calendar phase (with seasons) and, on a panel, the series
-        number; with ``scaling`` none, a value at or below 0 is refused."""
+        number; with ``scaling`` none, a value at or below 0 is refused. Also each series'
+        average seasonal pattern in the training data (``seasonal_profiles``), which
+        the networks built for this fit start their initial seasonal indices from."""
         if scaling == "none":
             _refuse_non_positive(data, self.targets_)
-        return Channels.learn(
+        channels = Channels.learn(
             data,
             list(self.targets_),
             (),
@@ -170,17 +187,21 @@ class ESRNN(NeuralForecaster):
             masked=masked,
             phase_period=max(self.seasons, default=0),
         )
+        self.initial_indices_ = seasonal_profiles(data, channels, self.seasons)
+        return channels
 
     def _one_network(self, channels: Channels, n_targets: int) -> Any:
         """The network over ``learn_channels``' channels: one smoothing per series and
         target, the series read from its number's channel, the phase from its own."""
         numbered = channels.series_ids is not None
-        return self._network(
+        network = self._network(
             len(channels.series_ids or []) if numbered else 1,
             n_targets,
             channels.phase_column,
             channels.width - 1 if numbered else None,
         )
+        network.smoothing.start_from(getattr(self, "initial_indices_", None) or [])
+        return network
 
     def build(self, n_inputs: int, n_targets: int) -> Any:
         """The network for one series of ``n_targets`` columns and no phase channel (every
@@ -205,7 +226,52 @@ class ESRNN(NeuralForecaster):
             phase_column=phase_column,
             series_column=series_column,
             head=self.head,
+            spread=self.spread,
         )
+
+
+def seasonal_profiles(
+    data: pd.DataFrame, channels: Channels, seasons: tuple[int, ...]
+) -> list[np.ndarray]:
+    """Per season of length m, an (N·K, m) array: each series' and target's average log
+    seasonal index at each calendar phase (mod m) of the values the network sees (the
+    channels' scaling applied), row ``number`` x K + target. The values are divided by
+    their centred moving average over the longest season, the logs of these ratios
+    averaged per phase of the longest season and centred; with two seasons the first's
+    indices are those averages' means over the second's cycles, and the second's what is
+    left. A series shorter than the longest season, or a phase it never reaches, gets 0."""
+    if not seasons:
+        return []
+    longest = max(seasons)
+    frames = iter_series(data) if is_panel(data) else [(None, data)]
+    numbers = channels.series_numbers
+    k = len(channels.numeric)
+    tables = [np.zeros((max(len(numbers), 1) * k, m)) for m in seasons]
+    for key, frame in frames:
+        steps = calendar_steps(pd.DatetimeIndex(frame.index), to_offset(str(channels.freq)))
+        values = (frame[channels.numeric].to_numpy(dtype=float) - channels.shift) / channels.scale
+        for target in range(k):
+            row = numbers.get(key, 0) * k + target
+            profile = _log_profile(values[:, target], steps % longest, longest)
+            if len(seasons) == 2:
+                cycles = longest // seasons[0]
+                first = profile.reshape(cycles, seasons[0]).mean(axis=0)
+                tables[0][row], tables[1][row] = first, profile - np.tile(first, cycles)
+            else:
+                tables[0][row] = profile
+    return tables
+
+
+def _log_profile(values: np.ndarray, phases: np.ndarray, m: int) -> np.ndarray:
+    """(m,) the mean log ratio of ``values`` (T,) to their centred moving average over m
+    steps at each phase 0..m-1 (``phases`` (T,)), centred to a mean of 0."""
+    level = pd.Series(values).rolling(m, center=True, min_periods=m).mean().to_numpy()
+    ratio = np.log(np.clip(values, 1e-6, None) / np.clip(level, 1e-6, None))
+    kept = np.isfinite(ratio)
+    sums = np.bincount(phases[kept], weights=ratio[kept], minlength=m)
+    counts = np.bincount(phases[kept], minlength=m)
+    profile = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+    return profile - profile[counts > 0].mean() if counts.any() else profile
 
 
 def _generic(season: int) -> dict[str, Any]:

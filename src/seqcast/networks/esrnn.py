@@ -20,12 +20,14 @@ times ``level_penalty``) as ``penalty``, which ``seqcast.training`` adds to the 
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
 from seqcast.networks.heads import Head, rescale
 
 _TINY = 1e-6  # the least value the smoothing divides by
+_SPREAD_FLOOR, _SPREAD_CAP = 1e-3, 1.0  # a window's spread of log values: 0.1 % to e-fold
 
 
 class HoltWinters(nn.Module):
@@ -48,6 +50,14 @@ class HoltWinters(nn.Module):
         for table in (self.level_logit, self.season_logit, *self.initial):
             nn.init.zeros_(table.weight)  # a = g = 0.5, every index 1
         nn.init.constant_(self.season_logit.weight, -1.0)  # g ~ 0.27: seasons change slowly
+
+    def start_from(self, log_indices: list[np.ndarray]) -> None:
+        """Set the initial indices to exp of ``log_indices``, per season an (N, m) array
+        (``seqcast.models.esrnn.seasonal_profiles``); an empty list keeps them."""
+        with torch.no_grad():
+            for table, values in zip(self.initial, log_indices, strict=False):
+                weight: torch.Tensor = table.weight  # type: ignore[assignment]
+                weight.copy_(torch.as_tensor(values, dtype=weight.dtype))
 
     def forward(
         self, y: torch.Tensor, series: torch.Tensor, phase: torch.Tensor
@@ -183,15 +193,16 @@ class ESRNNNet(nn.Module):
         phase_column: int | None,
         series_column: int | None,
         head: Head | None = None,
+        spread: bool = False,
     ) -> None:
         super().__init__()
         self.k, self.window, self.horizon = n_targets, window, horizon
         self.seasons, self.level_penalty = seasons, level_penalty
         self.phase_column, self.series_column = phase_column, series_column
-        self.head = head
+        self.head, self.spread = head, spread
         self.params = 1 if head is None else head.params
         self.smoothing = HoltWinters(n_series * n_targets, seasons)
-        self.rnn = DilatedStack(window, hidden_size, dilations, block_layers)
+        self.rnn = DilatedStack(window + spread, hidden_size, dilations, block_layers)
         self.adapter = nn.Linear(hidden_size, horizon * self.params)
         self.penalty: torch.Tensor | None = None
 
@@ -211,8 +222,14 @@ class ESRNNNet(nn.Module):
         log_level = torch.log(levels.clamp_min(_TINY))
         deseasoned = torch.log(y / _product(indices, y, 0, length).clamp_min(_TINY))
         inputs = deseasoned.unfold(1, w, 1) - log_level[:, w - 1 :, None]  # (B', S, w)
+        if self.spread:  # the network reads each window's spread (B', S, 1) as well
+            spread = inputs.std(dim=2, unbiased=False, keepdim=True) + _SPREAD_FLOOR
+            spread = spread.clamp_max(_SPREAD_CAP)
+            inputs = torch.cat([inputs, torch.log(spread)], dim=2)  # (B', S, w + 1)
         raw = self.adapter(self.rnn(inputs))  # (B', S, H·P)
         positions = raw.shape[1]
+        if self.spread and (self.head is None or self.head.name == "quantile"):
+            raw = raw * spread  # log-space outputs in units of the window's spread
         raw = raw.reshape(batch * k, positions, h, self.params, 1)
         ahead = self._ahead(indices, y, positions)  # (B', S, H)
         scale = torch.exp(log_level[:, w - 1 :, None]) * ahead  # (B', S, H)

@@ -14,9 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
-from seqcast.data.calendar import calendar_steps
 from seqcast.data.panel import is_panel, iter_series
 from seqcast.errors import SeqcastError
 from seqcast.models.channels import Channels
@@ -248,11 +246,11 @@ def seasonal_profiles(
     k = len(channels.numeric)
     tables = [np.zeros((max(len(numbers), 1) * k, m)) for m in seasons]
     for key, frame in frames:
-        steps = calendar_steps(pd.DatetimeIndex(frame.index), to_offset(str(channels.freq)))
-        values = (frame[channels.numeric].to_numpy(dtype=float) - channels.shift) / channels.scale
+        features = channels.features(frame, key)  # scaled targets first, the phase mod longest
+        phases = features[:, channels.phase_column].astype(np.int64)
         for target in range(k):
             row = numbers.get(key, 0) * k + target
-            profile = _log_profile(values[:, target], steps % longest, longest)
+            profile = _log_profile(features[:, target], phases, longest)
             if len(seasons) == 2:
                 cycles = longest // seasons[0]
                 first = profile.reshape(cycles, seasons[0]).mean(axis=0)

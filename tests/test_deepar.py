@@ -91,6 +91,13 @@ def test_lagged_inputs_reach_back_inside_the_window() -> None:
     assert seen["x"][0, :, 2].tolist() == [0.0, 0.0, 2.0, 4.0, 6.0]
     defaults = create_model("deepar").defaults_for(24, 48, panel=True)
     assert defaults["lags"] == (24,) and defaults["train"]["loss"] == "student_t"
+    assert defaults["norm"] == "revin" and defaults["train"]["epochs"] == 30
+    assert "norm" not in create_model("deepar").defaults_for(24, 48)  # a series: mean
+    panel_model = create_model("deepar", **defaults)
+    assert panel_model.norm == "revin" and panel_model.train.loss == "student_t"
+    counts = {**defaults, "scaling": "none", "train": {**defaults["train"], "loss": "negbin"}}
+    with pytest.raises(SeqcastError, match="negbin .* set scaling=none and norm=mean"):
+        create_model("deepar", **counts)  # RevIN shifts values: a count loss says so
     with pytest.raises(SeqcastError, match=r"lags must lie in 2..input_len \(10\), got 11"):
         create_model("deepar", input_len=10, lags=(11,))
     with pytest.raises(SeqcastError, match=r"got 1 \(lag 1, the previous value, is always read"):

@@ -205,6 +205,7 @@ def test_defaults_follow_the_paper_per_frequency() -> None:
     assert hourly["input_len"] == 23 + 2 * 168
     assert hourly["train"]["average_epochs"] == 5  # on a panel; one series keeps the best
     assert "average_epochs" not in ESRNN.defaults_for(24, 48)["train"]
+    assert hourly["ensemble"] == 2 and "ensemble" not in ESRNN.defaults_for(24, 48)
     monthly = ESRNN.defaults_for(12, 18)
     assert monthly["window"] == 12 and monthly["input_len"] == 11 + 4 * 18
     weekly = ESRNN.defaults_for(52, 13)

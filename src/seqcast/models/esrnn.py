@@ -145,8 +145,8 @@ class ESRNN(NeuralForecaster):
         if panel:
             panel_train = {"epochs": 30, "batch_size": 32, "windows_per_epoch": 2_000}
             train = {**train, **panel_train, "average_epochs": 5, "patience": 10}
-        ensemble = {"ensemble": 2} if panel else {}
-        return {**settings, "input_len": length, "horizon": horizon, "train": train, **ensemble}
+            settings["ensemble"] = 2
+        return {**settings, "input_len": length, "horizon": horizon, "train": train}
 
     @classmethod
     def search_space(

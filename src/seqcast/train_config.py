@@ -32,6 +32,12 @@ class TrainConfig:
     valid_fraction : one series: the share of the last windows that validate (0: none).
     valid_steps : a panel: the last steps of every series whose windows validate (0: the
         model's horizon); ``valid_fraction`` 0 turns validation off here too.
+    valid_forecast : a recursive model validates by forecasting: from the last row before
+        each series' held-out stretch, and every ``valid_steps`` rows on through it, fed its
+        own point forecasts for ``valid_steps`` steps (0: to the stretch's end) as
+        ``predict`` is, scored as ``monitor`` says; instead of its one-step outputs on the
+        held-out windows (teacher forcing), whose errors on M4 Hourly hardly follow those
+        of its forecasts. A panel's stretch is ``valid_steps`` long: set it to the horizon.
     windows_per_epoch : 0 trains every epoch on every window; N > 0 on N windows drawn at
         random (without repeats) each epoch, for panels whose stride-1 windows are many and
         much alike.
@@ -78,6 +84,7 @@ class TrainConfig:
     valid_fraction: float = 0.2
     valid_steps: int = 0
     windows_per_epoch: int = 0
+    valid_forecast: bool = False
     seed: int = 0
     progress: bool = False
     monitor: Monitor = "mae"

@@ -169,6 +169,7 @@ def train(
     on_epoch: Callable[[History], None] | None = None,
     on_interrupt: Callable[[TrainState], None] | None = None,
     head: Head | None = None,
+    score: Callable[[nn.Module], tuple[float, float]] | None = None,
 ) -> TrainState:
     """Fit ``module`` on ``windows``; stop early on ``valid`` MAE or MSE (original units).
 
@@ -181,7 +182,8 @@ def train(
     raised by ``on_epoch``) hands ``on_interrupt`` the state of the last completed epoch,
     then re-raises. With a probabilistic ``head`` the module outputs its P parameters per
     value, (B, S, H·P·K), ``config.loss`` scores them, and validation scores their point
-    forecast.
+    forecast. ``score(module)``, when given, gives the validation MAE and MSE instead of
+    ``valid``'s windows (``train.valid_forecast``: the module's recursive forecasts).
 
     Training runs where ``module`` is (``device_of``): the windows go there once
     (``on_device``), batches are gathered there, and the loss is read back once per epoch.
@@ -206,6 +208,9 @@ def train(
     )
     monitored = history.valid_mse if config.monitor == "mse" else history.valid_mae
     best_score = min(monitored, default=math.inf)
+    if score is None and valid:
+        score = _window_score(valid, target_scale, per_window, head, config.precision)
+    validated = score is not None
     progress = Progress(config.epochs, "epoch") if config.progress else None
     try:
         for epoch in range(history.epochs + 1, config.epochs + 1):
@@ -220,34 +225,30 @@ def train(
                     "Lower train.lr or set train.clip_norm"
                 ) from None
             history.train_seconds.append(time.perf_counter() - clock)
-            mae, mse = (
-                evaluate(module, valid, target_scale, per_window, head, config.precision)
-                if valid
-                else (math.nan, math.nan)
-            )
+            mae, mse = score(module) if score is not None else (math.nan, math.nan)
             history.train_loss.append(mean_loss)
             history.valid_mae.append(mae)
             history.valid_mse.append(mse)
             history.seconds.append(time.perf_counter() - clock)
             history.peak_memory_mb = devices.peak_memory_mb(device)
-            score = mse if config.monitor == "mse" else mae
-            improved = valid is None or score < best_score
+            epoch_score = mse if config.monitor == "mse" else mae
+            improved = not validated or epoch_score < best_score
             if improved:
-                best_score, history.best_epoch = score, epoch
+                best_score, history.best_epoch = epoch_score, epoch
             if config.average_epochs > 1:
-                rank = score if valid is not None else -epoch  # without validation: the last
+                rank = epoch_score if validated else -epoch  # without validation: the last
                 before, kept = kept, _keep(kept, rank, epoch, module, config.average_epochs)
                 if kept is not before:  # this epoch is one of them: average again
                     best_state = _averaged(kept)
                     history.averaged = sorted(entry["epoch"] for entry in kept)
             elif improved:
                 best_state = copy.deepcopy(module.state_dict())
-            history.stopped = _why_stop(history, config, epoch, valid is not None)
+            history.stopped = _why_stop(history, config, epoch, validated)
             state = _snapshot(module, optimizer, best_state, history, generator, kept)
             if progress is not None:
                 progress.advance(
                     epoch,
-                    f"loss {mean_loss:.4g}, valid {config.monitor.upper()} {score:,.4g}, "
+                    f"loss {mean_loss:.4g}, valid {config.monitor.upper()} {epoch_score:,.4g}, "
                     f"{history.seconds[-1]:.2f} s",
                 )
             if on_epoch is not None:
@@ -265,6 +266,17 @@ def train(
     module.load_state_dict(best_state)
     module.eval()
     return state
+
+
+def _window_score(
+    valid: ResidentWindows,
+    target_scale: np.ndarray,
+    per_window: bool,
+    head: Head | None,
+    precision: Precision,
+) -> Callable[[nn.Module], tuple[float, float]]:
+    """A module's validation MAE and MSE on the held-out windows ``valid`` (``evaluate``)."""
+    return lambda module: evaluate(module, valid, target_scale, per_window, head, precision)
 
 
 def train_epoch(

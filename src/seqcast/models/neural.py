@@ -60,13 +60,12 @@ from seqcast.models.neural_checkpoint import (
 from seqcast.models.neural_fit import (
     TrainedNetwork,
     data_summary,
-    hold_out,
     refuse_negative_counts,
     train_network,
 )
-from seqcast.models.neural_forecast import forecast_windows, with_future
+from seqcast.models.neural_forecast import forecast_validation, forecast_windows, with_future
 from seqcast.models.neural_network import wrapped_network
-from seqcast.models.neural_windows import data_windows, panel_ends
+from seqcast.models.neural_windows import data_windows, training_windows
 from seqcast.models.padding import forecast_padding, pad_front
 from seqcast.models.registry import create_model
 from seqcast.networks import NORMS, Norm
@@ -152,6 +151,11 @@ class NeuralForecaster(Forecaster):
             raise SeqcastError(f"{self.name}: id_embedding must be 0 or more")
         if self.ensemble < 1:
             raise SeqcastError(f"{self.name}: ensemble must be at least 1")
+        if self.train.valid_forecast and self.strategy != "recursive":
+            raise SeqcastError(
+                f"{self.name}: train.valid_forecast validates a recursive model's forecasts; "
+                f"a {self.strategy} model's validation already scores its forecasts"
+            )
         if self.train.loss == "quantile" and self.strategy == "recursive":
             raise SeqcastError(
                 f"{self.name}: a recursive forecast samples paths from a distribution; use "
@@ -309,7 +313,7 @@ class NeuralForecaster(Forecaster):
         # shift for every series would break its proportionality (only norm none keeps it).
         scaling = "none" if panel and self.norm != "none" else self.scaling
         channels = self.learn_channels(data, scaling, short > 0)
-        windows, held = self._training_windows(data, channels, valid)
+        windows, held = training_windows(self, data, channels, valid)
         trained_on = data_summary(data, self.targets_)
         resumed = saved_train_state(resume, self, trained_on) if resume is not None else None
 
@@ -318,6 +322,12 @@ class NeuralForecaster(Forecaster):
             if on_epoch is not None:
                 on_epoch(progress.history)
 
+        per_window = self.train.loss_scale == "window" or (
+            self.train.loss_scale == "auto" and panel
+        )
+        score = None
+        if self.train.valid_forecast and held is not None:
+            score = forecast_validation(self, channels, held, per_window=per_window)
         saver = None
         if interrupt_checkpoint is not None:
             saver = InterruptSaver(interrupt_checkpoint, self, channels, trained_on)
@@ -330,9 +340,9 @@ class NeuralForecaster(Forecaster):
                 held,
                 self.train,
                 n_targets=len(self.targets_),
-                per_window=self.train.loss_scale == "window"
-                or (self.train.loss_scale == "auto" and panel),
+                per_window=per_window,
                 head=self.head,
+                score=score,
                 resume=resumed,
                 on_epoch=after_epoch,
                 on_interrupt=saver.save if saver is not None else None,
@@ -367,37 +377,6 @@ class NeuralForecaster(Forecaster):
     def phase_period(self) -> int:
         """m: the network reads each row's calendar phase in a season of m steps (0: none)."""
         return 0
-
-    def _training_windows(
-        self, data: pd.DataFrame, channels: Channels, valid: pd.DataFrame | None
-    ) -> tuple[Windows, Windows | None]:
-        """The windows to train on and those to validate on (see ``fit``)."""
-        windows = self.windows(data, channels)
-        if len(windows) < 1:
-            raise SeqcastError(
-                f"{self.name}: the data is too short for one window of {self.input_len} "
-                f"steps and {self.network_horizon} targets"
-            )
-        if valid is not None:
-            held = self.windows(valid, channels)
-            if len(held) < 1:
-                raise SeqcastError(
-                    f"{self.name}: the validation part has {len(valid)} steps, too few for one "
-                    f"window of {self.input_len} steps and {self.network_horizon} targets"
-                )
-            return windows, held
-        if self.train.valid_fraction == 0:
-            return windows, None
-        return hold_out(
-            windows,
-            panel_ends(
-                data, channels, input_len=self.input_len, network_horizon=self.network_horizon
-            ),
-            fraction=self.train.valid_fraction,
-            steps=self.train.valid_steps or self.horizon,
-            input_len=self.input_len,
-            network_horizon=self.network_horizon,
-        )
 
     @property
     def has_intervals(self) -> bool:

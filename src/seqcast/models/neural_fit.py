@@ -161,6 +161,7 @@ def train_network(
     on_epoch: Callable[[TrainedNetwork], None] | None = None,
     on_interrupt: Interrupt | None = None,
     trained_on: dict[str, Any] | None = None,
+    score: Callable[[Any], tuple[float, float]] | None = None,
 ) -> TrainedNetwork:
     """Build the network (``build()``: one module, or an ensemble whose ``members`` train one
     after another, member i shuffling with ``config.seed`` + i) from torch's generator
@@ -170,9 +171,10 @@ def train_network(
     so far). Ctrl-C hands ``on_interrupt(member, state, module, first)`` the interrupted
     member's last completed epoch (``seqcast.training.train``), the whole module and member
     0's finished history (None while member 0 trains); ``resume`` goes on from there,
-    exactly as the run would have. A non-finite loss raises ``NonFiniteLoss`` whose ``kept``
-    is the network with the best weights seen. Every record carries ``trained_on``
-    (``data_summary`` of the training data).
+    exactly as the run would have. ``score(member)``, when given, validates each member in
+    place of ``valid``'s windows (``training.train``). A non-finite loss raises
+    ``NonFiniteLoss`` whose ``kept`` is the network with the best weights seen. Every record
+    carries ``trained_on`` (``data_summary`` of the training data).
 
     The network is built on the CPU (the same weights on any device), then moved once to
     ``config.device`` with the windows (``training.on_device``), and trained there; its
@@ -215,6 +217,7 @@ def train_network(
                     on_epoch=after_epoch,
                     on_interrupt=interrupted,
                     head=head,
+                    score=score,
                 )
                 histories.append(state.history)
         except NonFiniteLoss as error:

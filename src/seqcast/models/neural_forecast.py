@@ -20,12 +20,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from seqcast.errors import SeqcastError
 from seqcast.models.base import rows_after
 from seqcast.models.intervals import bound_probabilities, ordered
 from seqcast.models.neural_fit import TrainedNetwork
+from seqcast.training import History
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from seqcast.data.windows import Windows
     from seqcast.models.channels import Channels
+    from seqcast.models.neural_windows import WindowedModel
     from seqcast.networks.heads import Head
 
 CHUNK = 8192  # windows per forward pass when forecasting many origins
@@ -90,6 +96,85 @@ def forecast_windows(
     else:
         bounds = head.quantiles(params, probabilities)  # (O, n, K, 2L)
     return np.concatenate([point[..., None], ordered(bounds)], axis=-1)
+
+
+def forecast_origins(valid: Windows, steps: int) -> tuple[np.ndarray, int]:
+    """The origins (rows of ``valid.values``) whose recursive forecasts validate, and n, the
+    steps each forecasts: in every series (one, or each of a panel's), from the last input
+    row of its first held-out window, every n rows while n of its held-out targets follow;
+    n = ``steps``, or less where a series' held-out stretch is shorter (0: the shortest
+    stretch)."""
+    series = np.zeros(len(valid), dtype=np.int64) if valid.series is None else valid.series
+    _, which = np.unique(series, return_inverse=True)
+    first = np.full(which.max() + 1, np.iinfo(np.int64).max)
+    np.minimum.at(first, which, valid.starts + valid.length - 1)  # the last input row
+    end = np.zeros_like(first)
+    np.maximum.at(end, which, valid.starts + valid.steps.max() + valid.horizon)  # last target
+    stretch = int((end - first).min())
+    n = min(steps, stretch) if steps > 0 else stretch
+    ranges = [np.arange(f, e - n + 1, n) for f, e in zip(first, end, strict=True)]
+    origins = np.concatenate(ranges)
+    return origins, n
+
+
+def forecast_validation(
+    model: WindowedModel, channels: Channels, held: Windows, *, per_window: bool
+) -> Callable[[Any], tuple[float, float]]:
+    """``train.valid_forecast``'s score of a module: ``forecast_scores`` of its forecasts
+    from ``forecast_origins(held, model.train.valid_steps)``."""
+    origins, steps = forecast_origins(held, model.train.valid_steps)
+    if steps < 2:
+        raise SeqcastError(
+            f"{model.name}: train.valid_forecast forecasts each series' held-out steps, and "
+            f"it has {steps}; set train.valid_steps to the horizon (2 or more)"
+        )
+    return lambda module: forecast_scores(
+        TrainedNetwork(channels, module, History()),
+        held.values,
+        origins,
+        steps,
+        input_len=model.input_len,
+        n_targets=len(model.targets_),
+        head=model.head,
+        per_window=per_window,
+    )
+
+
+def forecast_scores(
+    trained: TrainedNetwork,
+    features: np.ndarray,
+    origins: np.ndarray,
+    steps: int,
+    *,
+    input_len: int,
+    n_targets: int,
+    head: Head | None,
+    per_window: bool,
+) -> tuple[float, float]:
+    """MAE and MSE of the recursive point forecasts of the ``steps`` rows after each of
+    ``origins`` (rows of ``features`` (T, C), scaled), in the targets' units, or with
+    ``per_window`` in units of each input window's spread (as ``training.evaluate`` scores
+    windows)."""
+    k = n_targets
+    point = forecast_windows(
+        trained,
+        features,
+        origins,
+        origins + steps,
+        steps,
+        input_len=input_len,
+        n_targets=k,
+        recursive=True,
+        head=head,
+        seed=0,
+        phase=trained.channels.phase,
+    )[..., 0]  # (O, n, K)
+    scale, shift = trained.channels.scale[:k], trained.channels.shift[:k]
+    error = point - (features[origins[:, None] + np.arange(1, steps + 1), :k] * scale + shift)
+    if per_window:  # the spread as ``training.window_spread`` takes it
+        inputs = features[origins[:, None] + np.arange(1 - input_len, 1), :k]  # (O, L, K)
+        error = error / (np.sqrt(inputs.var(axis=1, keepdims=True) + 1e-5) * np.abs(scale))
+    return float(np.abs(error).mean()), float(np.square(error).mean())
 
 
 def _run(

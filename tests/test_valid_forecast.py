@@ -4,9 +4,13 @@ outputs under teacher forcing."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_cli
 
 from seqcast import SeqcastError, create_model
 from seqcast.data.panel import drop_last, from_series, iter_series
@@ -82,3 +86,20 @@ def test_forecast_validation_is_refused_where_it_cannot_apply() -> None:
     model = create_model("deepar", input_len=24, train={"epochs": 1, "valid_forecast": True})
     with pytest.raises(SeqcastError, match="set train.valid_steps to the horizon"):
         model.fit(panel(), "y")  # a recursive model's horizon is 1: one held-out step
+
+
+def test_the_command_line_fits_with_forecast_validation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = panel().reset_index()
+    data.to_csv(tmp_path / "p.csv", index=False)
+    read = ["--csv", str(tmp_path / "p.csv"), "--id-column", "id", "--date-column", "time"]
+    fit = ["fit", *read, "--target", "y", "--model", "deepar", "--no-progress"]
+    fit += ["--set", "input_len=24", "--set", "train.epochs=2"]
+    fit += ["--set", "train.valid_forecast=true"]
+    code, _, err = run_cli([*fit, "--out", str(tmp_path / "none")], capsys)
+    assert code != 0 and "set train.valid_steps to the horizon" in err
+    steps = ["--set", "train.valid_steps=6"]
+    assert run_cli([*fit, *steps, "--out", str(tmp_path / "m")], capsys)[0] == 0
+    history = json.loads((tmp_path / "m" / "training.json").read_text())["history"]
+    assert len(history["valid_mae"]) == 2 and history["best_epoch"] in (1, 2)

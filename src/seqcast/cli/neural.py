@@ -85,7 +85,9 @@ def fit(
 
     --set train.loss=quantile (or normal, student_t, negbin) trains a model that forecasts
     its own distribution: seqcast forecast --levels 80,95 then draws its intervals
-    (docs/intervals.md).
+    (docs/intervals.md). --set train.valid_forecast=true --set train.valid_steps=N makes a
+    recursive model (deepar, or any with strategy=recursive) early-stop on its own N-step
+    forecasts of the held-out part instead of its one-step outputs (docs/neural.md).
 
     Example: seqcast fit --dataset ridership --target rail --model gru --set input_len=56
     --train-start 2016-01 --train-end 2018-12 --valid-start 2019-01 --valid-end 2019-05

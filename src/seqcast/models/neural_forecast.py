@@ -24,7 +24,7 @@ from seqcast.errors import SeqcastError
 from seqcast.models.base import rows_after
 from seqcast.models.intervals import bound_probabilities, ordered
 from seqcast.models.neural_fit import TrainedNetwork
-from seqcast.training import History
+from seqcast.training import History, window_spread
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -120,44 +120,54 @@ def forecast_origins(valid: Windows, steps: int) -> tuple[np.ndarray, int]:
 def forecast_validation(
     model: WindowedModel, channels: Channels, held: Windows, *, per_window: bool
 ) -> Callable[[Any], tuple[float, float]]:
-    """``train.valid_forecast``'s score of a module: ``forecast_scores`` of its forecasts
-    from ``forecast_origins(held, model.train.valid_steps)``."""
+    """``train.valid_forecast``'s score of a module: ``forecast_errors`` of its forecasts
+    from ``forecast_origins(held, model.train.valid_steps)``. What every epoch compares
+    against (the held-out values, each window's spread) is taken here, once."""
+    import torch
+
     origins, steps = forecast_origins(held, model.train.valid_steps)
     if steps < 2:
         raise SeqcastError(
             f"{model.name}: train.valid_forecast forecasts each series' held-out steps, and "
             f"it has {steps}; set train.valid_steps to the horizon (2 or more)"
         )
-    return lambda module: forecast_scores(
-        TrainedNetwork(channels, module, History()),
-        held.values,
-        origins,
-        steps,
+    k = len(model.targets_)
+    scale, shift = channels.scale[:k], channels.shift[:k]
+    ahead = held.values[origins[:, None] + np.arange(1, steps + 1), :k]  # (O, n, K), scaled
+    units = np.ones((1, 1, k))
+    if per_window:  # each window's spread, as ``training.evaluate`` divides by it
+        inputs = held.values[origins[:, None] + np.arange(1 - model.input_len, 1)]  # (O, L, C)
+        spread = window_spread(torch.as_tensor(inputs, dtype=torch.float64), k).numpy()
+        units = spread * np.abs(scale)  # (O, 1, K), in the targets' units
+    return functools.partial(
+        forecast_errors,
+        channels=channels,
+        features=held.values,
+        origins=origins,
+        actual=ahead * scale + shift,
+        units=units,
         input_len=model.input_len,
-        n_targets=len(model.targets_),
         head=model.head,
-        per_window=per_window,
     )
 
 
-def forecast_scores(
-    trained: TrainedNetwork,
+def forecast_errors(
+    module: Any,
+    *,
+    channels: Channels,
     features: np.ndarray,
     origins: np.ndarray,
-    steps: int,
-    *,
+    actual: np.ndarray,
+    units: np.ndarray,
     input_len: int,
-    n_targets: int,
     head: Head | None,
-    per_window: bool,
 ) -> tuple[float, float]:
-    """MAE and MSE of the recursive point forecasts of the ``steps`` rows after each of
-    ``origins`` (rows of ``features`` (T, C), scaled), in the targets' units, or with
-    ``per_window`` in units of each input window's spread (as ``training.evaluate`` scores
-    windows)."""
-    k = n_targets
+    """MAE and MSE of ``module``'s recursive point forecasts of the ``actual`` (O, n, K)
+    values after ``origins`` (rows of ``features`` (T, C), scaled), each error divided by
+    ``units`` (broadcast against (O, n, K))."""
+    steps, k = actual.shape[1:]
     point = forecast_windows(
-        trained,
+        TrainedNetwork(channels, module, History()),
         features,
         origins,
         origins + steps,
@@ -167,13 +177,9 @@ def forecast_scores(
         recursive=True,
         head=head,
         seed=0,
-        phase=trained.channels.phase,
-    )[..., 0]  # (O, n, K)
-    scale, shift = trained.channels.scale[:k], trained.channels.shift[:k]
-    error = point - (features[origins[:, None] + np.arange(1, steps + 1), :k] * scale + shift)
-    if per_window:  # the spread as ``training.window_spread`` takes it
-        inputs = features[origins[:, None] + np.arange(1 - input_len, 1), :k]  # (O, L, K)
-        error = error / (np.sqrt(inputs.var(axis=1, keepdims=True) + 1e-5) * np.abs(scale))
+        phase=channels.phase,
+    )[..., 0]  # (O, n, K), in the targets' units
+    error = (point - actual) / units
     return float(np.abs(error).mean()), float(np.square(error).mean())
 
 

@@ -38,8 +38,13 @@ def test_segrnn_schedule_follows_the_reference() -> None:
     np.testing.assert_allclose(
         [learning_rate(halve, e) for e in (1, 2, 3)], [5e-3, 2.5e-3, 1.25e-3]
     )
-    with pytest.raises(SeqcastError, match="lr_schedule must be"):
-        TrainConfig(lr_schedule="cosine")  # type: ignore[arg-type]
+    cosine = TrainConfig(lr=0.01, epochs=4, lr_schedule="cosine")
+    np.testing.assert_allclose(  # (1 + cos(pi k / 4)) / 2 for k = 0..3
+        [learning_rate(cosine, e) for e in (1, 2, 3, 4)],
+        [0.01, 0.01 * (2 + 2**0.5) / 4, 0.005, 0.01 * (2 - 2**0.5) / 4],
+    )
+    with pytest.raises(SeqcastError, match="lr_schedule must be one of .*cosine"):
+        TrainConfig(lr_schedule="step")  # type: ignore[arg-type]
 
 
 def test_presets_hold_the_paper_settings_and_take_overrides() -> None:

@@ -21,7 +21,7 @@ POINT_LOSSES: tuple[str, ...] = get_args(PointLoss)
 DISTRIBUTION_LOSSES: tuple[str, ...] = get_args(DistributionLoss)
 Optimizer = Literal["sgd", "adam", "adamw"]
 Monitor = Literal["mae", "mse"]
-Schedule = Literal["constant", "halve", "segrnn"]
+Schedule = Literal["constant", "halve", "segrnn", "cosine"]
 LossScale = Literal["auto", "none", "window"]
 
 
@@ -43,7 +43,9 @@ class TrainConfig:
         much alike.
     monitor : the validation metric early stopping watches, ``mae`` or ``mse``.
     lr_schedule : ``constant``; ``halve`` (x0.5 after every epoch, DLinear's); ``segrnn``
-        (the SegRNN reference's: epoch 1 at lr/25, epochs 2-4 at lr, then x0.8 per epoch).
+        (the SegRNN reference's: epoch 1 at lr/25, epochs 2-4 at lr, then x0.8 per epoch);
+        ``cosine`` (from lr at epoch 1 down half a cosine, toward 0 after the last of
+        ``epochs``: lr (1 + cos(pi (e - 1) / E)) / 2, so the last epochs take small steps).
     loss_scale : ``window`` divides each window's errors by the spread (standard deviation)
         of its target inputs, in the loss and in the validation score, so series of any size
         weigh the same; ``none`` leaves them in the data's units; ``auto``: ``window`` on a
@@ -131,8 +133,8 @@ class TrainConfig:
             ),
             (self.monitor in ("mae", "mse"), "monitor must be mae or mse"),
             (
-                self.lr_schedule in ("constant", "halve", "segrnn"),
-                "lr_schedule must be constant, halve or segrnn",
+                self.lr_schedule in ("constant", "halve", "segrnn", "cosine"),
+                "lr_schedule must be constant, halve, segrnn or cosine",
             ),
             (self.precision in ("fp32", "tf32", "bf16"), "precision must be fp32, tf32 or bf16"),
             (

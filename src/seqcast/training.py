@@ -104,6 +104,8 @@ def learning_rate(config: TrainConfig, epoch: int) -> float:
         if epoch == 1:
             return config.lr / 25  # the reference builds a OneCycleLR it never steps
         return config.lr * 0.8 ** max(epoch - 4, 0)
+    if config.lr_schedule == "cosine":
+        return config.lr * (1 + math.cos(math.pi * (epoch - 1) / config.epochs)) / 2
     return config.lr
 
 

@@ -38,6 +38,7 @@ CASES = {
     "conv_gru": ("conv_gru", {"strategy": "direct", "horizon": H}),
     "dlinear": ("dlinear", {"strategy": "direct", "horizon": H}),
     "segrnn": ("segrnn", {"strategy": "direct", "horizon": H, "seg_len": 6, "hidden_size": 16}),
+    "deepar (logs, Student-t head)": ("deepar", {"scaling": "log", "lags": (12,)}),
     "mlp (quantile head)": (
         "mlp",
         {"strategy": "direct", "horizon": H, "train": {"epochs": 2, "loss": "quantile"}},

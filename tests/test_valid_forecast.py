@@ -55,12 +55,18 @@ def test_one_series_forecasts_its_held_out_fifth_in_stretches() -> None:
     assert n == 14 and origins.tolist() == [65]
 
 
-@pytest.mark.parametrize("loss_scale", ["none", "window"])
-def test_the_score_is_the_error_of_predict_and_the_best_epoch_is_kept(loss_scale: str) -> None:
+@pytest.mark.parametrize(
+    ("loss_scale", "scaling"), [("none", "standard"), ("window", "standard"), ("none", "log")]
+)
+def test_the_score_is_the_error_of_predict_and_the_best_epoch_is_kept(
+    loss_scale: str, scaling: str
+) -> None:
     data = panel()
     train = {"epochs": 4, "patience": 10, "lr": 0.01, "batch_size": 16, "seed": 3}
     train |= {"valid_forecast": True, "valid_steps": 6, "loss_scale": loss_scale}
-    model = create_model("deepar", input_len=24, lags=(6,), norm="revin", train=train)
+    model = create_model(
+        "deepar", input_len=24, lags=(6,), norm="revin", scaling=scaling, train=train
+    )
     model.fit(data, "y")
     history = model.trained_.history
     assert len(history.valid_mae) == 4
@@ -70,6 +76,8 @@ def test_the_score_is_the_error_of_predict_and_the_best_epoch_is_kept(loss_scale
     errors = []
     for (key, past), (_, actual) in zip(iter_series(before), iter_series(data), strict=True):
         error = forecast.loc[key, "y"].to_numpy() - actual["y"].to_numpy()[-6:]
+        if scaling == "log":  # a logged target's errors are those of its logs
+            error = np.log(forecast.loc[key, "y"].to_numpy() / actual["y"].to_numpy()[-6:])
         if loss_scale == "window":  # in units of the spread of the input window
             error = error / np.sqrt(past["y"].to_numpy()[-24:].var() + 1e-5)
         errors.append(error)

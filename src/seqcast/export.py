@@ -47,7 +47,9 @@ class Forecasting(nn.Module):
 
     ``shift``/``scale`` (N,) scale the N numeric channels as training did; the other C - N
     channels (one-hots, static values, the series number) come as ``Channels.features``
-    gives them. A ``recursive`` network is fed its own point forecast H times."""
+    gives them; the first ``logged`` numeric channels enter as their logs, and those targets'
+    forecasts come back through exp. A ``recursive`` network is fed its own point forecast
+    H times."""
 
     def __init__(
         self,
@@ -58,9 +60,11 @@ class Forecasting(nn.Module):
         horizon: int,
         recursive: bool,
         head: Head | None,
+        logged: int = 0,
     ) -> None:
         super().__init__()
         self.network, self.k, self.horizon = network, n_targets, horizon
+        self.logged = logged
         self.recursive, self.head = recursive, head
         self.shift: torch.Tensor
         self.scale: torch.Tensor
@@ -70,8 +74,11 @@ class Forecasting(nn.Module):
 
     def forward(self, window: torch.Tensor) -> torch.Tensor:
         batch = window.shape[0]
-        n = self.shift.shape[0]
-        x = torch.cat([(window[..., :n] - self.shift) / self.scale, window[..., n:]], dim=-1)
+        n, logged = self.shift.shape[0], self.logged
+        numeric = window[..., :n]
+        if logged > 0:
+            numeric = torch.cat([numeric[..., :logged].log(), numeric[..., logged:]], dim=-1)
+        x = torch.cat([(numeric - self.shift) / self.scale, window[..., n:]], dim=-1)
         if self.recursive:
             raw = self._recursive(x)  # (B, H, P, K)
         else:
@@ -79,10 +86,14 @@ class Forecasting(nn.Module):
             raw = out[:, : self.horizon]
         shift, scale = self.shift[: self.k], self.scale[: self.k]
         if self.head is None:
-            return raw[:, :, 0] * scale + shift
-        from seqcast.networks.heads import rescale
+            point = raw[:, :, 0] * scale + shift
+        else:
+            from seqcast.networks.heads import rescale
 
-        return self.head.point(rescale(self.head, raw, shift, scale))
+            point = self.head.point(rescale(self.head, raw, shift, scale))
+        if logged > 0:
+            point = torch.cat([point[..., :logged].exp(), point[..., logged:]], dim=-1)
+        return point
 
     def _recursive(self, x: torch.Tensor) -> torch.Tensor:
         """(B, H, P, K) the outputs of H steps, each fed the last one's point forecast; a
@@ -136,6 +147,7 @@ def forecasting_module(model: NeuralForecaster, horizon: int | None = None) -> F
         steps,
         recursive,
         model.head,
+        channels.logged,
     ).eval()
 
 

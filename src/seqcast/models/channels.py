@@ -17,7 +17,10 @@ Channels, in this order (``Channels.features``):
 
 Scaling is ``standard``, ``minmax``, ``none`` or ``positive``: values left as they are
 when every one is above 0 (a multiplicative model needs them so), else shifted so that
-the least becomes one standard deviation and divided by it.
+the least becomes one standard deviation and divided by it. Before it, the first
+``logged`` numeric columns (the targets, with ``scaling=log``) may enter as their natural
+logs: the network then learns and forecasts logs, and ``from_logs`` turns its forecasts
+(points, sample paths, quantiles alike, since exp keeps their order) back into values.
 
 Only the first group is normalised per window; the rest pass unchanged.
 """
@@ -53,6 +56,7 @@ class Channels:
     masked: bool = False  # a mask channel: the model pads short series
     phase_period: int = 0  # m: a channel of each row's calendar phase in m steps (0: none)
     freq: str | None = None  # the frequency the phase counts in
+    logged: int = 0  # the first numeric columns that enter as their logs
 
     @classmethod
     def learn(
@@ -65,16 +69,19 @@ class Channels:
         numbered: bool,
         masked: bool = False,
         phase_period: int = 0,
+        logged: int = 0,
     ) -> Channels:
         """Channels fitted on ``data`` (a series or a panel); ``numbered`` adds the series
         number (panels only), ``masked`` the mask of padded rows, ``phase_period`` the
-        calendar phase."""
+        calendar phase, ``logged`` the first numeric columns that enter as logs."""
         panel = is_panel(data)
         (require_numeric_panel if panel else require_numeric)(data, [*numeric, *static])
         missing = [c for c in known_ahead if c not in data.columns]
         if missing:
             raise SeqcastError(f"no known-ahead column {missing[0]!r} in the data")
-        shift, scale = _scaler(data[numeric].to_numpy(dtype=float), scaling)
+        refuse_non_positive(data, numeric[:logged], LOG_NEEDS)
+        values = _with_logs(data[numeric].to_numpy(dtype=float), logged)
+        shift, scale = _scaler(values, scaling)
         per_series = _static_values(data, list(static))  # (N, S)
         spread = per_series.std(axis=0)
         return cls(
@@ -89,6 +96,7 @@ class Channels:
             masked=masked,
             phase_period=phase_period,
             freq=_freq(data) if phase_period else None,
+            logged=logged,
         )
 
     @property
@@ -130,7 +138,9 @@ class Channels:
     def features(self, data: pd.DataFrame, key: Any = None) -> np.ndarray:
         """(T, C) channels of one series (``key``: its id in a panel)."""
         require_numeric(data, self.numeric)
-        numeric = (data[self.numeric].to_numpy(dtype=float) - self.shift) / self.scale
+        refuse_non_positive(data, self.numeric[: self.logged], LOG_NEEDS, key)
+        values = _with_logs(data[self.numeric].to_numpy(dtype=float), self.logged)
+        numeric = (values - self.shift) / self.scale
         blocks = [numeric]
         for column, categories in self.categories.items():
             values = data[column].astype(str).to_numpy()
@@ -160,6 +170,23 @@ class Channels:
             blocks.append(np.full((len(data), 1), float(self.series_numbers[key])))
         return np.concatenate(blocks, axis=1)
 
+    def from_logs(self, values: np.ndarray, axis: int = -1) -> np.ndarray:
+        """``values`` of the targets along ``axis`` (K entries), the logged ones as values:
+        their exp; the others as they are."""
+        if not self.logged:
+            return values
+        moved = np.moveaxis(np.array(values, dtype=float), axis, -1)
+        moved[..., : self.logged] = np.exp(moved[..., : self.logged])
+        return np.moveaxis(moved, -1, axis)
+
+    def to_logs(self, values: np.ndarray) -> np.ndarray:
+        """(..., K) target values, the logged ones as their logs (``from_logs`` undone)."""
+        if not self.logged:
+            return values
+        out = np.array(values, dtype=float)
+        out[..., : self.logged] = np.log(out[..., : self.logged])
+        return out
+
     def panel_features(self, panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(R, C) channels of every series one after another, and (N,) their lengths."""
         blocks = [self.features(frame, key) for key, frame in iter_series(panel)]
@@ -181,6 +208,7 @@ class Channels:
             "masked": self.masked,
             "phase_period": self.phase_period,
             "freq": self.freq,
+            "logged": self.logged,
         }
 
     @classmethod
@@ -197,7 +225,40 @@ class Channels:
             masked=bool(record.get("masked", False)),
             phase_period=int(record.get("phase_period", 0)),
             freq=record.get("freq"),
+            logged=int(record.get("logged", 0)),
         )
+
+
+LOG_NEEDS = "scaling=log forecasts its logs, which need values above 0 (use scaling standard)"
+
+
+def refuse_non_positive(
+    data: pd.DataFrame, columns: list[str], needs: str, key: Any = None
+) -> None:
+    """Raise naming the series (``key``, or each of a panel's), the column and the date of
+    the first value of ``columns`` at or below 0; ``needs`` says why they must be above."""
+    if not columns:
+        return
+    frames = iter_series(data) if is_panel(data) else [(key, data)]
+    for series, frame in frames:
+        for column in columns:
+            values = frame[column].to_numpy(dtype=float)
+            bad = np.flatnonzero(values <= 0)
+            if len(bad):
+                where = f"series {series!r}, " if series is not None else ""
+                raise SeqcastError(
+                    f"{where}column {column!r} is {values[bad[0]]:g} on "
+                    f"{frame.index[bad[0]]}; {needs}"
+                )
+
+
+def _with_logs(values: np.ndarray, logged: int) -> np.ndarray:
+    """(T, N) ``values`` with their first ``logged`` columns as logs (a new array)."""
+    if not logged:
+        return values
+    out = values.copy()
+    out[:, :logged] = np.log(out[:, :logged])
+    return out
 
 
 def _static_values(data: pd.DataFrame, static: list[str]) -> np.ndarray:

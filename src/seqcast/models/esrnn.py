@@ -17,10 +17,14 @@ import pandas as pd
 
 from seqcast.data.panel import is_panel, iter_series
 from seqcast.errors import SeqcastError
-from seqcast.models.channels import Channels
+from seqcast.models.channels import Channels, refuse_non_positive
 from seqcast.models.neural import NeuralForecaster, Scaling, Strategy
 from seqcast.models.registry import register_model
 from seqcast.networks import Norm
+
+NEEDS_POSITIVE = (
+    "esrnn's multiplicative smoothing needs values above 0 (set scaling=positive to shift them)"
+)
 
 # season -> the paper's settings (M4 Hourly, Monthly, Quarterly, Yearly)
 SETTINGS: dict[int, dict[str, Any]] = {
@@ -177,7 +181,7 @@ class ESRNN(NeuralForecaster):
         average seasonal pattern in the training data (``seasonal_profiles``), which
         the networks built for this fit start their initial seasonal indices from."""
         if scaling == "none":
-            _refuse_non_positive(data, self.targets_)
+            refuse_non_positive(data, self.targets_, NEEDS_POSITIVE)
         channels = Channels.learn(
             data,
             list(self.targets_),
@@ -285,19 +289,3 @@ def _generic(season: int) -> dict[str, Any]:
         "hidden_size": 40,
         "level_penalty": 50.0,
     }
-
-
-def _refuse_non_positive(data: pd.DataFrame, targets: list[str]) -> None:
-    """Raise naming the first series, column and date with a value at or below 0."""
-    frames = iter_series(data) if is_panel(data) else [(None, data)]
-    for key, frame in frames:
-        for column in targets:
-            values = frame[column].to_numpy(dtype=float)
-            bad = np.flatnonzero(values <= 0)
-            if len(bad):
-                where = f"series {key!r}, " if key is not None else ""
-                raise SeqcastError(
-                    f"esrnn: {where}column {column!r} is {values[bad[0]]:g} on "
-                    f"{frame.index[bad[0]]}; its multiplicative smoothing needs values above 0 "
-                    "(set scaling=positive to shift them)"
-                )

@@ -73,7 +73,7 @@ from seqcast.train_config import DISTRIBUTION_LOSSES, TrainConfig, make_train_co
 from seqcast.training import History, NonFiniteLoss
 
 Strategy = Literal["recursive", "direct", "seq2seq"]
-Scaling = Literal["standard", "minmax", "none", "positive"]
+Scaling = Literal["standard", "minmax", "none", "positive", "log"]
 N = TypeVar("N", bound="NeuralForecaster")
 
 
@@ -88,8 +88,11 @@ class NeuralForecaster(Forecaster):
     known_ahead : categorical columns known in advance (e.g. ``day_type``); step t's input
         holds a one-hot of step t+1's value, so forecasts need them for the future too.
     scaling : per-column ``standard`` or ``minmax`` scaling fitted on the training part,
-        ``positive`` (kept above 0: ``seqcast.models.channels``) or ``none`` (on a panel
-        only with ``norm`` none: a per-window normalisation replaces it).
+        ``positive`` (kept above 0: ``seqcast.models.channels``), ``log`` (the targets'
+        natural logs, then ``standard``: the network learns relative changes, and its
+        forecasts and intervals come back through exp; values must be above 0) or ``none``.
+        On a panel with a ``norm`` the per-window normalisation replaces the global scaler
+        (``log`` keeps its logs).
     norm : per-window normalisation of the numeric inputs, undone on the forecast:
         ``revin`` (mean 0, deviation 1, then a learned affine map), ``last`` (minus the last
         value), ``mean`` (over the mean absolute value) or ``none``. RevIN and mean keep a
@@ -143,8 +146,10 @@ class NeuralForecaster(Forecaster):
             raise SeqcastError(
                 f"{self.name} gives one output per window; use the recursive or direct strategy"
             )
-        if self.scaling not in ("standard", "minmax", "none", "positive"):
-            raise SeqcastError(f"{self.name}: scaling must be standard, minmax, none or positive")
+        if self.scaling not in ("standard", "minmax", "none", "positive", "log"):
+            raise SeqcastError(
+                f"{self.name}: scaling must be standard, minmax, none, positive or log"
+            )
         if self.norm not in NORMS:
             raise SeqcastError(f"{self.name}: norm must be one of {', '.join(NORMS)}")
         if self.id_embedding < 0:
@@ -311,7 +316,8 @@ class NeuralForecaster(Forecaster):
         self.padded_ = short  # series shorter than a window, padded
         # On a panel the per-window normalisation replaces the global scaler, whose one
         # shift for every series would break its proportionality (only norm none keeps it).
-        scaling = "none" if panel and self.norm != "none" else self.scaling
+        base = "standard" if self.scaling == "log" else self.scaling  # log: then standard
+        scaling = "none" if panel and self.norm != "none" else base
         channels = self.learn_channels(data, scaling, short > 0)
         windows, held = training_windows(self, data, channels, valid)
         trained_on = data_summary(data, self.targets_)
@@ -372,6 +378,7 @@ class NeuralForecaster(Forecaster):
             numbered,
             masked,
             self.phase_period(),
+            logged=len(self.targets_) if self.scaling == "log" else 0,
         )
 
     def phase_period(self) -> int:

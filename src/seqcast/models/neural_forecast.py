@@ -76,10 +76,11 @@ def forecast_windows(
     raw = run(origins, last, horizon, None, head=head)  # (O, n, P, K)
     k = n_targets
     scale, shift = trained.channels.scale[:k], trained.channels.shift[:k]
+    values = trained.channels.from_logs  # a logged target's forecasts are its logs
     if head is None:
-        return (raw[:, :, 0] * scale + shift)[..., None]
+        return values(raw[:, :, 0] * scale + shift)[..., None]
     params = rescale(head, raw, shift, scale)
-    point = head.point(params)  # (O, n, K)
+    point = values(head.point(params))  # (O, n, K)
     if not levels:
         return point[..., None]
     probabilities = bound_probabilities(levels)
@@ -91,10 +92,10 @@ def forecast_windows(
             each = np.repeat(group, SAMPLE_PATHS)  # S rows per origin
             parts.append(run(origins[each], last[each], horizon, draws_of, head=head)[:, :, 0])
         draws = np.concatenate(parts)
-        paths = draws.reshape(len(origins), SAMPLE_PATHS, horizon, k) * scale + shift
+        paths = values(draws.reshape(len(origins), SAMPLE_PATHS, horizon, k) * scale + shift)
         bounds = np.moveaxis(np.quantile(paths, probabilities, axis=1), 0, -1)
     else:
-        bounds = head.quantiles(params, probabilities)  # (O, n, K, 2L)
+        bounds = values(head.quantiles(params, probabilities), axis=-2)  # (O, n, K, 2L)
     return np.concatenate([point[..., None], ordered(bounds)], axis=-1)
 
 
@@ -164,7 +165,7 @@ def forecast_errors(
 ) -> tuple[float, float]:
     """MAE and MSE of ``module``'s recursive point forecasts of the ``actual`` (O, n, K)
     values after ``origins`` (rows of ``features`` (T, C), scaled), each error divided by
-    ``units`` (broadcast against (O, n, K))."""
+    ``units`` (broadcast against (O, n, K)); a logged target's values are its logs."""
     steps, k = actual.shape[1:]
     point = forecast_windows(
         TrainedNetwork(channels, module, History()),
@@ -179,7 +180,7 @@ def forecast_errors(
         seed=0,
         phase=channels.phase,
     )[..., 0]  # (O, n, K), in the targets' units
-    error = (point - actual) / units
+    error = (channels.to_logs(point) - actual) / units  # a logged target's in its logs
     return float(np.abs(error).mean()), float(np.square(error).mean())
 
 

@@ -1,0 +1,91 @@
+"""``scaling=log``: a neural model learns and forecasts the logs of its targets; its point
+forecasts, sample paths and quantiles come back through exp."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seqcast import SeqcastError, create_model
+from seqcast.data.panel import from_series
+from seqcast.models.channels import Channels
+
+
+def growing(n: int = 200, rate: float = 0.02) -> pd.DataFrame:
+    """Hourly values growing by ``rate`` a step with a multiplicative daily cycle: their
+    logs are a line plus a sine."""
+    t = np.arange(n, dtype=float)
+    y = 5 * np.exp(rate * t + 0.3 * np.sin(2 * np.pi * t / 24))
+    index = pd.date_range("2024-01-01", periods=n, freq="h", name="time")
+    return pd.DataFrame({"y": y, "x": np.cos(t)}, index=index)
+
+
+def test_the_logged_targets_enter_as_standardised_logs_and_come_back() -> None:
+    data = growing()
+    channels = Channels.learn(data, ["y", "x"], (), (), "standard", False, logged=1)
+    logs = np.log(data["y"].to_numpy())
+    assert channels.shift[0] == pytest.approx(logs.mean())
+    assert channels.scale[0] == pytest.approx(logs.std())
+    features = channels.features(data)
+    np.testing.assert_allclose(features[:, 0], (logs - logs.mean()) / logs.std())
+    x = data["x"].to_numpy()  # a covariate is not logged
+    np.testing.assert_allclose(features[:, 1], (x - x.mean()) / x.std())
+    values = np.array([[[1.5, -2.0], [0.1, 3.0]]])  # (1, 2, K=2)
+    back = channels.from_logs(values)
+    np.testing.assert_allclose(back, [[[np.exp(1.5), -2.0], [np.exp(0.1), 3.0]]])
+    np.testing.assert_allclose(channels.to_logs(back), values)
+    along = channels.from_logs(np.moveaxis(values, -1, 1), axis=1)  # K on another axis
+    np.testing.assert_allclose(np.moveaxis(along, 1, -1), back)
+    assert Channels.from_dict(channels.to_dict()).logged == 1
+
+
+def test_a_linear_network_on_logs_extrapolates_exponential_growth() -> None:
+    # The logs of the next 24 values are a linear map of the last 48 logs (a line plus a
+    # daily sine): a linear network fits them, and its forecasts come back as values.
+    data = growing(260)
+    train = {"epochs": 300, "lr": 0.01, "patience": 300, "valid_fraction": 0.0, "seed": 0}
+    model = create_model(
+        "linear", input_len=48, strategy="direct", horizon=24, scaling="log", train=train
+    ).fit(data.iloc[:-24], "y")
+    truth = data["y"].to_numpy()[-24:]  # 5 e^(0.02 t + 0.3 sin(2 pi t / 24)), t = 236..259
+    forecast = model.predict(24)["y"].to_numpy()
+    np.testing.assert_allclose(forecast, truth, rtol=0.02)
+
+
+def test_intervals_of_a_logged_deepar_stay_above_zero_around_its_forecast() -> None:
+    rng = np.random.default_rng(0)
+    series = {}
+    for i in range(3):  # values near 0 whose swings are a share of their level
+        t = np.arange(150, dtype=float)
+        y = (1 + i) * 0.05 * np.exp(0.5 * np.sin(2 * np.pi * t / 12) + 0.1 * rng.normal(size=150))
+        index = pd.date_range("2024-01-01", periods=150, freq="h", name="time")
+        series[f"s{i}"] = pd.DataFrame({"y": y}, index=index)
+    panel = from_series(series)
+    train = {"epochs": 3, "batch_size": 32, "seed": 1}
+    model = create_model("deepar", input_len=24, lags=(12,), scaling="log", train=train)
+    bounds = model.fit(panel, "y").predict_interval(12, levels=(80, 95))
+    assert bounds.shape == (36, 5)
+    assert (bounds["y_lo_95"] > 0).all()
+    assert (bounds["y_lo_95"] <= bounds["y_lo_80"]).all()
+    assert (bounds["y_lo_80"] <= bounds["y"]).all() and (bounds["y"] <= bounds["y_hi_80"]).all()
+    assert (bounds["y_hi_80"] <= bounds["y_hi_95"]).all()
+
+
+def test_values_at_or_below_zero_are_refused_by_name() -> None:
+    data = growing(100)
+    data.iloc[40, 0] = 0.0
+    model = create_model("mlp", input_len=24, scaling="log", train={"epochs": 1})
+    with pytest.raises(SeqcastError, match=r"column 'y' is 0 on 2024-01-02 16:00:00.*scaling"):
+        model.fit(data, "y")
+    fitted = model.fit(growing(100), "y")
+    later = growing(120)
+    later.iloc[110, 0] = -1.0
+    with pytest.raises(SeqcastError, match=r"column 'y' is -1 on 2024-01-05 14:00:00"):
+        fitted.predict(3, history=later)
+    series = {"a": growing(80), "b": growing(80)}
+    series["b"].iloc[5, 0] = 0.0
+    with pytest.raises(SeqcastError, match=r"series 'b', column 'y' is 0"):
+        create_model("mlp", input_len=24, scaling="log").fit(from_series(series), "y")
+    with pytest.raises(SeqcastError, match="'scaling' must be one of .*'log', got 'exp'"):
+        create_model("mlp", scaling="exp")

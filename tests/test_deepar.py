@@ -91,7 +91,9 @@ def test_lagged_inputs_reach_back_inside_the_window() -> None:
     assert seen["x"][0, :, 2].tolist() == [0.0, 0.0, 2.0, 4.0, 6.0]
     defaults = create_model("deepar").defaults_for(24, 48, panel=True)
     assert defaults["lags"] == (24,) and defaults["train"]["loss"] == "student_t"
-    assert defaults["norm"] == "revin" and defaults["train"]["epochs"] == 30
+    assert defaults["norm"] == "revin" and defaults["scaling"] == "log_or_standard"
+    assert defaults["train"]["epochs"] == 25 and defaults["train"]["lr_schedule"] == "cosine"
+    assert defaults["train"]["valid_fraction"] == 0.0  # the last epoch's weights
     assert "norm" not in create_model("deepar").defaults_for(24, 48)  # a series: mean
     panel_model = create_model("deepar", **defaults)
     assert panel_model.norm == "revin" and panel_model.train.loss == "student_t"

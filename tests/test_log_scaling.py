@@ -3,11 +3,13 @@ forecasts, sample paths and quantiles come back through exp."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from seqcast import SeqcastError, create_model
+from seqcast import SeqcastError, create_model, load_model
 from seqcast.data.panel import from_series
 from seqcast.models.channels import Channels
 
@@ -87,5 +89,22 @@ def test_values_at_or_below_zero_are_refused_by_name() -> None:
     series["b"].iloc[5, 0] = 0.0
     with pytest.raises(SeqcastError, match=r"series 'b', column 'y' is 0"):
         create_model("mlp", input_len=24, scaling="log").fit(from_series(series), "y")
-    with pytest.raises(SeqcastError, match="'scaling' must be one of .*'log', got 'exp'"):
+    with pytest.raises(
+        SeqcastError, match="'scaling' must be one of .*'log_or_standard', got 'exp'"
+    ):
         create_model("mlp", scaling="exp")
+
+
+def test_log_or_standard_takes_logs_of_positive_data_alone(tmp_path: Path) -> None:
+    positive, with_zero = growing(100), growing(100)
+    with_zero.iloc[10, 0] = 0.0
+    settings = {"input_len": 24, "scaling": "log_or_standard", "train": {"epochs": 1}}
+    logged = create_model("mlp", **settings).fit(positive, "y")
+    assert logged.trained_.channels.logged == 1
+    plain = create_model("mlp", **settings).fit(with_zero, "y")
+    assert plain.trained_.channels.logged == 0  # standard scaling: the 0 is a value
+    assert plain.trained_.channels.scale[0] == pytest.approx(with_zero["y"].std(ddof=0))
+    logged.save(tmp_path / "logged")
+    reloaded = load_model(tmp_path / "logged")
+    assert reloaded.trained_.channels.logged == 1
+    pd.testing.assert_frame_equal(reloaded.predict(5, history=positive), logged.predict(5))

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, get_args
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,7 @@ from seqcast.train_config import DISTRIBUTION_LOSSES, TrainConfig, make_train_co
 from seqcast.training import History, NonFiniteLoss
 
 Strategy = Literal["recursive", "direct", "seq2seq"]
-Scaling = Literal["standard", "minmax", "none", "positive", "log"]
+Scaling = Literal["standard", "minmax", "none", "positive", "log", "log_or_standard"]
 N = TypeVar("N", bound="NeuralForecaster")
 
 
@@ -90,7 +90,9 @@ class NeuralForecaster(Forecaster):
     scaling : per-column ``standard`` or ``minmax`` scaling fitted on the training part,
         ``positive`` (kept above 0: ``seqcast.models.channels``), ``log`` (the targets'
         natural logs, then ``standard``: the network learns relative changes, and its
-        forecasts and intervals come back through exp; values must be above 0) or ``none``.
+        forecasts and intervals come back through exp; values must be above 0),
+        ``log_or_standard`` (``log`` when every training value of the targets is above 0,
+        else ``standard``) or ``none``.
         On a panel with a ``norm`` the per-window normalisation replaces the global scaler
         (``log`` keeps its logs).
     norm : per-window normalisation of the numeric inputs, undone on the forecast:
@@ -146,9 +148,9 @@ class NeuralForecaster(Forecaster):
             raise SeqcastError(
                 f"{self.name} gives one output per window; use the recursive or direct strategy"
             )
-        if self.scaling not in ("standard", "minmax", "none", "positive", "log"):
+        if self.scaling not in get_args(Scaling):
             raise SeqcastError(
-                f"{self.name}: scaling must be standard, minmax, none, positive or log"
+                f"{self.name}: scaling must be one of {', '.join(get_args(Scaling))}"
             )
         if self.norm not in NORMS:
             raise SeqcastError(f"{self.name}: norm must be one of {', '.join(NORMS)}")
@@ -316,7 +318,8 @@ class NeuralForecaster(Forecaster):
         self.padded_ = short  # series shorter than a window, padded
         # On a panel the per-window normalisation replaces the global scaler, whose one
         # shift for every series would break its proportionality (only norm none keeps it).
-        base = "standard" if self.scaling == "log" else self.scaling  # log: then standard
+        # log and log_or_standard: the logs (if taken) standardised, or left to the norm.
+        base = "standard" if self.scaling.startswith("log") else self.scaling
         scaling = "none" if panel and self.norm != "none" else base
         channels = self.learn_channels(data, scaling, short > 0)
         windows, held = training_windows(self, data, channels, valid)
@@ -378,8 +381,15 @@ class NeuralForecaster(Forecaster):
             numbered,
             masked,
             self.phase_period(),
-            logged=len(self.targets_) if self.scaling == "log" else 0,
+            logged=len(self.targets_) if self.takes_logs(data) else 0,
         )
+
+    def takes_logs(self, data: pd.DataFrame) -> bool:
+        """Whether the targets enter as their logs: ``scaling`` log, or log_or_standard
+        with every value of them in the training ``data`` above 0."""
+        if self.scaling == "log_or_standard":
+            return bool((data[self.targets_].to_numpy(dtype=float) > 0).all())
+        return self.scaling == "log"
 
     def phase_period(self) -> int:
         """m: the network reads each row's calendar phase in a season of m steps (0: none)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_cli
 
 from seqcast import SeqcastError, create_model, load_model
 from seqcast.data.panel import from_series
@@ -108,3 +109,27 @@ def test_log_or_standard_takes_logs_of_positive_data_alone(tmp_path: Path) -> No
     reloaded = load_model(tmp_path / "logged")
     assert reloaded.trained_.channels.logged == 1
     pd.testing.assert_frame_equal(reloaded.predict(5, history=positive), logged.predict(5))
+
+
+def test_the_command_line_fits_on_logs_and_forecasts_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = growing(120)
+    data.to_csv(tmp_path / "g.csv", index_label="time")
+    read = ["--csv", str(tmp_path / "g.csv"), "--date-column", "time"]
+    fit = ["fit", *read, "--target", "y", "--model", "mlp", "--no-progress"]
+    fit += ["--set", "input_len=24", "--set", "train.epochs=3", "--set", "scaling=log"]
+    fit += ["--set", "train.lr_schedule=cosine"]
+    assert run_cli([*fit, "--out", str(tmp_path / "m")], capsys)[0] == 0
+    reloaded = load_model(tmp_path / "m" / "model.pt")
+    assert reloaded.scaling == "log" and reloaded.trained_.channels.logged == 1
+    assert reloaded.train.lr_schedule == "cosine"
+    forecast = reloaded.predict(4, history=data[["y"]])
+    assert forecast.shape == (4, 1) and (forecast["y"] > 0).all()
+    bad = data.copy()
+    bad.iloc[3, 0] = -2.0
+    bad.to_csv(tmp_path / "bad.csv", index_label="time")
+    fit[2] = str(tmp_path / "bad.csv")
+    code, _, err = run_cli([*fit, "--out", str(tmp_path / "bad")], capsys)
+    assert code != 0 and "column 'y' is -2 on 2024-01-01 03:00:00" in err
+    assert not (tmp_path / "bad").exists()  # nothing written for a refused fit

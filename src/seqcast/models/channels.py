@@ -229,7 +229,10 @@ class Channels:
         )
 
 
-LOG_NEEDS = "scaling=log forecasts its logs, which need values above 0 (use scaling standard)"
+LOG_NEEDS = (
+    "the model takes its targets' logs (scaling log), which need values above 0 "
+    "(use scaling standard or log_or_standard)"
+)
 
 
 def refuse_non_positive(

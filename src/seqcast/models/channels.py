@@ -181,11 +181,7 @@ class Channels:
 
     def to_logs(self, values: np.ndarray) -> np.ndarray:
         """(..., K) target values, the logged ones as their logs (``from_logs`` undone)."""
-        if not self.logged:
-            return values
-        out = np.array(values, dtype=float)
-        out[..., : self.logged] = np.log(out[..., : self.logged])
-        return out
+        return _with_logs(values, self.logged)
 
     def panel_features(self, panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(R, C) channels of every series one after another, and (N,) their lengths."""
@@ -256,11 +252,12 @@ def refuse_non_positive(
 
 
 def _with_logs(values: np.ndarray, logged: int) -> np.ndarray:
-    """(T, N) ``values`` with their first ``logged`` columns as logs (a new array)."""
+    """(..., N) ``values`` with their first ``logged`` columns (last axis) as logs, in a new
+    float array; ``values`` themselves when none are logged."""
     if not logged:
         return values
-    out = values.copy()
-    out[:, :logged] = np.log(out[:, :logged])
+    out = np.array(values, dtype=float)
+    out[..., :logged] = np.log(out[..., :logged])
     return out
 
 

@@ -107,7 +107,8 @@ class DeepAR(_Recurrent):
         settings = {"input_len": length, "strategy": "recursive", "lags": lags, "train": train}
         if not panel:
             return settings
-        # 25 epochs of 50,000 windows: 587-700 s on 2 AMD EPYC cores, 30 ran past 10 minutes
+        # 25 epochs of 50,000 windows: 587-628 s on 2 AMD EPYC cores (701 s beside a test
+        # run); 30 epochs ran past 10 minutes there
         schedule = {"epochs": 25, "lr_schedule": "cosine", "valid_fraction": 0.0}
         return {
             **settings,

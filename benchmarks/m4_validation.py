@@ -34,6 +34,7 @@ from seqcast.models.intervals import level_name
 from seqcast.results import fresh_path, results_dir, write_json
 
 HORIZON, SEASON = 48, 24
+INTERVAL_SCORES = ("coverage", "acd", "msis")  # of the --level intervals
 
 
 def main() -> None:
@@ -74,7 +75,7 @@ def main() -> None:
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "rows": rows,
     }
-    interval = ["coverage", "acd", "msis"] if args.level else []
+    interval = list(INTERVAL_SCORES) if args.level else []
     table = [
         f"| model | settings | sMAPE | MASE | OWA | {' | '.join([*interval, 'seconds'])} |",
         "| --- " * (6 + len(interval)) + "|",
@@ -99,7 +100,7 @@ def _interval_scores(scores: dict[str, float], level: float | None) -> dict[str,
     if not level:
         return {}
     name = level_name(level)
-    return {kind: scores[f"{kind}_{name}"] for kind in ("coverage", "acd", "msis")}
+    return {kind: scores[f"{kind}_{name}"] for kind in INTERVAL_SCORES}
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ import pandas as pd
 from seqcast.data.panel import is_panel, iter_series
 from seqcast.errors import SeqcastError
 from seqcast.models.channels import Channels, refuse_non_positive
-from seqcast.models.neural import NeuralForecaster, Scaling, Strategy
+from seqcast.models.neural import NeuralForecaster
+from seqcast.models.neural_settings import Scaling, Strategy
 from seqcast.models.registry import register_model
 from seqcast.networks import Norm
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar, get_args
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -65,15 +65,14 @@ from seqcast.models.neural_fit import (
 )
 from seqcast.models.neural_forecast import forecast_validation, forecast_windows, with_future
 from seqcast.models.neural_network import wrapped_network
+from seqcast.models.neural_settings import Scaling, Strategy, check_settings
 from seqcast.models.neural_windows import data_windows, training_windows
 from seqcast.models.padding import forecast_padding, pad_front
 from seqcast.models.registry import create_model
-from seqcast.networks import NORMS, Norm
+from seqcast.networks import Norm
 from seqcast.train_config import DISTRIBUTION_LOSSES, TrainConfig, make_train_config
 from seqcast.training import History, NonFiniteLoss
 
-Strategy = Literal["recursive", "direct", "seq2seq"]
-Scaling = Literal["standard", "minmax", "none", "positive", "log", "log_or_standard"]
 N = TypeVar("N", bound="NeuralForecaster")
 
 
@@ -135,46 +134,7 @@ class NeuralForecaster(Forecaster):
         self.known_ahead = tuple(self.known_ahead)
         self.static = tuple(self.static)
         self.require_positive("input_len", "horizon")
-        if self.strategy not in ("recursive", "direct", "seq2seq"):
-            raise SeqcastError(
-                f"{self.name}: strategy must be recursive, direct or seq2seq, got {self.strategy!r}"
-            )
-        if self.strategy == "recursive" and self.horizon != 1:
-            raise SeqcastError(
-                f"{self.name}: the recursive strategy trains a one-step model; "
-                "leave horizon at 1 (forecast any number of steps)"
-            )
-        if self.strategy == "seq2seq" and not self.sequence_output:
-            raise SeqcastError(
-                f"{self.name} gives one output per window; use the recursive or direct strategy"
-            )
-        if self.scaling not in get_args(Scaling):
-            raise SeqcastError(
-                f"{self.name}: scaling must be one of {', '.join(get_args(Scaling))}"
-            )
-        if self.norm not in NORMS:
-            raise SeqcastError(f"{self.name}: norm must be one of {', '.join(NORMS)}")
-        if self.id_embedding < 0:
-            raise SeqcastError(f"{self.name}: id_embedding must be 0 or more")
-        if self.ensemble < 1:
-            raise SeqcastError(f"{self.name}: ensemble must be at least 1")
-        if self.train.valid_forecast and self.strategy != "recursive":
-            raise SeqcastError(
-                f"{self.name}: train.valid_forecast validates a recursive model's forecasts; "
-                f"a {self.strategy} model's validation already scores its forecasts"
-            )
-        if self.train.loss == "quantile" and self.strategy == "recursive":
-            raise SeqcastError(
-                f"{self.name}: a recursive forecast samples paths from a distribution; use "
-                "train.loss normal, student_t or negbin, or the direct strategy for quantiles"
-            )
-        if self.train.loss == "negbin" and (
-            self.scaling != "none" or self.norm not in ("mean", "none")
-        ):
-            raise SeqcastError(
-                f"{self.name}: a negbin (count) loss needs values that are never shifted: "
-                "set scaling=none and norm=mean (or none)"
-            )
+        check_settings(self)
 
     @classmethod
     def defaults_for(cls, season: int, horizon: int, *, panel: bool = False) -> dict[str, Any]:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from seqcast.errors import SeqcastError
-from seqcast.models.neural import NeuralForecaster, Strategy
+from seqcast.models.neural import NeuralForecaster
+from seqcast.models.neural_settings import Strategy
 from seqcast.models.registry import register_model
 from seqcast.networks import Norm
 from seqcast.train_config import DISTRIBUTION_LOSSES

@@ -14,6 +14,7 @@ import torch
 from conftest import run_cli
 
 from seqcast import SeqcastError, create_model
+from seqcast.data.panel import from_series
 from seqcast.export import export_model
 
 if not os.environ.get("CI"):
@@ -39,6 +40,7 @@ CASES = {
     "dlinear": ("dlinear", {"strategy": "direct", "horizon": H}),
     "segrnn": ("segrnn", {"strategy": "direct", "horizon": H, "seg_len": 6, "hidden_size": 16}),
     "deepar (logs, Student-t head)": ("deepar", {"scaling": "log", "lags": (12,)}),
+    "deepar (shifted logs)": ("deepar", {"scaling": "log", "log_offset": 0.5, "lags": (12,)}),
     "mlp (quantile head)": (
         "mlp",
         {"strategy": "direct", "horizon": H, "train": {"epochs": 2, "loss": "quantile"}},
@@ -127,6 +129,10 @@ def test_exports_refuse_what_they_cannot_write(hourly: pd.DataFrame, tmp_path: P
     recursive.fit(data, "y")
     with pytest.raises(SeqcastError, match="forecasts recursively from 2 channels, 1 of them"):
         export_model(recursive, tmp_path / "d", horizon=3)
+    panel = from_series({"a": hourly, "b": hourly * 2})
+    shifted = create_model("mlp", input_len=24, scaling="log", log_offset=0.1, train={"epochs": 1})
+    with pytest.raises(SeqcastError, match=r"log_offset 0.1.*does not say which series"):
+        export_model(shifted.fit(panel, "y"), tmp_path / "e")
     taken = tmp_path / "taken"
     taken.mkdir()
     (taken / "mine.txt").write_text("a user's file")

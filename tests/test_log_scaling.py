@@ -133,3 +133,99 @@ def test_the_command_line_fits_on_logs_and_forecasts_values(
     code, _, err = run_cli([*fit, "--out", str(tmp_path / "bad")], capsys)
     assert code != 0 and "column 'y' is -2 on 2024-01-01 03:00:00" in err
     assert not (tmp_path / "bad").exists()  # nothing written for a refused fit
+
+
+def spiky_panel(n: int = 150) -> pd.DataFrame:
+    """Two hourly series near 0 at night and high by day, one with zeros: shifted logs'
+    case."""
+    t = np.arange(n, dtype=float)
+    day = np.clip(np.sin(2 * np.pi * t / 12), 0, None)
+    index = pd.date_range("2024-01-01", periods=n, freq="h", name="time")
+    return from_series(
+        {
+            "a": pd.DataFrame({"y": 0.2 + 40 * day}, index=index),
+            "b": pd.DataFrame({"y": 100 * day}, index=index),  # zeros at night
+        }
+    )
+
+
+def test_a_log_offset_shifts_each_series_by_a_share_of_its_own_mean() -> None:
+    panel = spiky_panel()
+    channels = Channels.learn(panel, ["y"], (), (), "none", False, logged=1, log_offset=0.1)
+    means = panel.groupby(level=0)["y"].mean()
+    assert channels.offset_ids == ["a", "b"]
+    np.testing.assert_allclose(channels.offsets[:, 0], 0.1 * means.to_numpy())
+    for key, frame in panel.groupby(level=0):
+        got = channels.features(frame.droplevel(0), key)[:, 0]
+        np.testing.assert_allclose(got, np.log(frame["y"].to_numpy() + 0.1 * means[key]))
+    logs = np.array([[[0.5], [1.0]], [[2.0], [3.0]]])  # (O=2, n=2, K=1): an origin of each
+    offsets = channels.offsets  # (2, 1)
+    back = channels.from_logs(logs, offsets=offsets)
+    np.testing.assert_allclose(back[0, :, 0], np.exp([0.5, 1.0]) - 0.1 * means["a"])
+    np.testing.assert_allclose(back[1, :, 0], np.exp([2.0, 3.0]) - 0.1 * means["b"])
+    paths = np.repeat(logs[:, None], 4, axis=1)  # (O, S=4, n, K): the same per path
+    np.testing.assert_allclose(channels.from_logs(paths, offsets=offsets)[:, 2], back)
+    restored = Channels.from_dict(channels.to_dict())
+    assert restored.offset_ids == ["a", "b"] and restored.log_offset == 0.1
+    np.testing.assert_allclose(restored.offsets, channels.offsets)
+    new = spiky_panel().xs("a", level=0) * 3  # a series unseen in training: its own mean
+    np.testing.assert_allclose(restored.offset_of(new, "c"), [0.3 * means["a"]])
+
+
+def test_shifted_logs_forecast_as_plain_logs_of_the_shifted_series(tmp_path: Path) -> None:
+    # deepar with log_offset on a panel sees exactly what plain logs see of each series
+    # shifted up by its c: the same seed gives the same network, and its forecasts, paths'
+    # bounds included, are the shifted model's less c.
+    panel = spiky_panel()
+    c = 0.5 * panel.groupby(level=0)["y"].mean()
+    lifted = panel.assign(y=panel["y"] + c.reindex(panel.index.get_level_values(0)).to_numpy())
+    train = {"epochs": 2, "batch_size": 32, "seed": 3}
+    settings = {"input_len": 24, "lags": (12,), "scaling": "log", "train": train}
+    shifted = create_model("deepar", log_offset=0.5, **settings).fit(panel, "y")
+    plain = create_model("deepar", **settings).fit(lifted, "y")
+    got = shifted.predict_interval(6, levels=(90,))
+    want = plain.predict_interval(6, levels=(90,))
+    lift = c.reindex(got.index.get_level_values(0)).to_numpy()[:, None]
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy() - lift, rtol=1e-6, atol=1e-6)
+    assert (got["y_lo_90"] > -lift[:, 0]).all()  # above -c: exp(.) > 0
+    shifted.save(tmp_path / "shifted")
+    reloaded = load_model(tmp_path / "shifted")
+    pd.testing.assert_frame_equal(reloaded.predict(6, history=panel), shifted.predict(6))
+
+
+def test_log_offset_admits_zeros_and_refuses_what_it_cannot_shift() -> None:
+    panel = spiky_panel()
+    settings = {"input_len": 24, "train": {"epochs": 1}}
+    with pytest.raises(SeqcastError, match=r"series 'b', column 'y' is 0 on"):
+        create_model("mlp", scaling="log", **settings).fit(panel, "y")
+    either = create_model("mlp", scaling="log_or_standard", log_offset=0.1, **settings)
+    assert either.fit(panel, "y").trained_.channels.logged == 1  # zeros lie above -c
+    plain = create_model("mlp", scaling="log_or_standard", **settings).fit(panel, "y")
+    assert plain.trained_.channels.logged == 0  # zeros: standard scaling without a shift
+    low = panel.copy()
+    low.iloc[3, 0] = -50.0  # series a's c is 0.1 x its mean, about 1.3
+    with pytest.raises(SeqcastError, match=r"series 'a', column 'y' is -50 \(at or below -1"):
+        create_model("mlp", scaling="log", log_offset=0.1, **settings).fit(low, "y")
+    negative = panel.assign(y=-panel["y"] - 1)
+    with pytest.raises(SeqcastError, match=r"series 'a', column 'y' has a mean of -1.*above 0"):
+        create_model("mlp", scaling="log", log_offset=0.1, **settings).fit(negative, "y")
+    with pytest.raises(SeqcastError, match="log_offset must be 0 or more, got -0.1"):
+        create_model("mlp", scaling="log", log_offset=-0.1)
+    with pytest.raises(SeqcastError, match="log_offset shifts the targets before their logs"):
+        create_model("mlp", log_offset=0.1)
+
+
+def test_the_command_line_fits_shifted_logs_on_data_with_zeros(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = spiky_panel().xs("b", level=0)  # zeros every night
+    data.to_csv(tmp_path / "b.csv", index_label="time")
+    fit = ["fit", "--csv", str(tmp_path / "b.csv"), "--date-column", "time", "--target", "y"]
+    fit += ["--model", "mlp", "--no-progress", "--set", "input_len=24", "--set", "scaling=log"]
+    fit += ["--set", "log_offset=0.1", "--set", "train.epochs=2"]
+    assert run_cli([*fit, "--out", str(tmp_path / "m")], capsys)[0] == 0
+    reloaded = load_model(tmp_path / "m" / "model.pt")
+    assert reloaded.log_offset == 0.1
+    np.testing.assert_allclose(reloaded.trained_.channels.offsets, [[0.1 * data["y"].mean()]])
+    forecast = reloaded.predict(4, history=data)
+    assert forecast.shape == (4, 1) and (forecast["y"] > -0.1 * data["y"].mean()).all()

@@ -47,9 +47,10 @@ class Forecasting(nn.Module):
 
     ``shift``/``scale`` (N,) scale the N numeric channels as training did; the other C - N
     channels (one-hots, static values, the series number) come as ``Channels.features``
-    gives them; the first ``logged`` numeric channels enter as their logs, and those targets'
-    forecasts come back through exp. A ``recursive`` network is fed its own point forecast
-    H times."""
+    gives them; the first ``logged`` numeric channels enter as their logs (of the values +
+    ``offset`` (logged,), a single series' log offset c), and those targets' forecasts come
+    back through exp, less c. A ``recursive`` network is fed its own point forecast H
+    times."""
 
     def __init__(
         self,
@@ -61,6 +62,7 @@ class Forecasting(nn.Module):
         recursive: bool,
         head: Head | None,
         logged: int = 0,
+        offset: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
         self.network, self.k, self.horizon = network, n_targets, horizon
@@ -70,6 +72,10 @@ class Forecasting(nn.Module):
         self.scale: torch.Tensor
         self.register_buffer("shift", shift.float())
         self.register_buffer("scale", scale.float())
+        self.offset: torch.Tensor
+        self.register_buffer(
+            "offset", (offset if offset is not None else torch.zeros(logged)).float()
+        )
         self.params = 1 if head is None else head.params
 
     def forward(self, window: torch.Tensor) -> torch.Tensor:
@@ -77,7 +83,8 @@ class Forecasting(nn.Module):
         n, logged = self.shift.shape[0], self.logged
         numeric = window[..., :n]
         if logged > 0:
-            numeric = torch.cat([numeric[..., :logged].log(), numeric[..., logged:]], dim=-1)
+            logs = (numeric[..., :logged] + self.offset).log()
+            numeric = torch.cat([logs, numeric[..., logged:]], dim=-1)
         x = torch.cat([(numeric - self.shift) / self.scale, window[..., n:]], dim=-1)
         if self.recursive:
             raw = self._recursive(x)  # (B, H, P, K)
@@ -92,7 +99,8 @@ class Forecasting(nn.Module):
 
             point = self.head.point(rescale(self.head, raw, shift, scale))
         if logged > 0:
-            point = torch.cat([point[..., :logged].exp(), point[..., logged:]], dim=-1)
+            values = point[..., :logged].exp() - self.offset
+            point = torch.cat([values, point[..., logged:]], dim=-1)
         return point
 
     def _recursive(self, x: torch.Tensor) -> torch.Tensor:
@@ -138,6 +146,12 @@ def forecasting_module(model: NeuralForecaster, horizon: int | None = None) -> F
             f"{len(model.targets_)} of them targets: the others' next values are not known "
             "inside the exported model; export --horizon 1, or refit with the direct strategy"
         )
+    if channels.log_offset and channels.offset_ids != [None]:
+        raise SeqcastError(
+            f"{model.name} takes each series' logs of y + c with c its own (log_offset "
+            f"{channels.log_offset:g}), and an exported model's window does not say which "
+            "series it is; export a model fitted with log_offset=0, or on one series"
+        )
     module = copy.deepcopy(model.trained_.module).to("cpu").eval()  # the model's stays put
     return Forecasting(
         module,
@@ -148,6 +162,7 @@ def forecasting_module(model: NeuralForecaster, horizon: int | None = None) -> F
         recursive,
         model.head,
         channels.logged,
+        torch.as_tensor(channels.offsets[0]) if channels.log_offset else None,
     ).eval()
 
 

@@ -89,8 +89,10 @@ def fit(
     recursive model (deepar, or any with strategy=recursive) early-stop on its own N-step
     forecasts of the held-out part instead of its one-step outputs (docs/neural.md).
     --set scaling=log trains on the targets' logs (every value above 0; forecasts and
-    intervals come back through exp); --set train.lr_schedule=cosine lowers the learning
-    rate along half a cosine over train.epochs.
+    intervals come back through exp); add --set log_offset=0.1 to take the logs of each
+    series plus a tenth of its mean (zeros allowed; damps the swings of series near 0);
+    --set train.lr_schedule=cosine lowers the learning rate along half a cosine over
+    train.epochs.
 
     Example: seqcast fit --dataset ridership --target rail --model gru --set input_len=56
     --train-start 2016-01 --train-end 2018-12 --valid-start 2019-01 --valid-end 2019-05

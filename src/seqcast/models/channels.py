@@ -21,6 +21,10 @@ the least becomes one standard deviation and divided by it. Before it, the first
 ``logged`` numeric columns (the targets, with ``scaling=log``) may enter as their natural
 logs: the network then learns and forecasts logs, and ``from_logs`` turns its forecasts
 (points, sample paths, quantiles alike, since exp keeps their order) back into values.
+With a ``log_offset`` share s, each series enters as log(y + c), c = s x the mean of its
+training values (``offsets``, one per series and logged column; a series first seen in a
+forecast gets s x the mean of the values it comes with), and comes back as exp(.) - c:
+a shift that damps the logs' swings where a series dips near 0, and admits zeros.
 
 Only the first group is normalised per window; the rest pass unchanged.
 """
@@ -28,7 +32,7 @@ Only the first group is normalised per window; the rest pass unchanged.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -57,6 +61,9 @@ class Channels:
     phase_period: int = 0  # m: a channel of each row's calendar phase in m steps (0: none)
     freq: str | None = None  # the frequency the phase counts in
     logged: int = 0  # the first numeric columns that enter as their logs
+    log_offset: float = 0.0  # s: each series' logs are of y + s x its training mean
+    offset_ids: list[Any] = field(default_factory=list)  # series with a learned c, in order
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (N, logged) c
 
     @classmethod
     def learn(
@@ -70,17 +77,24 @@ class Channels:
         masked: bool = False,
         phase_period: int = 0,
         logged: int = 0,
+        log_offset: float = 0.0,
     ) -> Channels:
         """Channels fitted on ``data`` (a series or a panel); ``numbered`` adds the series
         number (panels only), ``masked`` the mask of padded rows, ``phase_period`` the
-        calendar phase, ``logged`` the first numeric columns that enter as logs."""
+        calendar phase, ``logged`` the first numeric columns that enter as logs (of each
+        series' y + ``log_offset`` x its mean)."""
         panel = is_panel(data)
         (require_numeric_panel if panel else require_numeric)(data, [*numeric, *static])
         missing = [c for c in known_ahead if c not in data.columns]
         if missing:
             raise SeqcastError(f"no known-ahead column {missing[0]!r} in the data")
-        refuse_non_positive(data, numeric[:logged], LOG_NEEDS)
-        values = _with_logs(data[numeric].to_numpy(dtype=float), logged)
+        offsets = log_offsets(data, numeric[:logged], log_offset)
+        refuse_non_positive(data, numeric[:logged], LOG_NEEDS, offsets=offsets)
+        values = data[numeric].to_numpy(dtype=float, copy=True)
+        if offsets:
+            lengths = [len(frame) for _, frame in iter_series(data)] if panel else [len(data)]
+            values[:, :logged] += np.repeat(np.array(list(offsets.values())), lengths, axis=0)
+        values = _with_logs(values, logged)
         shift, scale = _scaler(values, scaling)
         per_series = _static_values(data, list(static))  # (N, S)
         spread = per_series.std(axis=0)
@@ -97,6 +111,9 @@ class Channels:
             phase_period=phase_period,
             freq=_freq(data) if phase_period else None,
             logged=logged,
+            log_offset=log_offset if offsets else 0.0,
+            offset_ids=list(offsets),
+            offsets=np.array(list(offsets.values())).reshape(len(offsets), logged),
         )
 
     @property
@@ -130,6 +147,20 @@ class Channels:
         """Each series id's number (its position in ``series_ids``)."""
         return {key: number for number, key in enumerate(self.series_ids or [])}
 
+    @functools.cached_property
+    def offset_numbers(self) -> dict[Any, int]:
+        """Each series id's row in ``offsets``."""
+        return {key: number for number, key in enumerate(self.offset_ids)}
+
+    def offset_of(self, data: pd.DataFrame, key: Any = None) -> np.ndarray:
+        """(logged,) c of series ``key`` (None: the one series): learned in training, else
+        ``log_offset`` x the mean of ``data``'s values; zeros without a ``log_offset``."""
+        if not self.log_offset:
+            return np.zeros(self.logged)
+        if key in self.offset_numbers:
+            return np.asarray(self.offsets[self.offset_numbers[key]], dtype=float)
+        return log_offsets(data, self.numeric[: self.logged], self.log_offset, key)[key]
+
     @property
     def normalised(self) -> int:
         """How many channels (the first ones) per-window normalisation applies to."""
@@ -138,9 +169,11 @@ class Channels:
     def features(self, data: pd.DataFrame, key: Any = None) -> np.ndarray:
         """(T, C) channels of one series (``key``: its id in a panel)."""
         require_numeric(data, self.numeric)
-        refuse_non_positive(data, self.numeric[: self.logged], LOG_NEEDS, key)
-        values = _with_logs(data[self.numeric].to_numpy(dtype=float), self.logged)
-        numeric = (values - self.shift) / self.scale
+        offset = self.offset_of(data, key)
+        refuse_non_positive(data, self.numeric[: self.logged], LOG_NEEDS, key, {key: offset})
+        numbers = data[self.numeric].to_numpy(dtype=float, copy=True)
+        numbers[:, : self.logged] += offset
+        numeric = (_with_logs(numbers, self.logged) - self.shift) / self.scale
         blocks = [numeric]
         for column, categories in self.categories.items():
             values = data[column].astype(str).to_numpy()
@@ -170,17 +203,24 @@ class Channels:
             blocks.append(np.full((len(data), 1), float(self.series_numbers[key])))
         return np.concatenate(blocks, axis=1)
 
-    def from_logs(self, values: np.ndarray, axis: int = -1) -> np.ndarray:
-        """``values`` of the targets along ``axis`` (K entries), the logged ones as values:
-        their exp; the others as they are."""
+    def from_logs(
+        self, values: np.ndarray, axis: int = -1, offsets: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``values`` (O, ...) of the targets along ``axis`` (K entries), the logged ones as
+        values: their exp, less ``offsets`` (O, logged), each row's series' c; the others
+        as they are."""
         if not self.logged:
             return values
         moved = np.moveaxis(np.array(values, dtype=float), axis, -1)
         moved[..., : self.logged] = np.exp(moved[..., : self.logged])
+        if offsets is not None:
+            shape = (len(moved),) + (1,) * (moved.ndim - 2) + (self.logged,)
+            moved[..., : self.logged] -= np.reshape(offsets, shape)
         return np.moveaxis(moved, -1, axis)
 
     def to_logs(self, values: np.ndarray) -> np.ndarray:
-        """(..., K) target values, the logged ones as their logs (``from_logs`` undone)."""
+        """(..., K) target values, the logged ones as their logs (``from_logs`` without
+        offsets undone)."""
         return _with_logs(values, self.logged)
 
     def panel_features(self, panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -205,6 +245,9 @@ class Channels:
             "phase_period": self.phase_period,
             "freq": self.freq,
             "logged": self.logged,
+            "log_offset": self.log_offset,
+            "offset_ids": list(self.offset_ids),
+            "offsets": torch.as_tensor(self.offsets),
         }
 
     @classmethod
@@ -222,6 +265,9 @@ class Channels:
             phase_period=int(record.get("phase_period", 0)),
             freq=record.get("freq"),
             logged=int(record.get("logged", 0)),
+            log_offset=float(record.get("log_offset", 0.0)),
+            offset_ids=list(record.get("offset_ids", [])),
+            offsets=record["offsets"].numpy() if "offsets" in record else np.zeros((0, 0)),
         )
 
 
@@ -232,23 +278,67 @@ LOG_NEEDS = (
 
 
 def refuse_non_positive(
-    data: pd.DataFrame, columns: list[str], needs: str, key: Any = None
+    data: pd.DataFrame,
+    columns: list[str],
+    needs: str,
+    key: Any = None,
+    offsets: dict[Any, np.ndarray] | None = None,
 ) -> None:
     """Raise naming the series (``key``, or each of a panel's), the column and the date of
-    the first value of ``columns`` at or below 0; ``needs`` says why they must be above."""
+    the first value of ``columns`` at or below 0, or with ``offsets`` (each series' c per
+    column) at or below -c; ``needs`` says why they must be above."""
     if not columns:
         return
     frames = iter_series(data) if is_panel(data) else [(key, data)]
     for series, frame in frames:
-        for column in columns:
+        lift = (offsets or {}).get(series, np.zeros(len(columns)))
+        for column, c in zip(columns, lift, strict=True):
             values = frame[column].to_numpy(dtype=float)
-            bad = np.flatnonzero(values <= 0)
+            bad = np.flatnonzero(values + c <= 0)
             if len(bad):
                 where = f"series {series!r}, " if series is not None else ""
+                shifted = f" (at or below -{c:g}, log_offset's shift)" if c else ""
                 raise SeqcastError(
-                    f"{where}column {column!r} is {values[bad[0]]:g} on "
+                    f"{where}column {column!r} is {values[bad[0]]:g}{shifted} on "
                     f"{frame.index[bad[0]]}; {needs}"
                 )
+
+
+def loggable(data: pd.DataFrame, columns: list[str], share: float) -> bool:
+    """Whether every value of ``columns`` is above 0, or with a ``share`` above -c (each
+    series' c: ``share`` x its mean, which must be above 0)."""
+    frames = [frame for _, frame in iter_series(data)] if is_panel(data) else [data]
+    for frame in frames:
+        values = frame[columns].to_numpy(dtype=float)
+        means = values.mean(axis=0)
+        if share and not (means > 0).all():
+            return False
+        if not (values + share * means > 0).all():
+            return False
+    return True
+
+
+def log_offsets(
+    data: pd.DataFrame, columns: list[str], share: float, key: Any = None
+) -> dict[Any, np.ndarray]:
+    """Each series' c per column of ``columns``: ``share`` x the mean of its values
+    (``data``: a panel, or the one series ``key``); empty with no share or no columns. A
+    mean at or below 0 is refused, naming the series and the column."""
+    if not share or not columns:
+        return {}
+    frames = iter_series(data) if is_panel(data) else [(key, data)]
+    offsets = {}
+    for series, frame in frames:
+        means = np.nanmean(frame[columns].to_numpy(dtype=float), axis=0)  # future rows: NaN
+        if not (means > 0).all():
+            column = columns[int(np.argmin(means > 0))]
+            where = f"series {series!r}, " if series is not None else ""
+            raise SeqcastError(
+                f"{where}column {column!r} has a mean of {means.min():g}; log_offset shifts "
+                "each series by a share of its mean, which must be above 0"
+            )
+        offsets[series] = share * means
+    return offsets
 
 
 def _with_logs(values: np.ndarray, logged: int) -> np.ndarray:

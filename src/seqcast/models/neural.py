@@ -49,7 +49,7 @@ from seqcast.data.windows import Windows
 from seqcast.engines import Engine
 from seqcast.errors import Interrupted, SeqcastError
 from seqcast.models.base import Forecaster
-from seqcast.models.channels import Channels
+from seqcast.models.channels import Channels, loggable
 from seqcast.models.neural_checkpoint import (
     InterruptSaver,
     from_plain,
@@ -94,6 +94,10 @@ class NeuralForecaster(Forecaster):
         else ``standard``) or ``none``.
         On a panel with a ``norm`` the per-window normalisation replaces the global scaler
         (``log`` keeps its logs).
+    log_offset : with the targets' logs, a share s: each series enters as log(y + c), c =
+        s x the mean of its training values, and its forecasts and bounds come back as
+        exp(.) - c (0: plain logs). It damps the logs' swings where a series dips near 0
+        and admits zeros (a value must stay above -c).
     norm : per-window normalisation of the numeric inputs, undone on the forecast:
         ``revin`` (mean 0, deviation 1, then a learned affine map), ``last`` (minus the last
         value), ``mean`` (over the mean absolute value) or ``none``. RevIN and mean keep a
@@ -116,6 +120,7 @@ class NeuralForecaster(Forecaster):
     covariates: tuple[str, ...] = ()
     known_ahead: tuple[str, ...] = ()
     scaling: Scaling = "standard"
+    log_offset: float = 0.0
     norm: Norm = "revin"
     static: tuple[str, ...] = ()
     id_embedding: int = 0
@@ -342,13 +347,15 @@ class NeuralForecaster(Forecaster):
             masked,
             self.phase_period(),
             logged=len(self.targets_) if self.takes_logs(data) else 0,
+            log_offset=self.log_offset,
         )
 
     def takes_logs(self, data: pd.DataFrame) -> bool:
         """Whether the targets enter as their logs: ``scaling`` log, or log_or_standard
-        with every value of them in the training ``data`` above 0."""
+        with every value of them in the training ``data`` above 0 (above -c, each series'
+        ``log_offset`` shift, with one)."""
         if self.scaling == "log_or_standard":
-            return bool((data[self.targets_].to_numpy(dtype=float) > 0).all())
+            return loggable(data, self.targets_, self.log_offset)
         return self.scaling == "log"
 
     def phase_period(self) -> int:
@@ -383,9 +390,11 @@ class NeuralForecaster(Forecaster):
             data = with_future(
                 data, origins, horizon, future, self.trained_.channels, self.known_ahead, self.name
             )
-        features = self.trained_.channels.features(data)  # (T, C), scaled
+        channels = self.trained_.channels
+        features = channels.features(data)  # (T, C), scaled
         last = np.full(len(origins), len(features) - 1)
-        return self._forecast_windows(features, origins, last, horizon, levels)
+        offsets = np.repeat(channels.offset_of(data)[None], len(origins), axis=0)
+        return self._forecast_windows(features, origins, last, horizon, levels, offsets)
 
     def _forecast_panel(
         self,
@@ -403,20 +412,22 @@ class NeuralForecaster(Forecaster):
             self._check_origins(own)
         futures = dict(iter_series(future)) if future is not None else {}
         channels = self.trained_.channels
-        blocks = []
+        blocks, lifts = [], []  # each series' channels (T_i, C) and log offsets (logged,)
         for number, (key, frame) in enumerate(iter_series(panel)):
             if self.known_ahead and (which == number).any():
                 mine = own[which == number]
                 frame = with_future(
                     frame, mine, horizon, futures.get(key), channels, self.known_ahead, self.name
                 )
-            blocks.append(channels.features(frame, key))  # (T_i, C)
+            blocks.append(channels.features(frame, key))
+            lifts.append(channels.offset_of(frame, key))
         lengths = np.array([len(block) for block in blocks])  # known-ahead rows add to them
         extra = forecast_padding(own, which, len(blocks), self.input_len)  # short histories
         features = pad_front(np.concatenate(blocks), lengths, extra, channels.mask_column)
         ends = np.cumsum(lengths + extra)
         rows = (ends - lengths)[which] + own
-        return self._forecast_windows(features, rows, ends[which] - 1, horizon, levels)
+        offsets = np.array(lifts).reshape(len(blocks), -1)[which]
+        return self._forecast_windows(features, rows, ends[which] - 1, horizon, levels, offsets)
 
     def _forecast_windows(
         self,
@@ -425,8 +436,10 @@ class NeuralForecaster(Forecaster):
         last: np.ndarray,
         horizon: int,
         levels: tuple[float, ...],
+        offsets: np.ndarray,
     ) -> np.ndarray:
-        """``forecast_windows`` of the trained network with this model's settings."""
+        """``forecast_windows`` of the trained network with this model's settings;
+        ``offsets`` (O, logged): each origin's series' log offset c."""
         return forecast_windows(
             self.trained_,
             features,
@@ -440,6 +453,7 @@ class NeuralForecaster(Forecaster):
             seed=self.train.seed,
             levels=levels,
             phase=self.trained_.channels.phase,
+            offsets=offsets,
         )
 
     def windows(self, data: pd.DataFrame, channels: Channels | None = None) -> Windows:

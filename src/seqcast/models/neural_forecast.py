@@ -52,6 +52,7 @@ def forecast_windows(
     seed: int,
     levels: tuple[float, ...] = (),
     phase: tuple[int, int] | None = None,
+    offsets: np.ndarray | None = None,
 ) -> np.ndarray:
     """(O, n, K, 1 + 2L) forecasts, de-scaled, from rows ``origins`` of ``features`` (T, C),
     each with ``input_len`` rows of its series before it (checked by the caller), then the
@@ -61,7 +62,8 @@ def forecast_windows(
     each origin's from a generator seeded with ``seed`` and the origin's row, so they do
     not depend on which other origins are forecast with it. ``phase`` (channel, period m):
     a recursive forecast's next rows get their calendar phase counted on from the origin's,
-    also beyond the data's last row."""
+    also beyond the data's last row. ``offsets`` (O, logged): each origin's series' log
+    offset c, taken off a logged target's forecasts after the exp."""
     from seqcast.networks.heads import rescale
 
     run = functools.partial(
@@ -76,7 +78,8 @@ def forecast_windows(
     raw = run(origins, last, horizon, None, head=head)  # (O, n, P, K)
     k = n_targets
     scale, shift = trained.channels.scale[:k], trained.channels.shift[:k]
-    values = trained.channels.from_logs  # a logged target's forecasts are its logs
+    # a logged target's forecasts are its logs (of y + c)
+    values = functools.partial(trained.channels.from_logs, offsets=offsets)
     if head is None:
         return values(raw[:, :, 0] * scale + shift)[..., None]
     params = rescale(head, raw, shift, scale)

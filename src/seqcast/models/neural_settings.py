@@ -3,6 +3,7 @@ one is a ``SeqcastError`` that names the model, the setting and what to set inst
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal, get_args
 
 from seqcast.errors import SeqcastError
@@ -30,6 +31,13 @@ def check_settings(model: Any) -> None:
         )
     if model.scaling not in get_args(Scaling):
         raise SeqcastError(f"{model.name}: scaling must be one of {', '.join(get_args(Scaling))}")
+    if not (math.isfinite(model.log_offset) and model.log_offset >= 0):
+        raise SeqcastError(f"{model.name}: log_offset must be 0 or more, got {model.log_offset}")
+    if model.log_offset and not model.scaling.startswith("log"):
+        raise SeqcastError(
+            f"{model.name}: log_offset shifts the targets before their logs; set scaling=log "
+            f"or log_or_standard (it is {model.scaling})"
+        )
     if model.norm not in NORMS:
         raise SeqcastError(f"{model.name}: norm must be one of {', '.join(NORMS)}")
     if model.id_embedding < 0:

@@ -92,12 +92,16 @@ def test_lagged_inputs_reach_back_inside_the_window() -> None:
     defaults = create_model("deepar").defaults_for(24, 48, panel=True)
     assert defaults["lags"] == (24,) and defaults["train"]["loss"] == "student_t"
     assert defaults["norm"] == "revin" and defaults["scaling"] == "log_or_standard"
+    assert defaults["log_offset"] == 0.1  # logs of y + a tenth of each series' mean
     assert defaults["train"]["epochs"] == 25 and defaults["train"]["lr_schedule"] == "cosine"
     assert defaults["train"]["valid_fraction"] == 0.0  # the last epoch's weights
     assert "norm" not in create_model("deepar").defaults_for(24, 48)  # a series: mean
     panel_model = create_model("deepar", **defaults)
     assert panel_model.norm == "revin" and panel_model.train.loss == "student_t"
-    counts = {**defaults, "scaling": "none", "train": {**defaults["train"], "loss": "negbin"}}
+    with pytest.raises(SeqcastError, match="set scaling=log or log_or_standard, or log_offset=0"):
+        create_model("deepar", **{**defaults, "scaling": "none"})
+    counts = {**defaults, "scaling": "none", "log_offset": 0.0}
+    counts["train"] = {**defaults["train"], "loss": "negbin"}
     with pytest.raises(SeqcastError, match="negbin .* set scaling=none and norm=mean"):
         create_model("deepar", **counts)  # RevIN shifts values: a count loss says so
     with pytest.raises(SeqcastError, match=r"lags must lie in 2..input_len \(10\), got 11"):

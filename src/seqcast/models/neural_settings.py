@@ -36,7 +36,7 @@ def check_settings(model: Any) -> None:
     if model.log_offset and not model.scaling.startswith("log"):
         raise SeqcastError(
             f"{model.name}: log_offset shifts the targets before their logs; set scaling=log "
-            f"or log_or_standard (it is {model.scaling})"
+            f"or log_or_standard, or log_offset=0 (scaling is {model.scaling})"
         )
     if model.norm not in NORMS:
         raise SeqcastError(f"{model.name}: norm must be one of {', '.join(NORMS)}")

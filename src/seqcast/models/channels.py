@@ -310,7 +310,7 @@ def loggable(data: pd.DataFrame, columns: list[str], share: float) -> bool:
     frames = [frame for _, frame in iter_series(data)] if is_panel(data) else [data]
     for frame in frames:
         values = frame[columns].to_numpy(dtype=float)
-        means = values.mean(axis=0)
+        means = np.nanmean(values, axis=0)  # as log_offsets takes them
         if share and not (means > 0).all():
             return False
         if not (values + share * means > 0).all():

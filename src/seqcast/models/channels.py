@@ -41,7 +41,13 @@ from pandas.tseries.frequencies import to_offset
 
 from seqcast.data.calendar import calendar_steps
 from seqcast.data.io import require_numeric
-from seqcast.data.panel import is_panel, iter_series, require_numeric_panel, series_ids
+from seqcast.data.panel import (
+    is_panel,
+    iter_series,
+    require_numeric_panel,
+    series_ids,
+    series_lengths,
+)
 from seqcast.errors import SeqcastError
 
 
@@ -92,8 +98,8 @@ class Channels:
         refuse_non_positive(data, numeric[:logged], LOG_NEEDS, offsets=offsets)
         values = data[numeric].to_numpy(dtype=float, copy=True)
         if offsets:
-            lengths = [len(frame) for _, frame in iter_series(data)] if panel else [len(data)]
-            values[:, :logged] += np.repeat(np.array(list(offsets.values())), lengths, axis=0)
+            lifts = np.array(list(offsets.values()))  # (N, logged), the panel's order
+            values[:, :logged] += np.repeat(lifts, _lengths(data), axis=0)
         values = _with_logs(values, logged)
         shift, scale = _scaler(values, scaling)
         per_series = _static_values(data, list(static))  # (N, S)
@@ -307,15 +313,11 @@ def refuse_non_positive(
 def loggable(data: pd.DataFrame, columns: list[str], share: float) -> bool:
     """Whether every value of ``columns`` is above 0, or with a ``share`` above -c (each
     series' c: ``share`` x its mean, which must be above 0)."""
-    frames = [frame for _, frame in iter_series(data)] if is_panel(data) else [data]
-    for frame in frames:
-        values = frame[columns].to_numpy(dtype=float)
-        means = np.nanmean(values, axis=0)  # as log_offsets takes them
-        if share and not (means > 0).all():
-            return False
-        if not (values + share * means > 0).all():
-            return False
-    return True
+    values = data[columns].to_numpy(dtype=float)
+    if not share:
+        return bool((values > 0).all())
+    means = np.repeat(_series_means(data, values), _lengths(data), axis=0)  # each row's
+    return bool((means > 0).all() and (values + share * means > 0).all())
 
 
 def log_offsets(
@@ -326,19 +328,30 @@ def log_offsets(
     mean at or below 0 is refused, naming the series and the column."""
     if not share or not columns:
         return {}
-    frames = iter_series(data) if is_panel(data) else [(key, data)]
-    offsets = {}
-    for series, frame in frames:
-        means = np.nanmean(frame[columns].to_numpy(dtype=float), axis=0)  # future rows: NaN
-        if not (means > 0).all():
-            column = columns[int(np.argmin(means > 0))]
-            where = f"series {series!r}, " if series is not None else ""
-            raise SeqcastError(
-                f"{where}column {column!r} has a mean of {means.min():g}; log_offset shifts "
-                "each series by a share of its mean, which must be above 0"
-            )
-        offsets[series] = share * means
-    return offsets
+    means = _series_means(data, data[columns].to_numpy(dtype=float))  # future rows: NaN
+    ids = series_ids(data) if is_panel(data) else [key]
+    bad = np.flatnonzero(~(means > 0).all(axis=1))
+    if len(bad):
+        series, row = ids[bad[0]], means[bad[0]]
+        column = columns[int(np.argmin(row > 0))]
+        where = f"series {series!r}, " if series is not None else ""
+        raise SeqcastError(
+            f"{where}column {column!r} has a mean of {row.min():g}; log_offset shifts "
+            "each series by a share of its mean, which must be above 0"
+        )
+    return dict(zip(ids, share * means, strict=True))
+
+
+def _lengths(data: pd.DataFrame) -> np.ndarray:
+    """(N,) rows of each series of a panel, in its order; one series: its length."""
+    return series_lengths(data) if is_panel(data) else np.array([len(data)])
+
+
+def _series_means(data: pd.DataFrame, values: np.ndarray) -> np.ndarray:
+    """(N, K) each series' mean of ``values`` (R, K), ``data``'s rows, NaNs skipped."""
+    lengths = _lengths(data)
+    groups = np.repeat(np.arange(len(lengths)), lengths)
+    return pd.DataFrame(values).groupby(groups).mean().to_numpy()
 
 
 def _with_logs(values: np.ndarray, logged: int) -> np.ndarray:

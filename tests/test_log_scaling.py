@@ -12,7 +12,7 @@ from conftest import run_cli
 
 from seqcast import SeqcastError, create_model, load_model
 from seqcast.data.panel import from_series
-from seqcast.models.channels import Channels
+from seqcast.models.channels import Channels, refuse_non_positive
 
 
 def growing(n: int = 200, rate: float = 0.02) -> pd.DataFrame:
@@ -88,12 +88,31 @@ def test_values_at_or_below_zero_are_refused_by_name() -> None:
         fitted.predict(3, history=later)
     series = {"a": growing(80), "b": growing(80)}
     series["b"].iloc[5, 0] = 0.0
-    with pytest.raises(SeqcastError, match=r"series 'b', column 'y' is 0"):
+    with pytest.raises(SeqcastError, match=r"series 'b', column 'y' is 0 on 2024-01-01 05:00"):
         create_model("mlp", input_len=24, scaling="log").fit(from_series(series), "y")
     with pytest.raises(
         SeqcastError, match="'scaling' must be one of .*'log_or_standard', got 'exp'"
     ):
         create_model("mlp", scaling="exp")
+
+
+def test_the_refusal_names_the_first_low_series_then_column_then_date() -> None:
+    series = {key: growing(30)[["y", "x"]].assign(x=1.0) for key in ("a", "b", "c")}
+    series["b"].iloc[20, 0] = -1.0  # y low later than x in the same series
+    series["b"].iloc[7, 1] = -2.0
+    series["c"].iloc[0, 0] = -5.0
+    panel = from_series(series)
+    with pytest.raises(SeqcastError, match=r"^series 'b', column 'y' is -1 on 2024-01-01 20:00"):
+        refuse_non_positive(panel, ["y", "x"], "why")
+    with pytest.raises(SeqcastError, match=r"^series 'b', column 'x' is -2 on 2024-01-01 07:00"):
+        refuse_non_positive(panel, ["x"], "why")
+    lifted = {"b": np.array([0.5, 3.0])}  # x's -2 lies above -3; y's -1 not above -0.5
+    with pytest.raises(SeqcastError, match=r"'b', column 'y' is -1 \(at or below -0.5, log"):
+        refuse_non_positive(panel, ["y", "x"], "why", offsets=lifted)
+    lifted["b"] = np.array([2.0, 3.0])
+    with pytest.raises(SeqcastError, match=r"^series 'c', column 'y' is -5 on 2024-01-01 00:00"):
+        refuse_non_positive(panel, ["y", "x"], "why", offsets=lifted)
+    refuse_non_positive(growing(30), ["y"], "why", key="one")  # all above 0: no error
 
 
 def test_log_or_standard_takes_logs_of_positive_data_alone(tmp_path: Path) -> None:

@@ -295,19 +295,27 @@ def refuse_non_positive(
     column) at or below -c; ``needs`` says why they must be above."""
     if not columns:
         return
-    frames = iter_series(data) if is_panel(data) else [(key, data)]
-    for series, frame in frames:
-        lift = (offsets or {}).get(series, np.zeros(len(columns)))
-        for column, c in zip(columns, lift, strict=True):
-            values = frame[column].to_numpy(dtype=float)
-            bad = np.flatnonzero(values + c <= 0)
-            if len(bad):
-                where = f"series {series!r}, " if series is not None else ""
-                shifted = f" (at or below -{c:g}, log_offset's shift)" if c else ""
-                raise SeqcastError(
-                    f"{where}column {column!r} is {values[bad[0]]:g}{shifted} on "
-                    f"{frame.index[bad[0]]}; {needs}"
-                )
+    ids = series_ids(data) if is_panel(data) else [key]
+    lengths = _lengths(data)
+    none = np.zeros(len(columns))
+    lift = np.array([(offsets or {}).get(series, none) for series in ids]).reshape(len(ids), -1)
+    values = data[columns].to_numpy(dtype=float)
+    low = values + np.repeat(lift, lengths, axis=0) <= 0  # (R, K); NaN rows pass
+    rows = np.flatnonzero(low.any(axis=1))
+    if not len(rows):
+        return
+    which = int(np.searchsorted(np.cumsum(lengths), rows[0], side="right"))  # its series
+    start = int(lengths[:which].sum())
+    own = low[start : start + lengths[which]]
+    j = int(np.argmax(own.any(axis=0)))  # the first column low in that series
+    row = start + int(np.argmax(own[:, j]))
+    series, c = ids[which], lift[which, j]
+    when = data.index[row][1] if is_panel(data) else data.index[row]
+    where = f"series {series!r}, " if series is not None else ""
+    shifted = f" (at or below -{c:g}, log_offset's shift)" if c else ""
+    raise SeqcastError(
+        f"{where}column {columns[j]!r} is {values[row, j]:g}{shifted} on {when}; {needs}"
+    )
 
 
 def loggable(data: pd.DataFrame, columns: list[str], share: float) -> bool:
